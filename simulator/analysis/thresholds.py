@@ -1,0 +1,133 @@
+"""Threshold rules of seed guide 002: the candidate judged against a baseline.
+
+Both sides are measured over the same window by the same monitoring, so a
+fault that hits every version (a dependency outage, a traffic spike) moves
+both and is not blamed on the candidate.
+
+* ``accuracyDrop`` (relative): fail if ``(baseline - candidate) / baseline``
+  accuracy exceeds it. Evaluated only when both sides have at least
+  ``minimum_labels`` labels; otherwise reported as not evaluated.
+* ``latencyIncrease`` (ratio): fail if ``candidate / baseline`` of the
+  chosen latency statistic exceeds it.
+* ``errorRateIncrease`` (absolute): fail if ``candidate - baseline`` error
+  rate exceeds it.
+* ``driftScore``: fail if the candidate's drift score exceeds it; not
+  evaluated while no drift monitor reports a score.
+
+A window with fewer than ``minimum_requests`` requests on either side, or
+whose newest scrape is older than ``max_staleness``, gives no verdict
+(``no_data``): the caller waits for data instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from simulator.observations import WindowStats
+from simulator.scenario.strategy_config import RollbackThresholds
+
+__all__ = ["RuleResult", "CheckResult", "compare_to_baseline"]
+
+Verdict = Literal["pass", "fail", "no_data"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One rule's outcome: ``passed`` is ``None`` when the rule could not be evaluated."""
+
+    rule: str
+    passed: bool | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """All rules of one check and the verdict."""
+
+    verdict: Verdict
+    rules: tuple[RuleResult, ...]
+
+    @property
+    def failed_rules(self) -> list[RuleResult]:
+        """The rules that failed."""
+        return [rule for rule in self.rules if rule.passed is False]
+
+    def summary(self) -> str:
+        """One line: failed rules first, then the others."""
+        ordered = self.failed_rules + [rule for rule in self.rules if rule.passed is not False]
+        return "; ".join(rule.detail for rule in ordered)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f}ms"
+
+
+def compare_to_baseline(
+    candidate: WindowStats,
+    baseline: WindowStats,
+    thresholds: RollbackThresholds,
+    *,
+    latency_metric: str = "p99",
+    minimum_requests: int = 50,
+    minimum_labels: int = 100,
+    max_staleness: float = float("inf"),
+) -> CheckResult:
+    """Judge ``candidate`` against ``baseline`` by ``thresholds``."""
+    for side in (candidate, baseline):
+        if side.requests < minimum_requests or side.staleness > max_staleness:
+            why = (
+                f"newest scrape {side.staleness:.0f}s old"
+                if side.staleness > max_staleness
+                else f"{side.requests} requests < {minimum_requests}"
+            )
+            return CheckResult("no_data", (RuleResult("data", None, f"no data for {side.version}: {why}"),))
+
+    rules: list[RuleResult] = []
+    if thresholds.error_rate_increase is not None:
+        cand_rate, base_rate = candidate.error_rate or 0.0, baseline.error_rate or 0.0
+        increase = cand_rate - base_rate
+        passed = increase <= thresholds.error_rate_increase
+        rules.append(RuleResult(
+            "errorRateIncrease", passed,
+            f"error rate {cand_rate:.4f} vs {base_rate:.4f} (+{increase:.4f} {'<=' if passed else '>'} "
+            f"{thresholds.error_rate_increase:g})",
+        ))
+    if thresholds.latency_increase is not None:
+        cand_latency, base_latency = candidate.latency(latency_metric), baseline.latency(latency_metric)
+        if cand_latency is None or base_latency is None or base_latency <= 0:
+            rules.append(RuleResult("latencyIncrease", None, f"latency {latency_metric}: no data"))
+        else:
+            ratio = cand_latency / base_latency
+            passed = ratio <= thresholds.latency_increase
+            rules.append(RuleResult(
+                "latencyIncrease", passed,
+                f"latency {latency_metric} {_ms(cand_latency)} vs {_ms(base_latency)} "
+                f"(x{ratio:.2f} {'<=' if passed else '>'} {thresholds.latency_increase:g})",
+            ))
+    if thresholds.accuracy_drop is not None:
+        if candidate.labelled < minimum_labels or baseline.labelled < minimum_labels:
+            rules.append(RuleResult(
+                "accuracyDrop", None,
+                f"accuracy not evaluated: {candidate.labelled} / {baseline.labelled} labels < {minimum_labels}",
+            ))
+        else:
+            cand_acc, base_acc = candidate.accuracy or 0.0, baseline.accuracy or 0.0
+            drop = (base_acc - cand_acc) / base_acc if base_acc > 0 else 0.0
+            passed = drop <= thresholds.accuracy_drop
+            rules.append(RuleResult(
+                "accuracyDrop", passed,
+                f"accuracy {cand_acc:.4f} vs {base_acc:.4f} (drop {drop:.2%} {'<=' if passed else '>'} "
+                f"{thresholds.accuracy_drop:.0%})",
+            ))
+    if thresholds.drift_score is not None:
+        if candidate.drift_score is None:
+            rules.append(RuleResult("driftScore", None, "drift score not evaluated: no drift monitor data"))
+        else:
+            passed = candidate.drift_score <= thresholds.drift_score
+            rules.append(RuleResult(
+                "driftScore", passed,
+                f"drift score {candidate.drift_score:.3f} {'<=' if passed else '>'} {thresholds.drift_score:g}",
+            ))
+    verdict: Verdict = "fail" if any(rule.passed is False for rule in rules) else "pass"
+    return CheckResult(verdict, tuple(rules))

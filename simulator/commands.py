@@ -1,0 +1,112 @@
+"""What a strategy asks for: frozen command objects the driver carries out.
+
+A strategy's ``step`` returns a list of commands. All but the last take no
+simulated time; the last one is where the strategy yields: a wait
+(:class:`Wait`, :class:`WaitUntilReady`), a smoke test
+(:class:`RunSmokeTest`), or the end (:class:`Finish`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "Command",
+    "ScaleTo",
+    "SetWeights",
+    "RouteByReplicas",
+    "Note",
+    "Decide",
+    "Wait",
+    "WaitUntilReady",
+    "RunSmokeTest",
+    "Finish",
+    "YIELDING_COMMANDS",
+    "Outcome",
+]
+
+Outcome = Literal["promoted", "rolled_back"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScaleTo:
+    """Run ``replicas`` replicas of ``version`` (new ones start up; extra ones stop)."""
+
+    version: str
+    replicas: int
+
+    def __post_init__(self) -> None:
+        if self.replicas < 0:
+            raise ValueError(f"replicas must be >= 0, got {self.replicas}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetWeights:
+    """Route traffic by ``weights``: percent per version, summing to 100."""
+
+    weights: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        total = sum(self.weights.values())
+        if any(w < 0 for w in self.weights.values()) or abs(total - 100.0) > 1e-6:
+            raise ValueError(f"weights must be >= 0 and sum to 100, got {dict(self.weights)}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteByReplicas:
+    """Route traffic across all ready replicas of all versions alike (a plain service)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    """Record an event (a check and its figures) in the run's event log."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decide:
+    """The rollout's decision: promote or roll back, and why."""
+
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wait:
+    """Yield for ``seconds`` of simulated time."""
+
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not self.seconds >= 0:
+            raise ValueError(f"wait must be >= 0 seconds, got {self.seconds}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitUntilReady:
+    """Yield until every desired replica of ``version`` is ready, or ``timeout`` seconds pass."""
+
+    version: str
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSmokeTest:
+    """Send ``samples`` synthetic requests to ``version``; the result comes in the next observation."""
+
+    version: str
+    samples: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finish:
+    """The strategy has nothing more to do."""
+
+
+Command = ScaleTo | SetWeights | RouteByReplicas | Note | Decide | Wait | WaitUntilReady | RunSmokeTest | Finish
+
+YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, Finish)

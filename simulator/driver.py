@@ -1,0 +1,212 @@
+"""Runs one (scenario, strategy, seed): the strategy's commands carried out in the world.
+
+The driver is the only place where a strategy meets simpy. It asks the
+strategy for commands, carries out the instant ones, and yields on the last
+one (a wait, a readiness wait, a smoke test, or the end). Every command is
+logged as an event with its simulated time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulator.commands import (
+    YIELDING_COMMANDS,
+    Command,
+    Decide,
+    Finish,
+    Note,
+    RouteByReplicas,
+    RunSmokeTest,
+    ScaleTo,
+    SetWeights,
+    Wait,
+    WaitUntilReady,
+)
+from simulator.errors import StrategyError
+from simulator.result import RunResult, version_result
+from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
+from simulator.strategies import Strategy, make_strategy
+from simulator.world.world import World
+
+__all__ = ["run", "run_all"]
+
+
+@dataclass
+class _Decision:
+    outcome: str = "incomplete"
+    reason: str = ""
+    time: float | None = None
+    finished_at: float | None = None
+
+
+def _check_commands(label: str, commands: list[Command]) -> None:
+    if not commands:
+        raise StrategyError(f"strategy '{label}' returned no commands; expected at least a wait or Finish")
+    for command in commands[:-1]:
+        if isinstance(command, YIELDING_COMMANDS):
+            raise StrategyError(
+                f"strategy '{label}' returned {type(command).__name__} before its last command; "
+                "expected waits only at the end"
+            )
+    if not isinstance(commands[-1], YIELDING_COMMANDS):
+        raise StrategyError(
+            f"strategy '{label}' ended its commands with {type(commands[-1]).__name__}; "
+            "expected Wait, WaitUntilReady, RunSmokeTest or Finish"
+        )
+
+
+def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate: str,
+           decision: _Decision, finished: simpy.Event):
+    env = world.env
+    world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}")
+    observation = world.observe(stable, candidate)
+    while True:
+        commands = strategy.step(observation)
+        _check_commands(label, commands)
+        smoke = None
+        for command in commands:
+            if isinstance(command, ScaleTo):
+                world.scale_to(command.version, command.replicas)
+            elif isinstance(command, SetWeights):
+                world.set_weights(command.weights)
+            elif isinstance(command, RouteByReplicas):
+                world.route_by_replicas()
+            elif isinstance(command, Note):
+                world.log(command.kind, command.detail)
+            elif isinstance(command, Decide):
+                if decision.time is not None:
+                    raise StrategyError(f"strategy '{label}' decided twice")
+                decision.outcome, decision.reason, decision.time = command.outcome, command.reason, env.now
+                world.log(command.outcome, command.reason)
+        last = commands[-1]
+        if isinstance(last, Finish):
+            if decision.time is None:
+                raise StrategyError(f"strategy '{label}' finished without deciding; expected a Decide command")
+            decision.finished_at = env.now
+            world.log("finished", f"rollout finished ({decision.outcome})")
+            finished.succeed()
+            return
+        if isinstance(last, Wait):
+            yield env.timeout(last.seconds)
+        elif isinstance(last, WaitUntilReady):
+            yield world.wait_ready(last.version) | env.timeout(last.timeout)
+        elif isinstance(last, RunSmokeTest):
+            smoke, duration = world.smoke_test(last.version, last.samples)
+            world.log(
+                "smoke_test",
+                f"{last.samples} samples to {last.version}: {smoke.failed} failed, "
+                f"{smoke.correct}/{smoke.labelled} correct",
+            )
+            yield env.timeout(duration)
+        observation = world.observe(stable, candidate, smoke)
+
+
+def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
+        data_plane: str | None = None) -> RunResult:
+    """Simulate one rollout of ``scenario`` with strategy ``label`` (default: the first) and ``seed``.
+
+    ``data_plane`` overrides the scenario's (``batch`` or ``per_request``).
+    With no strategies in the scenario, ``label`` is ``"none"``: steady
+    serving of the stable version until the horizon.
+    """
+    seed = scenario.seed if seed is None else seed
+    if label is None:
+        label = scenario.labels[0]
+    if label != NO_STRATEGY_LABEL and label not in scenario.strategies:
+        from simulator.scenario.base import suggest
+        from simulator.errors import ScenarioError
+
+        raise ScenarioError(
+            f"no strategy labelled '{label}'{suggest(label, scenario.labels)}; "
+            f"expected one of: {', '.join(scenario.labels)}"
+        )
+    env = simpy.Environment()
+    world = World(scenario, seed, env, data_plane)
+    decision = _Decision()
+    kind = "none"
+    stop: simpy.Event = env.timeout(scenario.horizon)
+    if label != NO_STRATEGY_LABEL:
+        config = scenario.strategies[label]
+        strategy = make_strategy(config)
+        kind = strategy.kind
+        assert scenario.candidate is not None
+        finished = env.event()
+        env.process(_drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished))
+        if scenario.simulation.until == "rollout_end":
+            stop = stop | finished
+    env.run(until=stop)
+    if decision.time is None:
+        decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
+        world.log("incomplete", decision.reason)
+    world.finish()
+    return _result(world, scenario, label, kind, seed, decision)
+
+
+def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision) -> RunResult:
+    store = world.store
+    versions = {
+        name: version_result(store, index)
+        for index, name in enumerate(world.versions)
+        if store.totals[index].requests > 0 or name in (scenario.stable, scenario.candidate)
+    }
+    candidate = versions.get(scenario.candidate) if scenario.candidate else None
+    return RunResult(
+        scenario=scenario.name,
+        strategy=label,
+        kind=kind,
+        seed=seed,
+        outcome=decision.outcome,
+        reason=decision.reason,
+        decision_time_s=None if decision.time is None else float(decision.time),
+        duration_s=float(world.env.now),
+        requests=sum(v.requests for v in versions.values()),
+        failed_requests=sum(v.failed_requests for v in versions.values()),
+        candidate_requests=candidate.requests if candidate else 0,
+        candidate_failed_requests=candidate.failed_requests if candidate else 0,
+        wrong_predictions=sum(v.wrong_predictions for v in versions.values()),
+        replica_seconds=round(world.replica_seconds(), 6),
+        versions=versions,
+        events=list(world.events),
+        data_plane=type(world.data_plane).__name__,
+        timeline=_timeline(world),
+    )
+
+
+def _timeline(world: World) -> dict[str, np.ndarray]:
+    store = world.store
+    bins = int(math.ceil(world.env.now / store.bin_seconds))
+    rows = []
+    for index, name in enumerate(world.versions):
+        requests = store.requests[:bins, index]
+        if requests.sum() == 0:
+            continue
+        histogram = store.histogram[:bins, index]
+        p50 = np.array([store.histogram_quantile(h, 0.5) if h.sum() else np.nan for h in histogram])
+        p99 = np.array([store.histogram_quantile(h, 0.99) if h.sum() else np.nan for h in histogram])
+        labelled = store.labelled[:bins, index]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rows.append({
+                "t": np.arange(bins) * store.bin_seconds,
+                "version": np.full(bins, name),
+                "requests": requests,
+                "failed": store.failed[:bins, index],
+                "error_rate": np.where(requests > 0, store.failed[:bins, index] / np.maximum(requests, 1), np.nan),
+                "latency_p50_s": p50,
+                "latency_p99_s": p99,
+                "labelled": labelled,
+                "measured_accuracy": np.where(labelled > 0, store.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan),
+            })
+    if not rows:
+        return {}
+    return {key: np.concatenate([row[key] for row in rows]) for key in rows[0]}
+
+
+def run_all(scenario: Scenario, seed: int | None = None, labels: list[str] | None = None,
+            data_plane: str | None = None) -> list[RunResult]:
+    """One run per strategy label, all with the same seed (common random numbers)."""
+    return [run(scenario, label, seed, data_plane) for label in (labels or scenario.labels)]

@@ -1,0 +1,147 @@
+"""What a strategy sees: frozen observations of the deployment and its metrics.
+
+These are plain data. A strategy reads them and returns commands
+(:mod:`simulator.commands`); it never reads the world's truth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "WindowStats",
+    "MetricsReader",
+    "DeploymentStatus",
+    "SmokeTestResult",
+    "Observation",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowStats:
+    """Metrics of one version over one window, as the monitoring stack reports them.
+
+    ``start`` and ``end`` are the scrape times bounding the window (seconds);
+    ``staleness`` is how old the newest delivered scrape is (seconds). Rates
+    are fractions 0-1, latencies seconds; ``None`` where there is no data.
+    """
+
+    version: str
+    start: float
+    end: float
+    staleness: float
+    requests: int
+    failed: int
+    latency_mean: float | None
+    latency_p50: float | None
+    latency_p90: float | None
+    latency_p95: float | None
+    latency_p99: float | None
+    labelled: int
+    correct: int
+    drift_score: float | None = None
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the window holds at least one request."""
+        return self.requests > 0
+
+    @property
+    def error_rate(self) -> float | None:
+        """Failed / requests, or ``None`` without requests."""
+        return self.failed / self.requests if self.requests else None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Correct / labelled predictions, or ``None`` without labels."""
+        return self.correct / self.labelled if self.labelled else None
+
+    def latency(self, metric: str) -> float | None:
+        """The latency statistic ``metric`` (``mean``, ``p50``, ``p90``, ``p95``, ``p99``), seconds."""
+        value = getattr(self, f"latency_{metric}")
+        return None if value is None or math.isnan(value) else value
+
+    @classmethod
+    def empty(cls, version: str, staleness: float = math.inf) -> "WindowStats":
+        """A window without any data."""
+        return cls(
+            version=version, start=math.nan, end=math.nan, staleness=staleness, requests=0, failed=0,
+            latency_mean=None, latency_p50=None, latency_p90=None, latency_p95=None, latency_p99=None,
+            labelled=0, correct=0,
+        )
+
+
+class MetricsReader(Protocol):
+    """Read-only access to monitoring data as of the observation time."""
+
+    scrape_interval: float
+
+    def window(self, version: str, duration: float) -> WindowStats:
+        """``version``'s metrics over the last ``duration`` seconds of delivered scrapes."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentStatus:
+    """Replicas of one version: wanted, serving, starting up, crashed."""
+
+    version: str
+    desired: int
+    ready: int
+    starting: int
+    crashed: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmokeTestResult:
+    """Outcome of synthetic requests sent to one version before it takes traffic."""
+
+    version: str
+    samples: int
+    failed: int
+    labelled: int
+    correct: int
+    latency_mean: float | None
+    latency_p99: float | None
+
+    @property
+    def error_rate(self) -> float | None:
+        """Failed / samples."""
+        return self.failed / self.samples if self.samples else None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Correct / labelled samples."""
+        return self.correct / self.labelled if self.labelled else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """Everything a strategy may know when it is asked for its next commands.
+
+    ``now`` is the simulated time in seconds; ``weights`` the router's
+    current traffic share per version in percent (``None`` while traffic
+    follows ready replicas); ``metrics`` the monitoring data as of ``now``.
+    """
+
+    now: float
+    stable: str
+    candidate: str
+    deployments: Mapping[str, DeploymentStatus]
+    weights: Mapping[str, float] | None
+    metrics: MetricsReader
+    smoke_test: SmokeTestResult | None = None
+    notes: Mapping[str, object] = field(default_factory=dict)
+
+    def ready(self, version: str) -> int:
+        """Ready replicas of ``version``."""
+        status = self.deployments.get(version)
+        return status.ready if status else 0
+
+    def desired(self, version: str) -> int:
+        """Replicas of ``version`` asked for."""
+        status = self.deployments.get(version)
+        return status.desired if status else 0

@@ -1,0 +1,114 @@
+"""The result of one run: flat outcome figures, per-version figures, events, timeline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.events import Event
+
+__all__ = ["RunResult", "VersionResult"]
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionResult:
+    """What one version did during a run. Latencies in seconds."""
+
+    requests: int
+    failed_requests: int
+    errors: int
+    timed_out: int
+    dropped: int
+    crashed: int
+    latency_mean_s: float | None
+    latency_p50_s: float | None
+    latency_p99_s: float | None
+    queue_wait_mean_s: float | None
+    correct_predictions: int
+    wrong_predictions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One (scenario, strategy, seed) run.
+
+    ``outcome`` is ``promoted``, ``rolled_back`` or ``incomplete`` (no
+    decision before the horizon, or no rollout at all). Times in seconds of
+    simulated time from the start of the run.
+    """
+
+    scenario: str
+    strategy: str
+    kind: str
+    seed: int
+    outcome: str
+    reason: str
+    decision_time_s: float | None
+    duration_s: float
+    requests: int
+    failed_requests: int
+    candidate_requests: int
+    candidate_failed_requests: int
+    wrong_predictions: int
+    replica_seconds: float
+    versions: dict[str, VersionResult]
+    events: list[Event]
+    data_plane: str
+    timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``run --json`` record of this run."""
+        return {
+            "strategy": self.strategy,
+            "kind": self.kind,
+            "seed": self.seed,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "decision_time_s": self.decision_time_s,
+            "duration_s": self.duration_s,
+            "requests": self.requests,
+            "failed_requests": self.failed_requests,
+            "candidate_requests": self.candidate_requests,
+            "candidate_failed_requests": self.candidate_failed_requests,
+            "wrong_predictions": self.wrong_predictions,
+            "replica_seconds": self.replica_seconds,
+            "data_plane": self.data_plane,
+            "versions": {name: version.to_dict() for name, version in self.versions.items()},
+            "events": [event.to_dict() for event in self.events],
+        }
+
+    def timeline_frame(self):  # -> pandas.DataFrame
+        """Per scrape interval and version: requests, failures, latency and accuracy (a DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.timeline)
+
+
+def version_result(store: Any, index: int) -> VersionResult:
+    """Summarise version ``index`` of a :class:`~simulator.world.metrics.MetricStore`."""
+    totals = store.totals[index]
+    return VersionResult(
+        requests=totals.requests,
+        failed_requests=totals.failed_requests,
+        errors=totals.errors,
+        timed_out=totals.timed_out,
+        dropped=totals.dropped,
+        crashed=totals.crashed,
+        latency_mean_s=_finite(totals.latency_sum_s / totals.responded) if totals.responded else None,
+        latency_p50_s=_finite(store.latency_quantile_exact(index, 0.5)) if totals.responded else None,
+        latency_p99_s=_finite(store.latency_quantile_exact(index, 0.99)) if totals.responded else None,
+        queue_wait_mean_s=_finite(totals.queue_wait_sum_s / totals.started) if totals.started else None,
+        correct_predictions=totals.correct_predictions,
+        wrong_predictions=totals.wrong_predictions,
+    )

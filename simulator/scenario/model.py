@@ -1,0 +1,130 @@
+"""The validated, frozen scenario: everything one simulated rollout needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from simulator.errors import ScenarioError
+from simulator.scenario.base import StrictModel, suggest
+from simulator.scenario.strategy_config import (
+    STRATEGY_CONFIGS,
+    BlueGreenConfig,
+    CanaryConfig,
+    ImmediateConfig,
+    RollingConfig,
+    resolve_strategy_kind,
+)
+from simulator.scenario.types import Duration
+from simulator.scenario.world_config import (
+    Fault,
+    MonitoringConfig,
+    ServiceConfig,
+    SimulationConfig,
+    TrafficConfig,
+    VersionConfig,
+)
+
+__all__ = ["Scenario", "NO_STRATEGY_LABEL"]
+
+NO_STRATEGY_LABEL = "none"
+"""Label of the single run of a scenario without strategies (steady serving)."""
+
+AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig
+
+
+class Scenario(StrictModel):
+    """A rollout scenario: the world, the versions, and the strategies to try."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(0, ge=0, description="seed of the first run; run i uses seed + i")
+    horizon: Duration = Field(3600.0, gt=0, description="simulated time a run may take at most, seconds")
+    runs: int = Field(30, ge=1, description="Monte Carlo repetitions for compare and check")
+    traffic: TrafficConfig
+    service: ServiceConfig
+    versions: dict[str, VersionConfig] = Field(min_length=1)
+    stable: str
+    candidate: str | None = None
+    faults: list[Fault] = Field(default_factory=list)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
+    expect: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per strategy label, expected figures (read by `check`)"
+    )
+    simulation: SimulationConfig = Field(default_factory=SimulationConfig)
+
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _strategies_by_kind(cls, raw: Any) -> Any:
+        # Errors here are raised as ScenarioError (not ValueError) so that they
+        # keep their own key path through pydantic.
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise ValueError("expected a map from a label to a strategy config")
+        parsed: dict[str, Any] = {}
+        for label, config in raw.items():
+            path = f"strategies.{label}"
+            if isinstance(config, tuple(STRATEGY_CONFIGS.values())):
+                parsed[str(label)] = config
+                continue
+            if config is None:
+                config = {}
+            if not isinstance(config, dict):
+                raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
+            kind_name = config.get("strategy", label)
+            try:
+                kind = resolve_strategy_kind(str(kind_name))
+            except ValueError as error:
+                where = f"{path}.strategy" if "strategy" in config else path
+                raise ScenarioError(str(error), path=where, value=kind_name) from None
+            try:
+                parsed[str(label)] = STRATEGY_CONFIGS[kind].model_validate(config)
+            except ValidationError as error:
+                from simulator.scenario.loader import validation_to_scenario_error
+
+                raise validation_to_scenario_error(error, None).located(path_prefix=path) from None
+        return parsed
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        names = list(self.versions)
+
+        def known(name: str, path: str, what: str) -> None:
+            if name not in self.versions:
+                raise ScenarioError(
+                    f"got '{name}'; expected the name of a version{suggest(name, names)} ({', '.join(names)})",
+                    path=path,
+                    value=name,
+                )
+
+        known(self.stable, "stable", "stable")
+        if self.candidate is not None:
+            known(self.candidate, "candidate", "candidate")
+            if self.candidate == self.stable:
+                raise ScenarioError(
+                    f"got '{self.candidate}', the stable version; expected another version", path="candidate"
+                )
+        if self.strategies and self.candidate is None:
+            raise ScenarioError("missing key; strategies need a candidate version to roll out", path="candidate")
+        if NO_STRATEGY_LABEL in self.strategies:
+            raise ScenarioError(
+                f"'{NO_STRATEGY_LABEL}' is reserved for steady serving; expected another label",
+                path=f"strategies.{NO_STRATEGY_LABEL}",
+            )
+        for index, fault in enumerate(self.faults):
+            version = getattr(fault, "version", None)
+            if version is not None:
+                known(version, f"faults[{index}].version", "fault")
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        """Strategy labels in file order, or ``["none"]`` for a scenario without strategies."""
+        return list(self.strategies) or [NO_STRATEGY_LABEL]
+
+    def seeds(self, runs: int | None = None) -> list[int]:
+        """The seeds of the scenario's Monte Carlo runs."""
+        return [self.seed + index for index in range(runs or self.runs)]

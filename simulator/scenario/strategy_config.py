@@ -1,0 +1,193 @@
+"""Scenario models of the rollout strategies' configurations.
+
+Keys are written as in the seed guide's JSON (``initialPercentage``) or in
+snake_case (``initial_percentage``). The kind of a strategy comes from its
+``strategy`` key (``Canary``, ``BlueGreen``, ``blue-green``, ``RollingUpdate``
+...) or, when that key is absent, from its label.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from simulator.scenario.base import CamelModel, suggest
+from simulator.scenario.types import Duration
+
+__all__ = [
+    "RollbackThresholds",
+    "CanaryConfig",
+    "BlueGreenConfig",
+    "RollingConfig",
+    "ImmediateConfig",
+    "StrategyConfig",
+    "STRATEGY_CONFIGS",
+    "resolve_strategy_kind",
+]
+
+LatencyMetric = Literal["mean", "p50", "p90", "p95", "p99"]
+
+
+class RollbackThresholds(CamelModel):
+    """Rollback rules of seed guide 002, judged candidate against stable over one window.
+
+    A rule left out is not checked. ``None`` for the whole block means the
+    seed guide's defaults (:meth:`seed_defaults`).
+    """
+
+    accuracy_drop: float | None = Field(
+        None, ge=0, le=1, description="roll back if (stable - candidate) / stable accuracy exceeds this (relative)"
+    )
+    latency_increase: float | None = Field(
+        None, gt=0, description="roll back if candidate / stable latency exceeds this ratio"
+    )
+    error_rate_increase: float | None = Field(
+        None, ge=0, le=1, description="roll back if candidate - stable error rate exceeds this (absolute)"
+    )
+    drift_score: float | None = Field(
+        None, ge=0, description="roll back if the candidate's data drift score exceeds this"
+    )
+
+    @classmethod
+    def seed_defaults(cls) -> "RollbackThresholds":
+        """Seed guide 002: accuracy -5 % relative, latency x1.5, error rate +1 point, drift 0.3."""
+        return cls(accuracy_drop=0.05, latency_increase=1.5, error_rate_increase=0.01, drift_score=0.3)
+
+
+class _StrategyBase(CamelModel):
+    kind: ClassVar[str]
+    strategy: str | None = Field(None, description="strategy kind; defaults to the label")
+
+
+class CanaryConfig(_StrategyBase):
+    """Canary per seed guide 002 (or an explicit ``steps`` schedule per seed 000)."""
+
+    kind: ClassVar[str] = "canary"
+    initial_percentage: float = Field(10.0, gt=0, le=100, description="first candidate weight, %")
+    increment_step: float = Field(15.0, gt=0, le=100, description="weight added after each passed check, %")
+    monitoring_duration: Duration = Field(300.0, gt=0, description="time at each weight before checking, seconds")
+    steps: list[float] | None = Field(
+        None, description="explicit weights, % (seed 000: 10, 25, 50, 75, 100); each is checked"
+    )
+    rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
+    latency_metric: LatencyMetric = Field("p99", description="latency statistic the latency rule compares")
+    minimum_requests: int = Field(50, ge=1, description="fewer candidate requests in a window means no data")
+    minimum_labels: int = Field(100, ge=1, description="fewer labels per version skips the accuracy rule")
+    recheck_interval: Duration = Field(30.0, gt=0, description="wait before looking again when data is missing")
+    max_data_wait: Duration | None = Field(
+        None, ge=0, description="roll back after waiting this long for data (default: monitoringDuration)"
+    )
+    candidate_replicas: Literal["proportional", "full"] = Field(
+        "proportional", description="candidate replicas follow the weight (ceil) or start at full size"
+    )
+    ready_timeout: Duration = Field(600.0, gt=0, description="roll back if new replicas are not ready by then")
+
+    @field_validator("steps")
+    @classmethod
+    def _check_steps(cls, steps: list[float] | None) -> list[float] | None:
+        if steps is None:
+            return None
+        if not steps:
+            raise ValueError("expected a non-empty list of weights in % ending at 100")
+        if any(not 0 < step <= 100 for step in steps):
+            raise ValueError(f"expected weights in (0, 100], got {steps}")
+        if any(later <= earlier for earlier, later in zip(steps, steps[1:])):
+            raise ValueError(f"expected strictly increasing weights, got {steps}")
+        if steps[-1] != 100:
+            raise ValueError(f"expected the last step to be 100, got {steps[-1]}")
+        return steps
+
+    def schedule(self) -> list[float]:
+        """The candidate weights in order, in %, ending at 100."""
+        if self.steps is not None:
+            return list(self.steps)
+        weights = [min(self.initial_percentage, 100.0)]
+        while weights[-1] < 100.0:
+            weights.append(min(weights[-1] + self.increment_step, 100.0))
+        return weights
+
+
+class BlueGreenConfig(_StrategyBase):
+    """Blue-green per seed guide 002."""
+
+    kind: ClassVar[str] = "blue_green"
+    smoke_test_samples: int = Field(100, ge=0, description="synthetic requests sent to green before the switch")
+    monitoring_duration: Duration = Field(300.0, gt=0, description="watch time after the switch, seconds")
+    keep_blue_duration: Duration = Field(300.0, ge=0, description="blue kept warm after the watch, seconds")
+    rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
+    latency_metric: LatencyMetric = "p99"
+    minimum_requests: int = Field(50, ge=1)
+    minimum_labels: int = Field(100, ge=1)
+    recheck_interval: Duration = Field(30.0, gt=0)
+    max_data_wait: Duration | None = Field(None, ge=0)
+    ready_timeout: Duration = Field(600.0, gt=0, description="roll back if green is not ready by then")
+
+
+class RollingConfig(_StrategyBase):
+    """Rolling update per seeds 000 and 002: ``batchSize`` replicas at a time."""
+
+    kind: ClassVar[str] = "rolling"
+    batch_size: int = Field(1, ge=1, description="replicas replaced per batch")
+    delay: Duration = Field(30.0, ge=0, description="wait after a batch is ready, before its health check, seconds")
+    error_rate_threshold: float = Field(
+        0.05, ge=0, le=1, description="health check fails above this candidate error rate (seed 000: 0.05)"
+    )
+    response_time_threshold: Duration = Field(
+        5.0, gt=0, description="health check fails above this candidate latency, seconds (seed 000: 5s)"
+    )
+    latency_metric: LatencyMetric = "p99"
+    rollback_thresholds: RollbackThresholds | None = Field(
+        None, description="optional relative rules, candidate against stable"
+    )
+    minimum_requests: int = Field(20, ge=1)
+    minimum_labels: int = Field(100, ge=1)
+    recheck_interval: Duration = Field(15.0, gt=0, description="wait before looking again when data is missing")
+    max_data_wait: Duration = Field(300.0, ge=0, description="fail the health check after waiting this long for data")
+    ready_timeout: Duration = Field(600.0, gt=0, description="a batch not ready after this fails the rollout")
+
+
+class ImmediateConfig(_StrategyBase):
+    """Switch all traffic to the candidate as soon as it is up; no checks."""
+
+    kind: ClassVar[str] = "immediate"
+    ready_timeout: Duration = Field(600.0, gt=0, description="give up if the new replicas are not ready by then")
+
+
+STRATEGY_CONFIGS: dict[str, type[_StrategyBase]] = {
+    "canary": CanaryConfig,
+    "blue_green": BlueGreenConfig,
+    "rolling": RollingConfig,
+    "immediate": ImmediateConfig,
+}
+
+StrategyConfig = Annotated[
+    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig, Field(description="a strategy config")
+]
+
+_ALIASES = {
+    "canary": "canary",
+    "bluegreen": "blue_green",
+    "rolling": "rolling",
+    "rollingupdate": "rolling",
+    "immediate": "immediate",
+    "recreate": "immediate",
+}
+_LATER = {"abtesting": "ABTesting", "abtest": "ABTesting", "ab": "ABTesting", "shadow": "Shadow"}
+
+
+def resolve_strategy_kind(name: str) -> str:
+    """Map a strategy name or alias (case-insensitive) to its kind, or raise ``ValueError``."""
+    key = re.sub(r"[\s_\-]", "", name).lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key in _LATER:
+        raise ValueError(
+            f"strategy kind '{name}' ({_LATER[key]}) is not available in this version; "
+            f"expected one of: {', '.join(STRATEGY_CONFIGS)}"
+        )
+    raise ValueError(
+        f"unknown strategy kind '{name}'{suggest(name, list(STRATEGY_CONFIGS) + ['BlueGreen', 'RollingUpdate'])}; "
+        f"expected one of: {', '.join(STRATEGY_CONFIGS)} (set it with the 'strategy' key)"
+    )

@@ -1,0 +1,250 @@
+"""Scenario models of the simulated world: traffic, service, versions, monitoring, faults."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, field_validator
+
+from simulator.scenario.base import StrictModel
+from simulator.scenario.types import Duration, Latency, Rate
+from simulator.units import parse_latency
+from simulator.world.latency import LatencyDistribution
+
+__all__ = [
+    "ConstantPattern",
+    "DiurnalPattern",
+    "SpikePattern",
+    "TrafficPattern",
+    "TrafficConfig",
+    "ServiceConfig",
+    "VersionConfig",
+    "LabelsConfig",
+    "MonitoringConfig",
+    "CrashFault",
+    "LatencyFault",
+    "ErrorRateFault",
+    "DependencyOutageFault",
+    "MetricsOutageFault",
+    "TrafficSpikeFault",
+    "Fault",
+    "SimulationConfig",
+]
+
+
+class ConstantPattern(StrictModel):
+    """Traffic at the base rate all the time."""
+
+    kind: Literal["constant"] = "constant"
+
+
+class DiurnalPattern(StrictModel):
+    """Daily cycle: ``rate * (1 + amplitude * cos(2π (t - peak_at) / period))``."""
+
+    kind: Literal["diurnal"]
+    amplitude: float = Field(0.3, ge=0, le=1, description="relative swing around the base rate, 0-1")
+    period: Duration = Field(86400.0, gt=0, description="cycle length, seconds")
+    peak_at: Duration = Field(43200.0, description="time of the daily peak within the cycle, seconds")
+
+
+class SpikePattern(StrictModel):
+    """The rate is multiplied by ``factor`` from ``at`` for ``for`` seconds."""
+
+    kind: Literal["spike"]
+    at: Duration
+    factor: float = Field(gt=0)
+    duration: Duration = Field(alias="for", gt=0)
+
+
+TrafficPattern = Annotated[Union[ConstantPattern, DiurnalPattern, SpikePattern], Field(discriminator="kind")]
+
+
+class TrafficConfig(StrictModel):
+    """Request arrivals: a Poisson process with a time-varying rate."""
+
+    rate: Rate = Field(gt=0, description="base arrival rate, requests/s")
+    pattern: list[TrafficPattern] = Field(default_factory=list, description="one pattern or a list (multiplied)")
+
+    @field_validator("pattern", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return [value]
+        return value
+
+
+class ServiceConfig(StrictModel):
+    """How a version is served: replicas, concurrency, timeout, balancing."""
+
+    replicas: int = Field(gt=0, description="replicas of the stable version")
+    concurrency: int = Field(1, gt=0, description="requests one replica serves at once")
+    timeout: Duration = Field(30.0, gt=0, description="client timeout, seconds (queue wait + service)")
+    balancer: Literal["random", "round_robin", "least_connections"] = "random"
+    restart_delay: Duration | None = Field(
+        None, ge=0, description="time a crashed replica takes to serve again, seconds (default: its startup)"
+    )
+
+
+class VersionConfig(StrictModel):
+    """A model version's true properties (what the world does, not what monitoring sees)."""
+
+    accuracy: float = Field(ge=0, le=1, description="probability a prediction is correct")
+    latency: LatencyDistribution = Field(description="service time: {p50, p99} or {dist: ...}")
+    error_rate: float = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
+    startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
+
+    @field_validator("latency", mode="before")
+    @classmethod
+    def _latency(cls, value: Any) -> LatencyDistribution:
+        return _parse_latency_spec(value)
+
+
+_LATENCY_EXPECTED = (
+    "{p50, p99}, {dist: exponential, mean}, {dist: lognormal, median|mean, sigma}, "
+    "{dist: gamma, mean, shape}, or {dist: constant, value}"
+)
+
+
+def _parse_latency_spec(value: Any) -> LatencyDistribution:
+    if isinstance(value, LatencyDistribution):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError(f"expected {_LATENCY_EXPECTED}")
+    spec = dict(value)
+    dist = str(spec.pop("dist", "lognormal" if "p50" in spec else "")).lower()
+
+    def take(key: str) -> float:
+        if key not in spec:
+            raise ValueError(f"latency of dist '{dist}' needs '{key}'; expected {_LATENCY_EXPECTED}")
+        seconds = parse_latency(spec.pop(key))
+        if seconds <= 0:
+            raise ValueError(f"latency '{key}' must be > 0")
+        return seconds
+
+    if dist == "lognormal" and "p50" in spec:
+        p50, p99 = take("p50"), take("p99")
+        if p99 <= p50:
+            raise ValueError(f"p99 ({p99}s) must be greater than p50 ({p50}s)")
+        result = LatencyDistribution.lognormal_from_quantiles(p50, p99)
+    elif dist == "lognormal":
+        sigma = float(spec.pop("sigma", 0.5))
+        if sigma <= 0:
+            raise ValueError("lognormal sigma must be > 0")
+        if "median" in spec:
+            result = LatencyDistribution.lognormal(take("median"), sigma)
+        else:
+            mean = take("mean")
+            result = LatencyDistribution.lognormal(mean / math.exp(sigma**2 / 2), sigma)
+    elif dist == "exponential":
+        result = LatencyDistribution.exponential(take("mean"))
+    elif dist == "gamma":
+        shape = float(spec.pop("shape", 2.0))
+        if shape <= 0:
+            raise ValueError("gamma shape must be > 0")
+        result = LatencyDistribution.gamma(take("mean"), shape)
+    elif dist == "constant":
+        result = LatencyDistribution.constant(take("value") if "value" in spec else take("mean"))
+    else:
+        raise ValueError(f"unknown latency dist '{dist}'; expected {_LATENCY_EXPECTED}")
+    if spec:
+        raise ValueError(f"unknown latency key(s) {sorted(spec)} for dist '{dist}'")
+    return result
+
+
+class LabelsConfig(StrictModel):
+    """Ground truth: a ``fraction`` of predictions get a label ``delay`` seconds after the response."""
+
+    delay: Duration = Field(0.0, ge=0)
+    fraction: float = Field(1.0, ge=0, le=1)
+
+
+class MonitoringConfig(StrictModel):
+    """What the monitoring stack gives a strategy."""
+
+    scrape_interval: Duration = Field(15.0, gt=0, description="seconds between metric scrapes")
+    delay: Duration = Field(0.0, ge=0, description="seconds before a scrape is visible to queries")
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    latency_bucket_factor: float = Field(
+        1.2, gt=1, le=4, description="ratio between consecutive latency histogram bucket bounds"
+    )
+
+
+class _VersionFault(StrictModel):
+    version: str
+    at: Duration
+
+
+class CrashFault(_VersionFault):
+    """``replicas`` ready replicas of ``version`` (the oldest first) crash at ``at`` and restart."""
+
+    kind: Literal["crash"]
+    replicas: int = Field(1, gt=0)
+    restart_after: Duration | None = Field(None, ge=0, description="default: service.restart_delay or startup")
+
+
+class LatencyFault(_VersionFault):
+    """Service times of ``version`` are multiplied by ``factor`` for ``for`` seconds."""
+
+    kind: Literal["latency"]
+    factor: float = Field(gt=0)
+    duration: Duration | None = Field(None, alias="for", gt=0, description="default: until the end")
+
+
+class ErrorRateFault(_VersionFault):
+    """``version`` fails an extra ``error_rate`` of requests for ``for`` seconds."""
+
+    kind: Literal["error_rate"]
+    error_rate: float = Field(gt=0, le=1)
+    duration: Duration | None = Field(None, alias="for", gt=0)
+
+
+class DependencyOutageFault(StrictModel):
+    """A shared dependency fails ``error_rate`` of the requests of every version."""
+
+    kind: Literal["dependency_outage"]
+    at: Duration
+    duration: Duration = Field(alias="for", gt=0)
+    error_rate: float = Field(1.0, gt=0, le=1)
+
+
+class MetricsOutageFault(StrictModel):
+    """No scrapes succeed from ``at`` for ``for`` seconds."""
+
+    kind: Literal["metrics_outage"]
+    at: Duration
+    duration: Duration = Field(alias="for", gt=0)
+
+
+class TrafficSpikeFault(StrictModel):
+    """The arrival rate is multiplied by ``factor`` from ``at`` for ``for`` seconds."""
+
+    kind: Literal["traffic_spike"]
+    at: Duration
+    factor: float = Field(gt=0)
+    duration: Duration = Field(alias="for", gt=0)
+
+
+Fault = Annotated[
+    Union[
+        CrashFault,
+        LatencyFault,
+        ErrorRateFault,
+        DependencyOutageFault,
+        MetricsOutageFault,
+        TrafficSpikeFault,
+    ],
+    Field(discriminator="kind"),
+]
+
+
+class SimulationConfig(StrictModel):
+    """Engine settings."""
+
+    data_plane: Literal["batch", "per_request"] = Field(
+        "batch", description="batch: vectorised slices (fast); per_request: one simpy process per request (reference)"
+    )
+    until: Literal["rollout_end", "horizon"] = Field(
+        "rollout_end", description="stop when the rollout has finished, or always run to the horizon"
+    )
+    max_slice: Duration = Field(60.0, gt=0, description="longest data-plane slice, seconds")

@@ -1,0 +1,173 @@
+"""Rolling update, as seeds 000 and 002 run it.
+
+Rules of the state machine::
+
+    START      route by ready replicas; start batch 1        -> STARTING
+    STARTING   batch ready: stop as many stable replicas,
+               wait ``delay``                                -> CHECKING
+               not ready within readyTimeout                 -> ROLLING_BACK
+    CHECKING   health check of the candidate:
+                 healthy, replicas left to replace           -> STARTING (next batch)
+                 healthy, all replaced                       -> promoted, done
+                 no data: wait recheckInterval (fail after maxDataWait)
+                 unhealthy                                   -> ROLLING_BACK
+    ROLLING_BACK  stable back to full size; once ready, remove the candidate -> done
+
+The health check (seed 000's ``ValidateModelHealthAsync``) passes when every
+candidate replica asked for is ready, the candidate's error rate is at most
+``errorRateThreshold`` and its latency at most ``responseTimeThreshold``,
+and, if ``rollbackThresholds`` is given, the candidate passes them against
+the stable replicas still serving.
+
+Seed 000 reverts only the failed batch and leaves earlier batches on the new
+version. We revert the whole rollout (the failed batch first, then the rest):
+a failed rollout that leaves a mix of versions serving is not a rollback.
+New replicas start before old ones stop (surge), so capacity never drops.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from simulator.analysis.thresholds import compare_to_baseline
+from simulator.commands import (
+    Command,
+    Decide,
+    Finish,
+    Note,
+    RouteByReplicas,
+    ScaleTo,
+    SetWeights,
+    Wait,
+    WaitUntilReady,
+)
+from simulator.observations import Observation
+from simulator.scenario.strategy_config import RollingConfig
+
+__all__ = ["RollingStrategy"]
+
+
+class _State(Enum):
+    START = "start"
+    STARTING = "starting"
+    CHECKING = "checking"
+    ROLLING_BACK = "rolling_back"
+    DONE = "done"
+
+
+class RollingStrategy:
+    """Replace stable replicas with candidate replicas ``batchSize`` at a time."""
+
+    kind = "rolling"
+
+    def __init__(self, config: RollingConfig) -> None:
+        self.config = config
+        self.state = _State.START
+        self.total = 0
+        self.replaced = 0
+        self.batch = 0
+        self.waiting_for_data_since: float | None = None
+
+    def step(self, observation: Observation) -> list[Command]:
+        """Next commands (see the module's state table)."""
+        if self.state is _State.START:
+            self.total = observation.desired(observation.stable)
+            return [RouteByReplicas()] + self._next_batch(observation)
+        if self.state is _State.STARTING:
+            if observation.ready(observation.candidate) < observation.desired(observation.candidate):
+                return self._roll_back(observation, f"batch {self.batch} not ready within {self.config.ready_timeout:g}s")
+            self.replaced = observation.desired(observation.candidate)
+            self.state = _State.CHECKING
+            self.waiting_for_data_since = None
+            return [
+                ScaleTo(version=observation.stable, replicas=self.total - self.replaced),
+                Wait(seconds=self.config.delay),
+            ]
+        if self.state is _State.CHECKING:
+            return self._health_check(observation)
+        if self.state is _State.ROLLING_BACK:
+            self.state = _State.DONE
+            return [
+                SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
+                ScaleTo(version=observation.candidate, replicas=0),
+                Finish(),
+            ]
+        raise RuntimeError("rolling strategy stepped after it finished")
+
+    def _next_batch(self, observation: Observation) -> list[Command]:
+        self.batch += 1
+        self.state = _State.STARTING
+        target = min(self.replaced + self.config.batch_size, self.total)
+        return [
+            ScaleTo(version=observation.candidate, replicas=target),
+            WaitUntilReady(version=observation.candidate, timeout=self.config.ready_timeout),
+        ]
+
+    def _health_check(self, observation: Observation) -> list[Command]:
+        config = self.config
+        metrics = observation.metrics
+        candidate, stable = observation.candidate, observation.stable
+        label = f"batch {self.batch} ({self.replaced}/{self.total} replaced)"
+        if observation.ready(candidate) < observation.desired(candidate):
+            return self._roll_back(
+                observation,
+                f"{label}: {observation.ready(candidate)}/{observation.desired(candidate)} candidate replicas ready",
+            )
+        window_seconds = max(config.delay, 2 * metrics.scrape_interval)
+        window = metrics.window(candidate, window_seconds)
+        stale = window.staleness > 2 * metrics.scrape_interval
+        if window.requests < config.minimum_requests or stale:
+            if self.waiting_for_data_since is None:
+                self.waiting_for_data_since = observation.now
+            waited = observation.now - self.waiting_for_data_since
+            if waited >= config.max_data_wait:
+                return self._roll_back(observation, f"{label}: no metrics for {waited:g}s")
+            return [
+                Note(kind="check", detail=f"{label}: waiting for data ({window.requests} requests)"),
+                Wait(seconds=config.recheck_interval),
+            ]
+        problems: list[str] = []
+        error_rate = window.error_rate or 0.0
+        latency = window.latency(config.latency_metric)
+        detail = [f"error rate {error_rate:.4f} (<= {config.error_rate_threshold:g})"]
+        if error_rate > config.error_rate_threshold:
+            problems.append(f"error rate {error_rate:.4f} > {config.error_rate_threshold:g}")
+        if latency is not None:
+            detail.append(f"latency {config.latency_metric} {latency * 1e3:.1f}ms")
+            if latency > config.response_time_threshold:
+                problems.append(
+                    f"latency {config.latency_metric} {latency:.3f}s > {config.response_time_threshold:g}s"
+                )
+        if config.rollback_thresholds is not None:
+            baseline = metrics.window(stable, window_seconds)
+            if baseline.requests >= config.minimum_requests:
+                relative = compare_to_baseline(
+                    window, baseline, config.rollback_thresholds,
+                    latency_metric=config.latency_metric,
+                    minimum_requests=config.minimum_requests,
+                    minimum_labels=config.minimum_labels,
+                )
+                if relative.verdict == "fail":
+                    problems.append(relative.summary())
+                else:
+                    detail.append(relative.summary())
+        if problems:
+            return self._roll_back(observation, f"{label}: health check failed: {'; '.join(problems)}")
+        note = Note(kind="check", detail=f"{label} healthy: {'; '.join(detail)}")
+        if self.replaced >= self.total:
+            self.state = _State.DONE
+            return [
+                note,
+                ScaleTo(version=stable, replicas=0),
+                Decide(outcome="promoted", reason=f"all {self.batch} batches healthy"),
+                Finish(),
+            ]
+        return [note] + self._next_batch(observation)
+
+    def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
+        self.state = _State.ROLLING_BACK
+        return [
+            ScaleTo(version=observation.stable, replicas=self.total),
+            Decide(outcome="rolled_back", reason=reason),
+            WaitUntilReady(version=observation.stable, timeout=self.config.ready_timeout),
+        ]

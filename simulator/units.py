@@ -1,0 +1,122 @@
+"""Parsing of quantities with units, as written in scenario files.
+
+* durations: ``45s``, ``5m``, ``2h``, ``10d``, ``250ms``, ISO 8601 (``PT5M``,
+  ``P7D``, ``P1DT2H``) or a bare number of seconds; returned in seconds.
+* rates: ``200/s``, ``12000/min``, ``3/h`` or a bare number (requests per
+  second); returned in requests per second.
+* latencies: ``40ms``, ``1.5s``, ``250us`` or a bare number of seconds;
+  returned in seconds.
+
+Every parser raises :class:`ValueError` with a message saying what was
+expected; the scenario loader turns it into a located ``ScenarioError``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["parse_duration", "parse_rate", "parse_latency", "format_duration"]
+
+_SECONDS_PER_UNIT = {
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+    "w": 604800.0,
+}
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(us|µs|ms|sec|min|s|m|h|d|w)?\s*$")
+_ISO_RE = re.compile(
+    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*(?:/\s*(s|sec|second|m|min|minute|h|hour|d|day))?\s*$")
+_RATE_UNIT = {
+    "s": 1.0, "sec": 1.0, "second": 1.0,
+    "m": 60.0, "min": 60.0, "minute": 60.0,
+    "h": 3600.0, "hour": 3600.0,
+    "d": 86400.0, "day": 86400.0,
+}
+
+DURATION_EXPECTED = "a duration such as 45s, 5m, 2h, 10d, PT5M or a number of seconds"
+RATE_EXPECTED = "a rate such as 200/s, 12000/min or a number of requests per second"
+LATENCY_EXPECTED = "a latency such as 40ms, 1.5s or a number of seconds"
+
+
+def _finite_non_negative(value: float, expected: str) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"expected {expected} (finite, >= 0)")
+    return value
+
+
+def parse_duration(value: object) -> float:
+    """Return ``value`` as a duration in seconds (>= 0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected {DURATION_EXPECTED}")
+    if isinstance(value, (int, float)):
+        return _finite_non_negative(float(value), DURATION_EXPECTED)
+    if not isinstance(value, str):
+        raise ValueError(f"expected {DURATION_EXPECTED}")
+    text = value.strip()
+    iso = _ISO_RE.match(text)
+    if iso and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
+        parts = iso.groupdict()
+        if any(parts.values()):
+            seconds = (
+                float(parts["w"] or 0) * 604800.0
+                + float(parts["d"] or 0) * 86400.0
+                + float(parts["h"] or 0) * 3600.0
+                + float(parts["m"] or 0) * 60.0
+                + float(parts["s"] or 0)
+            )
+            return seconds
+    match = _DURATION_RE.match(text)
+    if not match:
+        raise ValueError(f"expected {DURATION_EXPECTED}")
+    number, unit = match.groups()
+    return _finite_non_negative(float(number) * _SECONDS_PER_UNIT[unit or "s"], DURATION_EXPECTED)
+
+
+def parse_latency(value: object) -> float:
+    """Return ``value`` as a latency in seconds (>= 0)."""
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise ValueError(f"expected {LATENCY_EXPECTED}") from None
+
+
+def parse_rate(value: object) -> float:
+    """Return ``value`` as a rate in requests per second (>= 0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected {RATE_EXPECTED}")
+    if isinstance(value, (int, float)):
+        return _finite_non_negative(float(value), RATE_EXPECTED)
+    if not isinstance(value, str):
+        raise ValueError(f"expected {RATE_EXPECTED}")
+    match = _RATE_RE.match(value)
+    if not match:
+        raise ValueError(f"expected {RATE_EXPECTED}")
+    number, unit = match.groups()
+    return _finite_non_negative(float(number) / _RATE_UNIT[unit or "s"], RATE_EXPECTED)
+
+
+def format_duration(seconds: float) -> str:
+    """Format ``seconds`` for people: ``42.0s``, ``5m 30s``, ``2h 05m``."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        minutes, secs = divmod(int(round(seconds)), 60)
+        return f"{minutes}m {secs:02d}s"
+    hours, rest = divmod(int(round(seconds)), 3600)
+    if hours < 48:
+        return f"{hours}h {rest // 60:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"

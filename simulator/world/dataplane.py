@@ -1,0 +1,146 @@
+"""The batch data plane: requests processed a slice at a time, exactly.
+
+Each slice takes the requests arriving in ``[t0, t1)``, routes them to a
+version by the router's weights, draws service times, and hands them to the
+compiled FIFO kernel (:mod:`simulator.world.kernel`) with the replicas' slot
+state from the previous slice. Requests whose client-side end lies after
+``t1`` stay *pending*: a crash at ``t1`` can still fail them, and they are
+recorded only once final. Slices end wherever the world's control state
+changes (weights, readiness, crashes), so no request sees stale routing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.world.kernel import BALANCERS, assign_requests
+from simulator.world.metrics import FinishedRequests, Status
+from simulator.world.traffic import RequestBatch
+
+if TYPE_CHECKING:
+    from simulator.world.world import World
+
+__all__ = ["BatchDataPlane", "route_versions", "service_times"]
+
+_PENDING_FIELDS = ("arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label")
+
+
+def route_versions(u_route: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Version index per request from U(0,1) draws and traffic fractions per version."""
+    cumulative = np.cumsum(weights)
+    cumulative[-1] = np.inf  # guard against rounding
+    return np.searchsorted(cumulative, u_route, side="right").astype(np.int64)
+
+
+def service_times(world: "World", batch: RequestBatch, version: np.ndarray) -> np.ndarray:
+    """Service time per request (seconds) for the version it was routed to, faults applied."""
+    service = np.empty(len(batch))
+    for index in np.unique(version):
+        mine = version == index
+        times = world.latency[index].transform(batch.u_service[mine], batch.z_service[mine])
+        factor = world.faults.latency_factor(int(index), batch.arrival[mine])
+        service[mine] = times if factor is None else times * factor
+    return service
+
+
+class BatchDataPlane:
+    """Vectorised, slice-by-slice data plane (the default)."""
+
+    def __init__(self, world: "World", max_slice: float) -> None:
+        self.world = world
+        self.max_slice = max_slice
+        self.time = 0.0
+        self.balancer = BALANCERS[world.scenario.service.balancer]
+        self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
+        self.pending = {name: np.empty(0, dtype=np.int64 if name in ("version", "replica", "status") else float)
+                        for name in _PENDING_FIELDS}
+
+    def advance_to(self, until: float) -> None:
+        """Process every request arriving before ``until`` (seconds)."""
+        while self.time < until:
+            end = min(until, self.time + self.max_slice)
+            batch = self.world.traffic.take_until(end)
+            if len(batch):
+                self._assign(batch)
+            self._finalize(end)
+            self.time = end
+
+    def _assign(self, batch: RequestBatch) -> None:
+        world = self.world
+        replicas = world.replicas
+        version = route_versions(batch.u_route, world.traffic_fractions())
+        service = service_times(world, batch, version)
+        n = len(batch)
+        out_replica = np.empty(n, dtype=np.int64)
+        out_start = np.empty(n)
+        out_client_end = np.empty(n)
+        out_status = np.empty(n, dtype=np.int64)
+        ready_ids, ready_start, ready_count = replicas.ready_arrays()
+        done = 0
+        while done < n:
+            done = assign_requests(
+                batch.arrival, version, batch.u_balance, service, world.timeout, self.balancer,
+                ready_ids, ready_start, ready_count, self.round_robin_next,
+                replicas.slot_free, replicas.departures, replicas.departure_count,
+                out_replica, out_start, out_client_end, out_status, done,
+            )
+            if done < n:
+                replicas.grow_departures()
+        new = {
+            "arrival": batch.arrival, "version": version, "replica": out_replica, "start": out_start,
+            "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
+            "u_correct": batch.u_correct, "u_label": batch.u_label,
+        }
+        if len(self.pending["arrival"]):
+            self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in _PENDING_FIELDS}
+        else:
+            self.pending = new
+
+    def _finalize(self, until: float, everything: bool = False) -> None:
+        pending = self.pending
+        if not len(pending["arrival"]):
+            return
+        final = np.ones(len(pending["arrival"]), dtype=bool) if everything else pending["client_end"] <= until
+        if not final.any():
+            return
+        if final.all():
+            done, self.pending = pending, {name: pending[name][:0] for name in _PENDING_FIELDS}
+        else:
+            keep = ~final
+            done = {name: pending[name][final] for name in _PENDING_FIELDS}
+            self.pending = {name: pending[name][keep] for name in _PENDING_FIELDS}
+        self.world.record(
+            arrival=done["arrival"], version=done["version"], status=done["status"], start=done["start"],
+            client_end=done["client_end"], u_error=done["u_error"], u_correct=done["u_correct"],
+            u_label=done["u_label"],
+        )
+
+    def replica_crashed(self, replica: int, now: float) -> None:
+        """Fail the requests in flight on ``replica`` (queued or in service) at ``now``."""
+        pending = self.pending
+        hit = (pending["replica"] == replica) & (pending["client_end"] > now)
+        if hit.any():
+            pending["status"][hit] = Status.CRASHED
+            pending["client_end"][hit] = now
+
+    def finish(self, now: float) -> None:
+        """Record every request still pending (their outcome is already known)."""
+        self.advance_to(now)
+        self._finalize(now, everything=True)
+
+
+def finished_requests(world: "World", **arrays: np.ndarray) -> FinishedRequests:
+    """Decide errors, correctness and labels of final requests from their draws."""
+    version = arrays["version"]
+    status = arrays["status"]
+    arrival = arrays["arrival"]
+    p_error = world.faults.error_probability(world.error_rates, version, arrival)
+    error = (status == Status.OK) & (arrays["u_error"] < p_error)
+    correct = arrays["u_correct"] < world.accuracies[version]
+    labelled = arrays["u_label"] < world.label_fraction
+    return FinishedRequests(
+        arrival=arrival, version=version, status=status, start=arrays["start"],
+        client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled,
+    )

@@ -1,0 +1,227 @@
+"""Counters a monitoring stack would keep, and the truth kept apart from them.
+
+:class:`MetricStore` accumulates finished requests two ways:
+
+* **monitoring series**: per scrape-interval bin and version, request and
+  failure counts, a latency histogram with exponential buckets (as a
+  Prometheus histogram), latency sums, and label counts binned by the time the
+  label *arrives*. Strategies read these only through
+  :class:`simulator.world.monitoring.MonitoringView`, which applies scrape
+  timing, delay and outages.
+* **run totals**: per version, exact counts and a fine latency histogram
+  (0.5 % wide bins) for the run result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MetricStore", "FinishedRequests", "Status", "VersionTotals"]
+
+
+class Status:
+    """Request outcome codes used by the data planes."""
+
+    OK = 0
+    """Served within the timeout (the model may still have returned an error)."""
+    TIMEOUT_QUEUED = 1
+    """Waited in a replica's queue until the client timeout, never served."""
+    TIMEOUT_SERVING = 2
+    """Started, but not finished within the client timeout."""
+    DROPPED = 3
+    """No ready replica of the routed version (HTTP 503)."""
+    CRASHED = 4
+    """In flight on a replica that crashed."""
+
+
+@dataclass(slots=True)
+class FinishedRequests:
+    """Requests whose outcome is final, as parallel arrays.
+
+    Times in seconds. ``error`` marks model/dependency errors of served
+    requests; ``correct`` and ``labelled`` apply to successful responses.
+    """
+
+    arrival: np.ndarray
+    version: np.ndarray
+    status: np.ndarray
+    start: np.ndarray
+    client_end: np.ndarray
+    error: np.ndarray
+    correct: np.ndarray
+    labelled: np.ndarray
+
+
+_FINE_BINS_PER_DECADE = 200
+_FINE_LOW = 1e-6
+_FINE_DECADES = 10  # 1 µs .. 10^4 s
+
+
+@dataclass
+class VersionTotals:
+    """Exact per-version totals of a run."""
+
+    requests: int = 0
+    failed_requests: int = 0
+    errors: int = 0
+    timed_out: int = 0
+    dropped: int = 0
+    crashed: int = 0
+    responded: int = 0
+    latency_sum_s: float = 0.0
+    started: int = 0
+    queue_wait_sum_s: float = 0.0
+    correct_predictions: int = 0
+    wrong_predictions: int = 0
+
+
+class MetricStore:
+    """Time-binned monitoring counters and exact run totals for every version."""
+
+    def __init__(
+        self,
+        versions: list[str],
+        bin_seconds: float,
+        horizon: float,
+        label_delay: float,
+        bucket_factor: float = 1.2,
+    ) -> None:
+        self.versions = list(versions)
+        self.bin_seconds = float(bin_seconds)
+        self.label_delay = float(label_delay)
+        n_versions = len(versions)
+        self.n_bins = int(math.ceil((horizon + label_delay) / bin_seconds)) + 2
+        # Histogram buckets: upper bounds 0.5 ms * factor^k up to >= 300 s, then +Inf.
+        n_buckets = int(math.ceil(math.log(300.0 / 0.0005) / math.log(bucket_factor))) + 1
+        self.bucket_bounds = 0.0005 * bucket_factor ** np.arange(n_buckets)
+        self.n_buckets = n_buckets + 1
+        self._log_low = math.log(0.0005)
+        self._log_factor = math.log(bucket_factor)
+        shape = (self.n_bins, n_versions)
+        self.requests = np.zeros(shape, dtype=np.int64)
+        self.failed = np.zeros(shape, dtype=np.int64)
+        self.latency_sum = np.zeros(shape)
+        self.histogram = np.zeros((self.n_bins, n_versions, self.n_buckets), dtype=np.int32)
+        self.labelled = np.zeros(shape, dtype=np.int64)
+        self.labelled_correct = np.zeros(shape, dtype=np.int64)
+        self.totals = [VersionTotals() for _ in versions]
+        self.fine_histogram = np.zeros((n_versions, _FINE_BINS_PER_DECADE * _FINE_DECADES + 2), dtype=np.int64)
+
+    # -- recording ---------------------------------------------------------
+
+    def record(self, done: FinishedRequests) -> None:
+        """Add finished requests to the monitoring series and the totals."""
+        if len(done.arrival) == 0:
+            return
+        n_versions = len(self.versions)
+        version = done.version
+        status = done.status
+        latency = done.client_end - done.arrival
+        reached = status != Status.DROPPED
+        failed = (status != Status.OK) | done.error
+        responded = status == Status.OK
+
+        bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
+        self._add_series(bins, version, failed, latency, reached)
+
+        success = responded & ~done.error
+        labelled = success & done.labelled
+        if labelled.any():
+            label_bins = np.minimum(
+                ((done.client_end[labelled] + self.label_delay) / self.bin_seconds).astype(np.int64),
+                self.n_bins - 1,
+            )
+            flat = label_bins * n_versions + version[labelled]
+            size = self.n_bins * n_versions
+            self.labelled += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
+            self.labelled_correct += np.bincount(
+                flat, weights=done.correct[labelled], minlength=size
+            ).reshape(self.n_bins, n_versions).astype(np.int64)
+
+        started = (status == Status.OK) | (status == Status.TIMEOUT_SERVING)
+        wait = np.where(started, done.start - done.arrival, 0.0)
+        fine = self._fine_index(latency)
+        for index in np.unique(version):
+            mine = version == index
+            totals = self.totals[index]
+            totals.requests += int(mine.sum())
+            totals.failed_requests += int((failed & mine).sum())
+            totals.errors += int((done.error & responded & mine).sum())
+            totals.timed_out += int((((status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)) & mine).sum())
+            totals.dropped += int(((status == Status.DROPPED) & mine).sum())
+            totals.crashed += int(((status == Status.CRASHED) & mine).sum())
+            mine_responded = responded & mine
+            totals.responded += int(mine_responded.sum())
+            totals.latency_sum_s += float(latency[mine_responded].sum())
+            totals.started += int((started & mine).sum())
+            totals.queue_wait_sum_s += float(wait[mine].sum())
+            mine_success = success & mine
+            correct = int(done.correct[mine_success].sum())
+            totals.correct_predictions += correct
+            totals.wrong_predictions += int(mine_success.sum()) - correct
+            self.fine_histogram[index] += np.bincount(fine[mine_responded], minlength=self.fine_histogram.shape[1])
+
+    def _add_series(
+        self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray, reached: np.ndarray
+    ) -> None:
+        n_versions = len(self.versions)
+        low, high = int(bins.min()), int(bins.max()) + 1
+        span = high - low
+        flat = (bins - low) * n_versions + version
+        size = span * n_versions
+        self.requests[low:high] += np.bincount(flat, minlength=size).reshape(span, n_versions)
+        self.failed[low:high] += np.bincount(flat[failed], minlength=size).reshape(span, n_versions)
+        self.latency_sum[low:high] += np.bincount(
+            flat[reached], weights=latency[reached], minlength=size
+        ).reshape(span, n_versions)
+        bucket = self._bucket_index(latency[reached])
+        hist_flat = flat[reached] * self.n_buckets + bucket
+        self.histogram[low:high] += np.bincount(
+            hist_flat, minlength=size * self.n_buckets
+        ).reshape(span, n_versions, self.n_buckets).astype(np.int32)
+
+    def _bucket_index(self, latency: np.ndarray) -> np.ndarray:
+        # Bucket k holds latencies in (bound[k-1], bound[k]]; the last is +Inf.
+        with np.errstate(divide="ignore"):
+            raw = np.ceil((np.log(np.maximum(latency, 1e-12)) - self._log_low) / self._log_factor - 1e-9)
+        return np.clip(raw, 0, self.n_buckets - 1).astype(np.int64)
+
+    def _fine_index(self, latency: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            raw = np.floor((np.log10(np.maximum(latency, 1e-12)) - math.log10(_FINE_LOW)) * _FINE_BINS_PER_DECADE) + 1
+        return np.clip(raw, 0, self.fine_histogram.shape[1] - 1).astype(np.int64)
+
+    # -- reading -----------------------------------------------------------
+
+    def latency_quantile_exact(self, version_index: int, q: float) -> float:
+        """The ``q``-quantile of responded requests' latency over the run (0.5 % resolution), seconds."""
+        counts = self.fine_histogram[version_index]
+        total = counts.sum()
+        if total == 0:
+            return float("nan")
+        cumulative = np.cumsum(counts)
+        index = int(np.searchsorted(cumulative, q * total, side="left"))
+        below = cumulative[index - 1] if index > 0 else 0
+        fraction = (q * total - below) / max(counts[index], 1)
+        lower = _FINE_LOW * 10 ** ((index - 1) / _FINE_BINS_PER_DECADE)
+        upper = _FINE_LOW * 10 ** (index / _FINE_BINS_PER_DECADE)
+        return float(lower + (upper - lower) * fraction)
+
+    def histogram_quantile(self, counts: np.ndarray, q: float) -> float:
+        """Prometheus-style ``histogram_quantile`` over bucket ``counts``, seconds."""
+        total = counts.sum()
+        if total == 0:
+            return float("nan")
+        cumulative = np.cumsum(counts)
+        rank = q * total
+        index = int(np.searchsorted(cumulative, rank, side="left"))
+        if index >= len(self.bucket_bounds):
+            return float(self.bucket_bounds[-1])
+        below = cumulative[index - 1] if index > 0 else 0
+        lower = self.bucket_bounds[index - 1] if index > 0 else 0.0
+        upper = self.bucket_bounds[index]
+        in_bucket = counts[index]
+        return float(lower + (upper - lower) * (rank - below) / in_bucket) if in_bucket else float(upper)

@@ -1,0 +1,103 @@
+"""Metrics as a strategy sees them: scraped, delayed, windowed, sometimes missing.
+
+Scrapes happen every ``scrape_interval`` seconds (at ``k * interval``) and a
+scrape becomes visible ``delay`` seconds later. A scrape taken during a
+metrics outage is lost. Counters are cumulative, as in Prometheus, so a window
+is the difference between the first and last delivered scrapes inside it
+(``increase()`` without extrapolation); when fewer than two scrapes fall in
+the window there is no data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.observations import WindowStats
+from simulator.world.metrics import MetricStore
+
+__all__ = ["MonitoringView"]
+
+
+class MonitoringView:
+    """Read-only, time-bounded view of a :class:`MetricStore` (implements ``MetricsReader``)."""
+
+    def __init__(
+        self,
+        store: MetricStore,
+        now: float,
+        delay: float,
+        outages: list[tuple[float, float]],
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.delay = delay
+        self.scrape_interval = store.bin_seconds
+        self._outages = outages
+
+    def _delivered(self, k: int) -> bool:
+        t = k * self.scrape_interval
+        return not any(start <= t < end for start, end in self._outages)
+
+    def _last_delivered(self, latest: int) -> int | None:
+        k = latest
+        while k >= 0 and not self._delivered(k):
+            k -= 1
+        return k if k >= 0 else None
+
+    def window(self, version: str, duration: float) -> WindowStats:
+        """``version``'s metrics over the last ``duration`` seconds visible at ``now``."""
+        interval = self.scrape_interval
+        t_eval = self.now - self.delay
+        if t_eval < 0:
+            return WindowStats.empty(version)
+        last = self._last_delivered(int(math.floor(t_eval / interval + 1e-9)))
+        if last is None:
+            return WindowStats.empty(version)
+        staleness = t_eval - last * interval
+        first = int(math.ceil((t_eval - duration) / interval - 1e-9))
+        first = max(first, 0)
+        while first < last and not self._delivered(first):
+            first += 1
+        if first >= last:
+            return WindowStats.empty(version, staleness)
+        index = self.store.versions.index(version)
+        store = self.store
+        bins = slice(first, last)  # scrape k sees bins 0..k-1
+        requests = int(store.requests[bins, index].sum())
+        failed = int(store.failed[bins, index].sum())
+        histogram = store.histogram[bins, index].sum(axis=0)
+        reached = int(histogram.sum())
+        latency_sum = float(store.latency_sum[bins, index].sum())
+        labelled = int(store.labelled[bins, index].sum())
+        correct = int(store.labelled_correct[bins, index].sum())
+
+        def quantile(q: float) -> float | None:
+            return store.histogram_quantile(histogram, q) if reached else None
+
+        return WindowStats(
+            version=version,
+            start=first * interval,
+            end=last * interval,
+            staleness=staleness,
+            requests=requests,
+            failed=failed,
+            latency_mean=latency_sum / reached if reached else None,
+            latency_p50=quantile(0.5),
+            latency_p90=quantile(0.9),
+            latency_p95=quantile(0.95),
+            latency_p99=quantile(0.99),
+            labelled=labelled,
+            correct=correct,
+        )
+
+    def histogram(self, version: str, duration: float) -> np.ndarray:
+        """Latency bucket counts of ``version`` over the window (for statistical judges)."""
+        stats = self.window(version, duration)
+        if not stats.has_data:
+            return np.zeros(self.store.n_buckets, dtype=np.int64)
+        index = self.store.versions.index(version)
+        first = int(round(stats.start / self.scrape_interval))
+        last = int(round(stats.end / self.scrape_interval))
+        return self.store.histogram[first:last, index].sum(axis=0)

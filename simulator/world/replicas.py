@@ -1,0 +1,111 @@
+"""Replicas of every version: lifecycle state and per-slot queue state.
+
+A replica starts (``STARTING``) and takes traffic once its start-up delay has
+passed (``READY``); it may crash (``CRASHED``) and restart, and it is stopped
+(``STOPPED``) when scaled away. ``slot_free[r, s]`` is the time slot ``s`` of
+replica ``r`` finishes its current work: the queue state the data plane
+carries from slice to slice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ReplicaTable", "ReplicaState"]
+
+
+class ReplicaState:
+    """Lifecycle states of a replica."""
+
+    STARTING = 0
+    READY = 1
+    CRASHED = 2
+    STOPPED = 3
+
+
+@dataclass
+class _Replica:
+    version: int
+    state: int
+    created: float
+    stopped: float | None = None
+
+
+class ReplicaTable:
+    """All replicas ever created in a run, indexed by creation order."""
+
+    def __init__(self, n_versions: int, concurrency: int) -> None:
+        self.n_versions = n_versions
+        self.concurrency = concurrency
+        self.replicas: list[_Replica] = []
+        self.slot_free = np.zeros((16, concurrency))
+        self.departures = np.zeros((16, 8))
+        self.departure_count = np.zeros(16, dtype=np.int64)
+        self._ready_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.replicas)
+
+    def add(self, version: int, now: float) -> int:
+        """Create a starting replica of ``version``; return its id."""
+        replica_id = len(self.replicas)
+        self.replicas.append(_Replica(version=version, state=ReplicaState.STARTING, created=now))
+        if replica_id >= self.slot_free.shape[0]:
+            grow = self.slot_free.shape[0]
+            self.slot_free = np.vstack([self.slot_free, np.zeros((grow, self.concurrency))])
+            self.departures = np.vstack([self.departures, np.zeros((grow, self.departures.shape[1]))])
+            self.departure_count = np.concatenate([self.departure_count, np.zeros(grow, dtype=np.int64)])
+        self.slot_free[replica_id] = now
+        self.departure_count[replica_id] = 0
+        self._ready_cache = None
+        return replica_id
+
+    def grow_departures(self) -> None:
+        """Double the per-replica capacity of the in-flight buffer (least connections)."""
+        self.departures = np.hstack([self.departures, np.zeros_like(self.departures)])
+
+    def set_state(self, replica_id: int, state: int, now: float) -> None:
+        """Move ``replica_id`` to ``state`` at time ``now`` (seconds)."""
+        replica = self.replicas[replica_id]
+        replica.state = state
+        if state == ReplicaState.STOPPED:
+            replica.stopped = now
+        elif state == ReplicaState.READY:
+            # Fresh from start-up or restart: no work queued.
+            self.slot_free[replica_id] = now
+        elif state == ReplicaState.CRASHED:
+            # The work it held is lost (the data plane fails those requests).
+            self.departure_count[replica_id] = 0
+        self._ready_cache = None
+
+    def state(self, replica_id: int) -> int:
+        """Current state of ``replica_id``."""
+        return self.replicas[replica_id].state
+
+    def version(self, replica_id: int) -> int:
+        """Version index of ``replica_id``."""
+        return self.replicas[replica_id].version
+
+    def ids(self, version: int, *states: int) -> list[int]:
+        """Ids of ``version``'s replicas in any of ``states``, oldest first."""
+        return [i for i, r in enumerate(self.replicas) if r.version == version and r.state in states]
+
+    def count(self, version: int, state: int) -> int:
+        """Number of ``version``'s replicas in ``state``."""
+        return sum(1 for r in self.replicas if r.version == version and r.state == state)
+
+    def ready_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ready replica ids grouped by version: ``(ids, start offset, count)`` for the kernel."""
+        if self._ready_cache is None:
+            groups = [self.ids(v, ReplicaState.READY) for v in range(self.n_versions)]
+            counts = np.array([len(g) for g in groups], dtype=np.int64)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+            ids = np.array([i for g in groups for i in g], dtype=np.int64)
+            self._ready_cache = (ids, starts, counts)
+        return self._ready_cache
+
+    def replica_seconds(self, now: float) -> float:
+        """Replica-seconds used up to ``now``: each replica from creation until stopped."""
+        return float(sum((r.stopped if r.stopped is not None else now) - r.created for r in self.replicas))

@@ -1,0 +1,153 @@
+"""Request arrivals: a non-homogeneous Poisson process with per-request draws.
+
+Arrivals are generated in fixed blocks of simulated time, aligned to
+multiples of :data:`BLOCK_SECONDS` and always in time order, from the run's
+``traffic`` stream. The data plane takes them in slices of any length, so the
+arrivals (and every per-request random draw) do not depend on where slices
+end: two strategies run with the same seed see the same requests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.scenario.world_config import (
+    DiurnalPattern,
+    SpikePattern,
+    TrafficConfig,
+    TrafficSpikeFault,
+)
+
+__all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS"]
+
+BLOCK_SECONDS = 10.0
+"""Length of one generation block, seconds."""
+
+
+@dataclass(slots=True)
+class RequestBatch:
+    """Requests in arrival order, as parallel arrays (one element per request).
+
+    ``arrival`` is in seconds; the ``u_*`` fields are U(0, 1) draws and
+    ``z_service`` is an N(0, 1) draw, fixed per request when it is generated.
+    """
+
+    arrival: np.ndarray
+    u_route: np.ndarray
+    u_balance: np.ndarray
+    u_service: np.ndarray
+    z_service: np.ndarray
+    u_error: np.ndarray
+    u_correct: np.ndarray
+    u_label: np.ndarray
+
+    FIELDS = ("arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label")
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    def take(self, index: slice | np.ndarray) -> "RequestBatch":
+        """The requests at ``index`` (a slice or an index/mask array)."""
+        return RequestBatch(*(getattr(self, name)[index] for name in self.FIELDS))
+
+    @classmethod
+    def concatenate(cls, batches: list["RequestBatch"]) -> "RequestBatch":
+        """One batch holding ``batches`` one after the other."""
+        if len(batches) == 1:
+            return batches[0]
+        return cls(*(np.concatenate([getattr(b, name) for b in batches]) for name in cls.FIELDS))
+
+    @classmethod
+    def empty(cls) -> "RequestBatch":
+        """A batch of no requests."""
+        return cls(*(np.empty(0) for _ in cls.FIELDS))
+
+
+class RateFunction:
+    """The arrival rate over time, in requests/s: base rate times every pattern."""
+
+    def __init__(self, config: TrafficConfig, spikes: list[TrafficSpikeFault] | None = None) -> None:
+        self.base_rate = config.rate
+        self.diurnal = [p for p in config.pattern if isinstance(p, DiurnalPattern)]
+        self.spikes: list[tuple[float, float, float]] = [
+            (p.at, p.at + p.duration, p.factor) for p in config.pattern if isinstance(p, SpikePattern)
+        ]
+        self.spikes += [(f.at, f.at + f.duration, f.factor) for f in spikes or []]
+
+    def change_points(self) -> list[float]:
+        """Times at which the rate jumps (spike starts and ends), seconds."""
+        return sorted({t for start, end, _ in self.spikes for t in (start, end)})
+
+    def rate(self, times: np.ndarray) -> np.ndarray:
+        """The rate at each of ``times``, requests/s."""
+        rate = np.full(times.shape, self.base_rate)
+        for pattern in self.diurnal:
+            rate *= 1.0 + pattern.amplitude * np.cos(2.0 * math.pi * (times - pattern.peak_at) / pattern.period)
+        for start, end, factor in self.spikes:
+            rate = np.where((times >= start) & (times < end), rate * factor, rate)
+        return rate
+
+    def max_rate(self, start: float, end: float) -> float:
+        """An upper bound of the rate on ``[start, end)``, requests/s."""
+        bound = self.base_rate
+        for pattern in self.diurnal:
+            bound *= 1.0 + pattern.amplitude
+        for spike_start, spike_end, factor in self.spikes:
+            if spike_start < end and spike_end > start and factor > 1.0:
+                bound *= factor
+        return bound
+
+    def is_constant_on(self, start: float, end: float) -> bool:
+        """Whether the rate is constant on ``[start, end)``."""
+        if self.diurnal and any(p.amplitude > 0 for p in self.diurnal):
+            return False
+        return not any(s < end and e > start and (s > start or e < end) for s, e, _ in self.spikes)
+
+
+class TrafficSource:
+    """Generates requests block by block and hands them out by time."""
+
+    def __init__(self, rate: RateFunction, generator: np.random.Generator) -> None:
+        self.rate = rate
+        self.generator = generator
+        self._generated_until = 0.0
+        self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
+
+    def _generate_block(self, start: float) -> RequestBatch:
+        end = start + BLOCK_SECONDS
+        generator = self.generator
+        peak = self.rate.max_rate(start, end)
+        count = int(generator.poisson(peak * BLOCK_SECONDS))
+        arrival = np.sort(generator.uniform(start, end, count))
+        if not self.rate.is_constant_on(start, end):
+            keep = generator.random(count) * peak < self.rate.rate(arrival)
+            arrival = arrival[keep]
+            count = len(arrival)
+        uniforms = generator.random((6, count))
+        normal = generator.standard_normal(count)
+        return RequestBatch(
+            arrival=arrival,
+            u_route=uniforms[0],
+            u_balance=uniforms[1],
+            u_service=uniforms[2],
+            z_service=normal,
+            u_error=uniforms[3],
+            u_correct=uniforms[4],
+            u_label=uniforms[5],
+        )
+
+    def take_until(self, end: float) -> RequestBatch:
+        """All requests arriving before ``end`` (seconds) not handed out yet."""
+        while self._generated_until < end:
+            self._buffer.append(self._generate_block(self._generated_until))
+            self._generated_until += BLOCK_SECONDS
+        if not self._buffer:
+            return RequestBatch.empty()
+        pending = RequestBatch.concatenate(self._buffer)
+        cut = int(np.searchsorted(pending.arrival, end, side="left"))
+        taken = pending.take(slice(0, cut))
+        self._buffer = [pending.take(slice(cut, None))] if cut < len(pending) else []
+        return taken

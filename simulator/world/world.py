@@ -1,0 +1,300 @@
+"""The simulated world: versions, replicas, router, traffic, faults and monitoring.
+
+:class:`World` is a simpy model. Its control plane (replica start-up,
+crashes and restarts, routing changes) runs as simpy processes and methods;
+its data plane (:class:`~simulator.world.dataplane.BatchDataPlane` or the
+per-request reference) serves the requests. Every method that changes
+control state first brings the data plane up to the current time, so each
+request is routed with the state in force when it arrived.
+
+The world has one region today. Regions would add a level above the replica
+table (pools per region, a traffic share per region, regional faults), with
+the router choosing a region before a version; nothing below that level
+needs to change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import simpy
+
+from simulator.events import Event
+from simulator.observations import DeploymentStatus, Observation, SmokeTestResult
+from simulator.random_streams import RandomStreams
+from simulator.scenario.model import Scenario
+from simulator.scenario.world_config import CrashFault
+from simulator.world.dataplane import BatchDataPlane, finished_requests
+from simulator.world.faults import FaultSchedule
+from simulator.world.metrics import MetricStore
+from simulator.world.monitoring import MonitoringView
+from simulator.world.replicas import ReplicaState, ReplicaTable
+from simulator.world.traffic import RateFunction, TrafficSource
+
+__all__ = ["World"]
+
+
+class World:
+    """One run's simulated world (one scenario, one seed)."""
+
+    def __init__(self, scenario: Scenario, seed: int, env: simpy.Environment, data_plane: str | None = None) -> None:
+        self.scenario = scenario
+        self.env = env
+        self.seed = seed
+        self.versions = list(scenario.versions)
+        configs = [scenario.versions[name] for name in self.versions]
+        self.latency = [config.latency for config in configs]
+        self.error_rates = np.array([config.error_rate for config in configs])
+        self.accuracies = np.array([config.accuracy for config in configs])
+        self.startup = [config.startup for config in configs]
+        self.label_fraction = scenario.monitoring.labels.fraction
+        self.timeout = scenario.service.timeout
+        self.streams = RandomStreams(seed)
+        self.faults = FaultSchedule(scenario.faults, self.versions)
+        self.rate = RateFunction(scenario.traffic, self.faults.spikes)
+        self.traffic = TrafficSource(self.rate, self.streams.generator("traffic"))
+        self.replicas = ReplicaTable(len(self.versions), scenario.service.concurrency)
+        self.store = MetricStore(
+            self.versions,
+            bin_seconds=scenario.monitoring.scrape_interval,
+            horizon=scenario.horizon,
+            label_delay=scenario.monitoring.labels.delay,
+            bucket_factor=scenario.monitoring.latency_bucket_factor,
+        )
+        self.events: list[Event] = []
+        self.desired = [0] * len(self.versions)
+        self.weights: np.ndarray | None = None
+        self._ready_waiters: list[tuple[int, simpy.Event]] = []
+        kind = data_plane or scenario.simulation.data_plane
+        if kind == "per_request":
+            from simulator.world.reference import PerRequestDataPlane
+
+            self.data_plane: BatchDataPlane = PerRequestDataPlane(self)  # type: ignore[assignment]
+        else:
+            self.data_plane = BatchDataPlane(self, scenario.simulation.max_slice)
+
+        stable = self.index(scenario.stable)
+        for _ in range(scenario.service.replicas):
+            replica = self.replicas.add(stable, 0.0)
+            self.replicas.set_state(replica, ReplicaState.READY, 0.0)
+        self.desired[stable] = scenario.service.replicas
+        self.weights = self._weights_array({scenario.stable: 100.0})
+        for fault in self.faults.crashes:
+            env.process(self._crash_at(fault))
+        self.log("start", f"{scenario.service.replicas} replicas of {scenario.stable} serving 100 %")
+
+    # -- helpers -----------------------------------------------------------
+
+    def index(self, version: str) -> int:
+        """Index of ``version`` in the world's arrays."""
+        return self.versions.index(version)
+
+    def log(self, kind: str, detail: str) -> None:
+        """Append an event at the current simulated time."""
+        self.events.append(Event(round(float(self.env.now), 6), kind, detail))
+
+    def advance(self) -> None:
+        """Serve every request that arrived before now."""
+        self.data_plane.advance_to(self.env.now)
+
+    def record(self, **arrays: np.ndarray) -> None:
+        """Record final requests (called by the data plane)."""
+        self.store.record(finished_requests(self, **arrays))
+
+    def _weights_array(self, weights: Mapping[str, float]) -> np.ndarray:
+        array = np.zeros(len(self.versions))
+        for version, percent in weights.items():
+            array[self.index(version)] = percent
+        return array
+
+    def traffic_fractions(self) -> np.ndarray:
+        """Share of new requests each version gets now (fractions summing to 1)."""
+        if self.weights is not None:
+            return self.weights / self.weights.sum()
+        _, _, ready = self.replicas.ready_arrays()
+        total = ready.sum()
+        if total == 0:
+            fractions = np.zeros(len(self.versions))
+            fractions[self.index(self.scenario.stable)] = 1.0
+            return fractions
+        return ready / total
+
+    def current_weights(self) -> dict[str, float] | None:
+        """Router weights in percent per version, or ``None`` while routing by replicas."""
+        if self.weights is None:
+            return None
+        return {name: float(self.weights[i]) for i, name in enumerate(self.versions) if self.weights[i] > 0}
+
+    # -- control plane -----------------------------------------------------
+
+    def scale_to(self, version: str, replicas: int) -> None:
+        """Run ``replicas`` replicas of ``version``: start new ones or stop the surplus."""
+        self.advance()
+        index = self.index(version)
+        alive = self.replicas.ids(index, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
+        before = len(alive)
+        self.desired[index] = replicas
+        if replicas > before:
+            for _ in range(replicas - before):
+                replica = self.replicas.add(index, self.env.now)
+                self.env.process(self._start_up(replica, self.startup[index]))
+        elif replicas < before:
+            # Stop replicas that serve nothing first, then the newest ones.
+            not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
+            serving = [r for r in alive if self.replicas.state(r) == ReplicaState.READY]
+            order = list(reversed(not_serving)) + list(reversed(serving))
+            for replica in order[: before - replicas]:
+                self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
+        if replicas != before:
+            self.log("scale", f"{version}: {before} -> {replicas} replicas")
+        self._notify_waiters()
+
+    def _start_up(self, replica: int, delay: float):
+        yield self.env.timeout(delay)
+        if self.replicas.state(replica) == ReplicaState.STARTING:
+            self.advance()
+            self.replicas.set_state(replica, ReplicaState.READY, self.env.now)
+            version = self.versions[self.replicas.version(replica)]
+            self.log("replica_ready", f"{version} replica {replica} ready")
+            self._notify_waiters()
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Route new requests by ``weights`` (percent per version)."""
+        self.advance()
+        self.weights = self._weights_array(weights)
+        shown = ", ".join(f"{v} {w:g} %" for v, w in weights.items() if w > 0)
+        self.log("set_weights", shown)
+
+    def route_by_replicas(self) -> None:
+        """Route new requests across all ready replicas alike (a plain service)."""
+        self.advance()
+        self.weights = None
+        self.log("set_weights", "by ready replicas")
+
+    def _crash_at(self, fault: CrashFault):
+        yield self.env.timeout(fault.at)
+        self.advance()
+        index = self.index(fault.version)
+        ready = self.replicas.ids(index, ReplicaState.READY)
+        if not ready:
+            self.log("fault", f"crash of {fault.version} skipped: no ready replica")
+            return
+        restart = fault.restart_after
+        if restart is None:
+            restart = self.scenario.service.restart_delay
+        if restart is None:
+            restart = self.startup[index]
+        for replica in ready[: fault.replicas]:
+            self.replicas.set_state(replica, ReplicaState.CRASHED, self.env.now)
+            self.data_plane.replica_crashed(replica, self.env.now)
+            self.log("fault", f"{fault.version} replica {replica} crashed (restart in {restart:g}s)")
+            self.env.process(self._restart(replica, restart))
+        self._notify_waiters()
+
+    def _restart(self, replica: int, delay: float):
+        yield self.env.timeout(delay)
+        if self.replicas.state(replica) == ReplicaState.CRASHED:
+            self.advance()
+            self.replicas.set_state(replica, ReplicaState.READY, self.env.now)
+            self.log("replica_ready", f"{self.versions[self.replicas.version(replica)]} replica {replica} restarted")
+            self._notify_waiters()
+
+    def wait_ready(self, version: str) -> simpy.Event:
+        """An event that fires once every desired replica of ``version`` is ready."""
+        event = self.env.event()
+        self._ready_waiters.append((self.index(version), event))
+        self._notify_waiters()
+        return event
+
+    def _notify_waiters(self) -> None:
+        remaining = []
+        for index, event in self._ready_waiters:
+            if self.replicas.count(index, ReplicaState.READY) >= self.desired[index]:
+                event.succeed()
+            else:
+                remaining.append((index, event))
+        self._ready_waiters = remaining
+
+    def smoke_test(self, version: str, samples: int) -> tuple[SmokeTestResult, float]:
+        """Send ``samples`` synthetic, labelled requests to ``version``; return the result and its duration (s).
+
+        The version takes no user traffic yet, so each sample's latency is its
+        service time; samples run ``ready replicas x concurrency`` at a time.
+        """
+        self.advance()
+        index = self.index(version)
+        generator = self.streams.generator("smoke")
+        uniforms = generator.random((3, samples))
+        normal = generator.standard_normal(samples)
+        now = self.env.now
+        service = self.latency[index].transform(uniforms[0], normal)
+        factor = self.faults.latency_factor(index, np.full(samples, now))
+        if factor is not None:
+            service = service * factor
+        versions = np.full(samples, index)
+        p_error = self.faults.error_probability(self.error_rates, versions, np.full(samples, now))
+        failed = (uniforms[1] < p_error) | (service > self.timeout)
+        correct = (uniforms[2] < self.accuracies[index]) & ~failed
+        slots = max(1, self.replicas.count(index, ReplicaState.READY) * self.scenario.service.concurrency)
+        duration = float(service.sum() / slots + (service.max() if samples else 0.0))
+        answered = service[~failed]
+        result = SmokeTestResult(
+            version=version,
+            samples=samples,
+            failed=int(failed.sum()),
+            labelled=int((~failed).sum()),
+            correct=int(correct.sum()),
+            latency_mean=float(answered.mean()) if len(answered) else None,
+            latency_p99=float(np.quantile(answered, 0.99)) if len(answered) else None,
+        )
+        return result, duration
+
+    # -- observation -------------------------------------------------------
+
+    def deployment(self, version: str) -> DeploymentStatus:
+        """Replica counts of ``version``."""
+        index = self.index(version)
+        return DeploymentStatus(
+            version=version,
+            desired=self.desired[index],
+            ready=self.replicas.count(index, ReplicaState.READY),
+            starting=self.replicas.count(index, ReplicaState.STARTING),
+            crashed=self.replicas.count(index, ReplicaState.CRASHED),
+        )
+
+    def monitoring(self) -> MonitoringView:
+        """What monitoring shows at the current time."""
+        return MonitoringView(
+            self.store, self.env.now, self.scenario.monitoring.delay, self.faults.metrics_outages
+        )
+
+    def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None) -> Observation:
+        """An observation for a strategy rolling ``candidate`` out over ``stable``."""
+        self.advance()
+        return Observation(
+            now=float(self.env.now),
+            stable=stable,
+            candidate=candidate,
+            deployments={name: self.deployment(name) for name in (stable, candidate)},
+            weights=self.current_weights(),
+            metrics=self.monitoring(),
+            smoke_test=smoke_test,
+        )
+
+    def finish(self) -> None:
+        """Serve and record everything up to now, including requests still in flight."""
+        self.data_plane.finish(self.env.now)
+
+    def replica_seconds(self) -> float:
+        """Replica-seconds used so far."""
+        return self.replicas.replica_seconds(self.env.now)
+
+    @property
+    def capacity_note(self) -> str:
+        """Offered load against capacity of the stable pool, for people."""
+        stable = self.index(self.scenario.stable)
+        slots = self.scenario.service.replicas * self.scenario.service.concurrency
+        load = self.scenario.traffic.rate * self.latency[stable].mean()
+        return f"offered load {load:.3g} erlangs on {slots} slots ({load / slots:.0%})" if math.isfinite(load) else ""
