@@ -90,7 +90,7 @@ def compare_to_baseline(
         passed = increase <= thresholds.error_rate_increase
         rules.append(RuleResult(
             "errorRateIncrease", passed,
-            f"error rate {cand_rate:.4f} vs {base_rate:.4f} (+{increase:.4f} {'<=' if passed else '>'} "
+            f"error rate {cand_rate:.4f} vs {base_rate:.4f} ({increase:+.4f} {'<=' if passed else '>'} "
             f"{thresholds.error_rate_increase:g})",
         ))
     if thresholds.latency_increase is not None:

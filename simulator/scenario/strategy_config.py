@@ -184,7 +184,7 @@ def resolve_strategy_kind(name: str) -> str:
         return _ALIASES[key]
     if key in _LATER:
         raise ValueError(
-            f"strategy kind '{name}' ({_LATER[key]}) is not available in this version; "
+            f"strategy kind '{name}' is not available in this version; "
             f"expected one of: {', '.join(STRATEGY_CONFIGS)}"
         )
     raise ValueError(

@@ -1,0 +1,119 @@
+"""The ``rollout-sim`` command line: run, validate, schema.
+
+Bad input prints one line naming the file, key path, bad value and what was
+expected, and exits with status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from simulator.errors import ScenarioError, SimulatorError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rollout-sim",
+        description="Simulate rolling out ML model versions with canary, blue-green, rolling and immediate strategies.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="simulate each strategy of a scenario once and print what happened")
+    run.add_argument("file", help="scenario file (.yaml, .yml, .json or .toml)")
+    run.add_argument("--strategy", action="append", metavar="LABEL",
+                     help="only this strategy label (repeatable; default: all)")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
+    run.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    run.add_argument("--out", metavar="DIR", help="also write runs.json, timeline.csv, events.csv, timeline.png here")
+    run.add_argument("--data-plane", choices=["batch", "per_request"],
+                     help="batch (fast, default) or per_request (simpy reference, slow)")
+
+    validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
+    validate.add_argument("file")
+
+    commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from simulator.driver import run
+    from simulator.report import print_runs, runs_document
+    from simulator.scenario import load_scenario, read_scenario_data
+
+    scenario = load_scenario(args.file)
+    labels = args.strategy or scenario.labels
+    for label in labels:
+        if label not in scenario.labels:
+            from simulator.scenario.base import suggest
+
+            raise ScenarioError(
+                f"--strategy: got '{label}'{suggest(label, scenario.labels)}; "
+                f"expected one of: {', '.join(scenario.labels)}",
+                file=args.file,
+            )
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError(f"--seed: got {args.seed}; expected an integer >= 0", file=args.file)
+    results = [run(scenario, label, args.seed, args.data_plane) for label in labels]
+    if args.out:
+        from simulator.report.files import write_run_results
+
+        write_run_results(args.out, scenario.name, results, read_scenario_data(args.file))
+    if args.json:
+        json.dump(runs_document(scenario.name, results), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_runs(scenario.name, results)
+        if args.out:
+            print(f"results written to {args.out}/")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    strategies = ", ".join(f"{label} ({config.kind})" for label, config in scenario.strategies.items()) or "none"
+    print(
+        f"{args.file}: ok - scenario '{scenario.name}', versions {', '.join(scenario.versions)}, "
+        f"stable {scenario.stable}, candidate {scenario.candidate or '-'}, strategies: {strategies}"
+    )
+    return EXIT_OK
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from simulator.scenario import scenario_schema
+
+    json.dump(scenario_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rollout-sim`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "validate": _validate, "schema": _schema}
+    try:
+        return handlers[args.command](args)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SimulatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing more to say.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""What ``rollout-sim run`` prints on a terminal: one row per strategy, then why."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from simulator.result import RunResult
+from simulator.units import format_duration
+
+__all__ = ["print_runs"]
+
+_OUTCOME_STYLE = {"promoted": "green", "rolled_back": "yellow", "incomplete": "red"}
+
+
+def print_runs(scenario_name: str, results: list[RunResult], console: Console | None = None) -> None:
+    """Print a table of ``results`` and each run's decision reason."""
+    if console is None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)  # logs and pipes: do not squeeze into 80 columns
+    seeds = sorted({result.seed for result in results})
+    table = Table(title=f"{scenario_name} (seed {', '.join(map(str, seeds))})", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for column, justify in [
+        ("strategy", "left"), ("outcome", "left"), ("decided", "right"), ("took", "right"),
+        ("requests", "right"), ("failed", "right"), ("candidate", "right"), ("cand. failed", "right"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for result in results:
+        style = _OUTCOME_STYLE.get(result.outcome, "")
+        name = result.strategy if result.strategy == result.kind else f"{result.strategy} ({result.kind})"
+        table.add_row(
+            name,
+            f"[{style}]{result.outcome}[/]" if style else result.outcome,
+            format_duration(result.decision_time_s) if result.decision_time_s is not None else "-",
+            format_duration(result.duration_s),
+            f"{result.requests:,}",
+            f"{result.failed_requests:,}",
+            f"{result.candidate_requests:,}",
+            f"{result.candidate_failed_requests:,}",
+        )
+    console.print(table)
+    for result in results:
+        console.print(f"[bold]{result.strategy}[/]: {result.outcome} - {result.reason}", highlight=False)

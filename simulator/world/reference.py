@@ -1,0 +1,157 @@
+"""The per-request reference data plane: one simpy process per request.
+
+Slow (tens of thousands of requests per wall-second) but written the plain
+way, independently of the batch kernel: each replica is a
+``simpy.Resource`` with ``concurrency`` slots and a FIFO queue; a request
+waits for a slot or gives up at the client timeout; a crash interrupts the
+requests in flight on the replica. It draws nothing of its own: it uses the
+same traffic, routing draws and service times as the batch plane, so on the
+same seed the two must agree request for request (up to requests still in
+flight when the run ends). Tests hold the batch plane to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from simulator.world.dataplane import route_versions, service_times
+from simulator.world.metrics import Status
+
+if TYPE_CHECKING:
+    from simulator.world.world import World
+
+__all__ = ["PerRequestDataPlane"]
+
+_CHUNK_SECONDS = 1.0
+
+
+class PerRequestDataPlane:
+    """Serves requests as individual simpy processes in the world's environment."""
+
+    def __init__(self, world: "World") -> None:
+        self.world = world
+        self.env = world.env
+        self.balancer = world.scenario.service.balancer
+        self.resources: dict[int, simpy.Resource] = {}
+        self.connections: dict[int, int] = defaultdict(int)
+        self.in_flight: dict[int, set[simpy.Process]] = defaultdict(set)
+        self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
+        self.finished: list[tuple[float, int, int, float, float, float, float, float]] = []
+        self.env.process(self._source())
+
+    # -- requests ----------------------------------------------------------
+
+    def _source(self):
+        env, world = self.env, self.world
+        while True:
+            batch = world.traffic.take_until(env.now + _CHUNK_SECONDS)
+            # Service time of every request on every version, drawn exactly as the batch plane does.
+            table = np.empty((len(world.versions), len(batch)))
+            for index in range(len(world.versions)):
+                table[index] = service_times(world, batch, np.full(len(batch), index))
+            for i in range(len(batch)):
+                arrival = batch.arrival[i]
+                if arrival > env.now:
+                    yield env.timeout(arrival - env.now)
+                env.process(self._request(batch, i, table[:, i]))
+            end = np.floor(env.now / _CHUNK_SECONDS + 1.0) * _CHUNK_SECONDS if not len(batch) else None
+            if end is not None:
+                yield env.timeout(end - env.now)
+
+    def _choose_replica(self, version: int, u_balance: float) -> int:
+        ready_ids, ready_start, ready_count = self.world.replicas.ready_arrays()
+        count = int(ready_count[version])
+        if count == 0:
+            return -1
+        base = int(ready_start[version])
+        if self.balancer == "random":
+            k = min(int(u_balance * count), count - 1)
+        elif self.balancer == "round_robin":
+            k = int(self.round_robin_next[version] % count)
+            self.round_robin_next[version] += 1
+        else:
+            offset = min(int(u_balance * count), count - 1)
+            loads = [(self.connections[int(ready_ids[base + (offset + j) % count])], j) for j in range(count)]
+            k = (offset + min(loads)[1]) % count
+        return int(ready_ids[base + k])
+
+    def _request(self, batch, i: int, service_by_version: np.ndarray):
+        env, world = self.env, self.world
+        arrival = env.now
+        version = int(route_versions(np.array([batch.u_route[i]]), world.traffic_fractions())[0])
+        draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i])
+        replica = self._choose_replica(version, batch.u_balance[i])
+        if replica < 0:
+            self._record(arrival, version, Status.DROPPED, arrival, arrival, draws)
+            return
+        resource = self.resources.get(replica)
+        if resource is None:
+            resource = self.resources[replica] = simpy.Resource(env, capacity=world.scenario.service.concurrency)
+        timeout = world.timeout
+        self.connections[replica] += 1
+        process = env.active_process
+        self.in_flight[replica].add(process)
+        slot = resource.request()
+        start = arrival + timeout
+        try:
+            outcome = yield slot | env.timeout(timeout)
+            if slot not in outcome:
+                slot.cancel()
+                self._record(arrival, version, Status.TIMEOUT_QUEUED, start, arrival + timeout, draws)
+                return
+            start = env.now
+            service = service_by_version[version]
+            if start + service - arrival > timeout:
+                # The client gives up; the replica still spends the full service time.
+                env.process(self._hold(resource, slot, service))
+                slot = None
+                yield env.timeout(arrival + timeout - env.now)
+                self._record(arrival, version, Status.TIMEOUT_SERVING, start, arrival + timeout, draws)
+            else:
+                yield env.timeout(service)
+                resource.release(slot)
+                slot = None
+                self._record(arrival, version, Status.OK, start, env.now, draws)
+        except simpy.Interrupt:
+            if slot is not None and not slot.triggered:
+                slot.cancel()
+            self._record(arrival, version, Status.CRASHED, start, env.now, draws)
+        finally:
+            self.connections[replica] -= 1
+            self.in_flight[replica].discard(process)
+
+    def _hold(self, resource: simpy.Resource, slot, service: float):
+        yield self.env.timeout(service)
+        resource.release(slot)
+
+    def _record(self, arrival, version, status, start, client_end, draws) -> None:
+        self.finished.append((arrival, version, status, start, client_end, *draws))
+
+    # -- data plane interface ----------------------------------------------
+
+    def advance_to(self, until: float) -> None:
+        """Record every request finished so far (simpy has already served them)."""
+        if not self.finished:
+            return
+        columns = list(zip(*self.finished))
+        self.finished = []
+        self.world.record(
+            arrival=np.array(columns[0]), version=np.array(columns[1], dtype=np.int64),
+            status=np.array(columns[2], dtype=np.int64), start=np.array(columns[3]),
+            client_end=np.array(columns[4]), u_error=np.array(columns[5]),
+            u_correct=np.array(columns[6]), u_label=np.array(columns[7]),
+        )
+
+    def replica_crashed(self, replica: int, now: float) -> None:
+        """Interrupt every request in flight on ``replica``; it restarts with empty queues."""
+        for process in list(self.in_flight[replica]):
+            process.interrupt("replica crashed")
+        self.resources.pop(replica, None)
+
+    def finish(self, now: float) -> None:
+        """Record what has finished (requests still in flight at the end are not counted)."""
+        self.advance_to(now)
