@@ -68,14 +68,17 @@ class LatencyDistribution:
         return cls(kind="constant", value=value)
 
     def frozen(self) -> stats.rv_continuous:
-        """The equivalent ``scipy.stats`` frozen distribution (for quantiles and tests)."""
+        """The equivalent ``scipy.stats`` frozen distribution (for quantiles and tests).
+
+        A constant has no continuous equivalent: ``ValueError``.
+        """
         if self.kind == "lognormal":
             return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
         if self.kind == "exponential":
             return stats.expon(scale=self.mean_s)
         if self.kind == "gamma":
             return stats.gamma(a=self.shape, scale=self.scale)
-        return stats.uniform(loc=self.value, scale=0.0)
+        raise ValueError("a constant latency has no continuous scipy equivalent")
 
     def mean(self) -> float:
         """Mean service time in seconds."""

@@ -1,0 +1,148 @@
+"""Scenario files: strategy kinds and aliases, defaults, errors, schema."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.scenario import (
+    BlueGreenConfig,
+    CanaryConfig,
+    ImmediateConfig,
+    RollingConfig,
+    parse_scenario,
+    scenario_schema,
+)
+from simulator.world.latency import Z_P99
+from tests.helpers import scenario_data
+
+
+def with_strategies(strategies: dict) -> dict:
+    data = scenario_data("quickstart.yaml")
+    data["strategies"] = strategies
+    data.pop("expect")
+    return data
+
+
+@pytest.mark.parametrize(
+    ("name", "config_class"),
+    [
+        ("Canary", CanaryConfig), ("canary", CanaryConfig), ("BlueGreen", BlueGreenConfig),
+        ("blue-green", BlueGreenConfig), ("blue_green", BlueGreenConfig), ("Rolling", RollingConfig),
+        ("RollingUpdate", RollingConfig), ("Immediate", ImmediateConfig),
+    ],
+)
+def test_strategy_key_aliases(name: str, config_class: type) -> None:
+    scenario = parse_scenario(with_strategies({"mine": {"strategy": name}}))
+    assert isinstance(scenario.strategies["mine"], config_class)
+
+
+def test_kind_from_label_and_two_canaries_with_different_settings() -> None:
+    scenario = parse_scenario(with_strategies({
+        "canary": {"incrementStep": 10},
+        "careful": {"strategy": "Canary", "initialPercentage": 5, "incrementStep": 5},
+        "blue-green": {},
+    }))
+    assert scenario.strategies["canary"].increment_step == 10
+    assert scenario.strategies["careful"].schedule()[:3] == [5, 10, 15]
+    assert isinstance(scenario.strategies["blue-green"], BlueGreenConfig)
+    assert scenario.labels == ["canary", "careful", "blue-green"]
+
+
+def test_seed_guide_json_config_pastes_in_verbatim() -> None:
+    config = {
+        "strategy": "Canary", "initialPercentage": 10, "incrementStep": 15, "monitoringDuration": "PT5M",
+        "rollbackThresholds": {"accuracyDrop": 0.05, "latencyIncrease": 1.5, "errorRateIncrease": 0.01},
+    }
+    canary = parse_scenario(with_strategies({"canary": config})).strategies["canary"]
+    assert canary.monitoring_duration == 300
+    assert canary.schedule() == [10, 25, 40, 55, 70, 85, 100]
+    assert canary.rollback_thresholds.drift_score is None  # left out: not checked
+
+
+def test_thresholds_default_to_the_seed_guide_when_absent() -> None:
+    canary = parse_scenario(with_strategies({"canary": {}})).strategies["canary"]
+    thresholds = canary.rollback_thresholds
+    assert (thresholds.accuracy_drop, thresholds.latency_increase, thresholds.error_rate_increase,
+            thresholds.drift_score) == (0.05, 1.5, 0.01, 0.3)
+
+
+def test_explicit_steps() -> None:
+    canary = parse_scenario(with_strategies({"canary": {"steps": [10, 25, 50, 75, 100]}})).strategies["canary"]
+    assert canary.schedule() == [10, 25, 50, 75, 100]
+    for bad in ([10, 5, 100], [10, 50], []):
+        with pytest.raises(ScenarioError, match="strategies.canary.steps"):
+            parse_scenario(with_strategies({"canary": {"steps": bad}}))
+
+
+def test_no_strategies_means_steady_serving() -> None:
+    data = with_strategies({})
+    data.pop("candidate")
+    assert parse_scenario(data).labels == ["none"]
+
+
+def test_strategies_need_a_candidate() -> None:
+    data = with_strategies({"canary": {}})
+    data.pop("candidate")
+    with pytest.raises(ScenarioError, match="candidate"):
+        parse_scenario(data)
+
+
+def test_later_kinds_are_named_clearly() -> None:
+    with pytest.raises(ScenarioError, match="'ABTesting' is not available"):
+        parse_scenario(with_strategies({"ab": {"strategy": "ABTesting"}}))
+
+
+def test_unknown_kind_suggests() -> None:
+    with pytest.raises(ScenarioError, match="did you mean 'canary'"):
+        parse_scenario(with_strategies({"x": {"strategy": "Canery"}}))
+
+
+@pytest.mark.parametrize(
+    ("latency", "kind", "mean"),
+    [
+        ({"dist": "exponential", "mean": "250ms"}, "exponential", 0.25),
+        ({"dist": "gamma", "mean": "100ms", "shape": 2}, "gamma", 0.1),
+        ({"dist": "constant", "value": "30ms"}, "constant", 0.03),
+        ({"dist": "lognormal", "mean": "50ms", "sigma": 0.5}, "lognormal", 0.05),
+    ],
+)
+def test_explicit_latency_distributions(latency: dict, kind: str, mean: float) -> None:
+    data = with_strategies({})
+    data["versions"]["v1"]["latency"] = latency
+    distribution = parse_scenario(data).versions["v1"].latency
+    assert distribution.kind == kind
+    assert distribution.mean() == pytest.approx(mean)
+    if kind != "constant":
+        assert distribution.frozen().mean() == pytest.approx(mean)
+
+
+def test_p50_p99_fit_a_lognormal_through_both_quantiles() -> None:
+    distribution = parse_scenario(with_strategies({})).versions["v1"].latency
+    assert distribution.quantile(0.5) == pytest.approx(0.040)
+    assert distribution.quantile(0.99) == pytest.approx(0.160)
+    assert distribution.sigma == pytest.approx(math.log(4) / Z_P99)
+
+
+def test_faults_name_known_versions() -> None:
+    data = with_strategies({})
+    data["faults"] = [{"kind": "crash", "version": "v3", "at": "1m"}]
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.version: got 'v3'"):
+        parse_scenario(data)
+
+
+def test_error_names_file_path_value_expected() -> None:
+    data = with_strategies({"canary": {"initialPercentage": 150}})
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, source="my.yaml")
+    message = str(caught.value)
+    assert message.startswith("my.yaml: strategies.canary.initialPercentage: got 150; expected")
+    assert "\n" not in message
+
+
+def test_schema_lists_the_top_level_keys() -> None:
+    schema = scenario_schema()
+    assert {"traffic", "service", "versions", "stable", "strategies", "faults", "monitoring"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False

@@ -1,0 +1,59 @@
+"""The bundled scenario files run, and what their authors expect of them holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from simulator.driver import run
+from simulator.scenario import load_scenario
+from tests.helpers import SCENARIOS
+
+BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def outcome_rates(path, label: str) -> dict[str, float]:
+    scenario = load_scenario(path)
+    outcomes = Counter(run(scenario, label, seed).outcome for seed in scenario.seeds())
+    return {outcome: count / scenario.runs for outcome, count in outcomes.items()}
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_every_bundled_scenario_validates_and_runs(path) -> None:
+    scenario = load_scenario(path)
+    for label in scenario.labels:
+        result = run(scenario, label)
+        assert result.outcome in ("promoted", "rolled_back", "incomplete")
+        assert result.requests > 0
+
+
+@pytest.mark.parametrize("label", ["canary", "blue_green"])
+def test_quickstart_checked_strategies_catch_the_slow_candidate(label: str) -> None:
+    assert outcome_rates(SCENARIOS / "quickstart.yaml", label).get("rolled_back", 0) >= 0.9
+
+
+def test_quickstart_immediate_promotes_every_time() -> None:
+    assert outcome_rates(SCENARIOS / "quickstart.yaml", "immediate").get("promoted", 0) == 1.0
+
+
+def test_quickstart_canary_rolls_back_for_latency_at_the_first_check() -> None:
+    result = run(load_scenario(SCENARIOS / "quickstart.yaml"), "canary")
+    assert result.outcome == "rolled_back"
+    assert "latency p99" in result.reason and "x2." in result.reason
+    assert result.decision_time_s == pytest.approx(45 + 300, abs=1)  # start-up, then one monitoring window
+    assert result.candidate_requests < 0.15 * result.requests
+
+
+def test_failures_canary_promotes_the_good_candidate_despite_the_outage() -> None:
+    assert outcome_rates(SCENARIOS / "failures.yaml", "canary").get("promoted", 0) >= 0.8
+
+
+def test_failures_outage_is_seen_by_both_versions_but_not_blamed() -> None:
+    scenario = load_scenario(SCENARIOS / "failures.yaml")
+    result = run(scenario, "canary")
+    kinds = [event.kind for event in result.events]
+    assert "fault" in kinds  # the crash happened
+    assert result.versions["v1"].errors > 0.2 * 300 * 120 * 0.3 * 0.5  # the outage failed stable requests
+    assert result.versions["v2"].errors > 0  # ... and candidate requests
+    assert result.outcome == "promoted"
