@@ -118,8 +118,8 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     if label is None:
         label = scenario.labels[0]
     if label != NO_STRATEGY_LABEL and label not in scenario.strategies:
-        from simulator.scenario.base import suggest
         from simulator.errors import ScenarioError
+        from simulator.scenario.base import suggest
 
         raise ScenarioError(
             f"no strategy labelled '{label}'{suggest(label, scenario.labels)}; "
@@ -149,10 +149,11 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
 
 def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision) -> RunResult:
     store = world.store
+    totals = store.totals
     versions = {
         name: version_result(store, index)
         for index, name in enumerate(world.versions)
-        if store.totals[index].requests > 0 or name in (scenario.stable, scenario.candidate)
+        if totals[index].requests > 0 or name in (scenario.stable, scenario.candidate)
     }
     candidate = versions.get(scenario.candidate) if scenario.candidate else None
     return RunResult(
@@ -199,7 +200,9 @@ def _timeline(world: World) -> dict[str, np.ndarray]:
                 "latency_p50_s": p50,
                 "latency_p99_s": p99,
                 "labelled": labelled,
-                "measured_accuracy": np.where(labelled > 0, store.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan),
+                "measured_accuracy": np.where(
+                    labelled > 0, store.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan
+                ),
             })
     if not rows:
         return {}

@@ -46,7 +46,7 @@ class ScenarioError(SimulatorError):
             where += f"{self.path}: "
         return f"{where}{self.reason}"
 
-    def located(self, *, file: str | None = None, path_prefix: str | None = None) -> "ScenarioError":
+    def located(self, *, file: str | None = None, path_prefix: str | None = None) -> ScenarioError:
         """Return a copy that also names ``file`` and/or sits under ``path_prefix``."""
         path = self.path
         if path_prefix:

@@ -65,7 +65,7 @@ class WindowStats:
         return None if value is None or math.isnan(value) else value
 
     @classmethod
-    def empty(cls, version: str, staleness: float = math.inf) -> "WindowStats":
+    def empty(cls, version: str, staleness: float = math.inf) -> WindowStats:
         """A window without any data."""
         return cls(
             version=version, start=math.nan, end=math.nan, staleness=staleness, requests=0, failed=0,

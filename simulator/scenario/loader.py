@@ -28,7 +28,9 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError("file not found; expected a scenario file (.yaml, .yml, .json or .toml)", file=str(file)) from None
+        raise ScenarioError(
+            "file not found; expected a scenario file (.yaml, .yml, .json or .toml)", file=str(file)
+        ) from None
     except OSError as error:
         raise ScenarioError(f"cannot read the file ({error.strerror})", file=str(file)) from None
     suffix = file.suffix.lower()

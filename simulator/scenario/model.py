@@ -89,7 +89,7 @@ class Scenario(StrictModel):
         return parsed
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         names = list(self.versions)
 
         def known(name: str, path: str, what: str) -> None:

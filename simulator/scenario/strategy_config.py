@@ -51,7 +51,7 @@ class RollbackThresholds(CamelModel):
     )
 
     @classmethod
-    def seed_defaults(cls) -> "RollbackThresholds":
+    def seed_defaults(cls) -> RollbackThresholds:
         """Seed guide 002: accuracy -5 % relative, latency x1.5, error rate +1 point, drift 0.3."""
         return cls(accuracy_drop=0.05, latency_increase=1.5, error_rate_increase=0.01, drift_score=0.3)
 
@@ -93,7 +93,7 @@ class CanaryConfig(_StrategyBase):
             raise ValueError("expected a non-empty list of weights in % ending at 100")
         if any(not 0 < step <= 100 for step in steps):
             raise ValueError(f"expected weights in (0, 100], got {steps}")
-        if any(later <= earlier for earlier, later in zip(steps, steps[1:])):
+        if any(later <= earlier for earlier, later in zip(steps, steps[1:], strict=False)):
             raise ValueError(f"expected strictly increasing weights, got {steps}")
         if steps[-1] != 100:
             raise ValueError(f"expected the last step to be 100, got {steps[-1]}")

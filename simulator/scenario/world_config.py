@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from simulator.scenario.base import StrictModel
-from simulator.scenario.types import Duration, Latency, Rate
+from simulator.scenario.types import Duration, Rate
 from simulator.units import parse_latency
 from simulator.world.latency import LatencyDistribution
 
@@ -57,7 +57,7 @@ class SpikePattern(StrictModel):
     duration: Duration = Field(alias="for", gt=0)
 
 
-TrafficPattern = Annotated[Union[ConstantPattern, DiurnalPattern, SpikePattern], Field(discriminator="kind")]
+TrafficPattern = Annotated[ConstantPattern | DiurnalPattern | SpikePattern, Field(discriminator="kind")]
 
 
 class TrafficConfig(StrictModel):
@@ -226,14 +226,7 @@ class TrafficSpikeFault(StrictModel):
 
 
 Fault = Annotated[
-    Union[
-        CrashFault,
-        LatencyFault,
-        ErrorRateFault,
-        DependencyOutageFault,
-        MetricsOutageFault,
-        TrafficSpikeFault,
-    ],
+    CrashFault | LatencyFault | ErrorRateFault | DependencyOutageFault | MetricsOutageFault | TrafficSpikeFault,
     Field(discriminator="kind"),
 ]
 

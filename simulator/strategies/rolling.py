@@ -75,7 +75,8 @@ class RollingStrategy:
             return [RouteByReplicas()] + self._next_batch(observation)
         if self.state is _State.STARTING:
             if observation.ready(observation.candidate) < observation.desired(observation.candidate):
-                return self._roll_back(observation, f"batch {self.batch} not ready within {self.config.ready_timeout:g}s")
+                reason = f"batch {self.batch} not ready within {self.config.ready_timeout:g}s"
+                return self._roll_back(observation, reason)
             self.replaced = observation.desired(observation.candidate)
             self.state = _State.CHECKING
             self.waiting_for_data_since = None

@@ -34,7 +34,7 @@ def route_versions(u_route: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.searchsorted(cumulative, u_route, side="right").astype(np.int64)
 
 
-def service_times(world: "World", batch: RequestBatch, version: np.ndarray) -> np.ndarray:
+def service_times(world: World, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
     """Service time per request (seconds) for the version it was routed to, faults applied."""
     service = np.empty(len(batch))
     for index in np.unique(version):
@@ -48,7 +48,7 @@ def service_times(world: "World", batch: RequestBatch, version: np.ndarray) -> n
 class BatchDataPlane:
     """Vectorised, slice-by-slice data plane (the default)."""
 
-    def __init__(self, world: "World", max_slice: float) -> None:
+    def __init__(self, world: World, max_slice: float) -> None:
         self.world = world
         self.max_slice = max_slice
         self.time = 0.0
@@ -131,7 +131,7 @@ class BatchDataPlane:
         self._finalize(now, everything=True)
 
 
-def finished_requests(world: "World", **arrays: np.ndarray) -> FinishedRequests:
+def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     """Decide errors, correctness and labels of final requests from their draws."""
     version = arrays["version"]
     status = arrays["status"]

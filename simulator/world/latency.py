@@ -41,29 +41,29 @@ class LatencyDistribution:
     value: float = 0.0
 
     @classmethod
-    def lognormal_from_quantiles(cls, p50: float, p99: float) -> "LatencyDistribution":
+    def lognormal_from_quantiles(cls, p50: float, p99: float) -> LatencyDistribution:
         """The lognormal whose median is ``p50`` and 99th percentile ``p99`` (seconds)."""
         if not (p50 > 0 and p99 > p50):
             raise ValueError(f"need 0 < p50 < p99, got p50={p50}, p99={p99}")
         return cls(kind="lognormal", mu=math.log(p50), sigma=math.log(p99 / p50) / Z_P99)
 
     @classmethod
-    def lognormal(cls, median: float, sigma: float) -> "LatencyDistribution":
+    def lognormal(cls, median: float, sigma: float) -> LatencyDistribution:
         """A lognormal with the given median (seconds) and log-standard-deviation."""
         return cls(kind="lognormal", mu=math.log(median), sigma=sigma)
 
     @classmethod
-    def exponential(cls, mean: float) -> "LatencyDistribution":
+    def exponential(cls, mean: float) -> LatencyDistribution:
         """An exponential distribution with the given mean (seconds)."""
         return cls(kind="exponential", mean_s=mean)
 
     @classmethod
-    def gamma(cls, mean: float, shape: float) -> "LatencyDistribution":
+    def gamma(cls, mean: float, shape: float) -> LatencyDistribution:
         """A gamma distribution with the given mean (seconds) and shape."""
         return cls(kind="gamma", shape=shape, scale=mean / shape)
 
     @classmethod
-    def constant(cls, value: float) -> "LatencyDistribution":
+    def constant(cls, value: float) -> LatencyDistribution:
         """Every request takes exactly ``value`` seconds."""
         return cls(kind="constant", value=value)
 

@@ -107,7 +107,12 @@ class MetricStore:
         self.histogram = np.zeros((self.n_bins, n_versions, self.n_buckets), dtype=np.int32)
         self.labelled = np.zeros(shape, dtype=np.int64)
         self.labelled_correct = np.zeros(shape, dtype=np.int64)
-        self.totals = [VersionTotals() for _ in versions]
+        self._counts = {
+            name: np.zeros(n_versions, dtype=np.int64)
+            for name in ("requests", "failed_requests", "errors", "timed_out", "dropped", "crashed", "responded",
+                         "started", "correct_predictions", "wrong_predictions")
+        }
+        self._sums = {name: np.zeros(n_versions) for name in ("latency_sum_s", "queue_wait_sum_s")}
         self.fine_histogram = np.zeros((n_versions, _FINE_BINS_PER_DECADE * _FINE_DECADES + 2), dtype=np.int64)
 
     # -- recording ---------------------------------------------------------
@@ -142,27 +147,43 @@ class MetricStore:
             ).reshape(self.n_bins, n_versions).astype(np.int64)
 
         started = (status == Status.OK) | (status == Status.TIMEOUT_SERVING)
-        wait = np.where(started, done.start - done.arrival, 0.0)
-        fine = self._fine_index(latency)
-        for index in np.unique(version):
-            mine = version == index
-            totals = self.totals[index]
-            totals.requests += int(mine.sum())
-            totals.failed_requests += int((failed & mine).sum())
-            totals.errors += int((done.error & responded & mine).sum())
-            totals.timed_out += int((((status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)) & mine).sum())
-            totals.dropped += int(((status == Status.DROPPED) & mine).sum())
-            totals.crashed += int(((status == Status.CRASHED) & mine).sum())
-            mine_responded = responded & mine
-            totals.responded += int(mine_responded.sum())
-            totals.latency_sum_s += float(latency[mine_responded].sum())
-            totals.started += int((started & mine).sum())
-            totals.queue_wait_sum_s += float(wait[mine].sum())
-            mine_success = success & mine
-            correct = int(done.correct[mine_success].sum())
-            totals.correct_predictions += correct
-            totals.wrong_predictions += int(mine_success.sum()) - correct
-            self.fine_histogram[index] += np.bincount(fine[mine_responded], minlength=self.fine_histogram.shape[1])
+        timed_out = (status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(version[mask], minlength=n_versions)
+
+        def total(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return np.bincount(version[mask], weights=values[mask], minlength=n_versions)
+
+        counts = self._counts
+        counts["requests"] += np.bincount(version, minlength=n_versions)
+        counts["failed_requests"] += count(failed)
+        counts["errors"] += count(done.error & responded)
+        counts["timed_out"] += count(timed_out)
+        counts["dropped"] += count(status == Status.DROPPED)
+        counts["crashed"] += count(status == Status.CRASHED)
+        counts["responded"] += count(responded)
+        counts["started"] += count(started)
+        counts["correct_predictions"] += count(success & done.correct)
+        counts["wrong_predictions"] += count(success & ~done.correct)
+        self._sums["latency_sum_s"] += total(latency, responded)
+        self._sums["queue_wait_sum_s"] += total(done.start - done.arrival, started)
+        fine = self._fine_index(latency[responded])
+        flat = version[responded] * self.fine_histogram.shape[1] + fine
+        self.fine_histogram += np.bincount(flat, minlength=self.fine_histogram.size).reshape(
+            self.fine_histogram.shape
+        )
+
+    @property
+    def totals(self) -> list[VersionTotals]:
+        """Exact totals per version (in the order of ``versions``)."""
+        return [
+            VersionTotals(
+                **{name: int(values[index]) for name, values in self._counts.items()},
+                **{name: float(values[index]) for name, values in self._sums.items()},
+            )
+            for index in range(len(self.versions))
+        ]
 
     def _add_series(
         self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray, reached: np.ndarray

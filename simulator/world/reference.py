@@ -32,7 +32,7 @@ _CHUNK_SECONDS = 1.0
 class PerRequestDataPlane:
     """Serves requests as individual simpy processes in the world's environment."""
 
-    def __init__(self, world: "World") -> None:
+    def __init__(self, world: World) -> None:
         self.world = world
         self.env = world.env
         self.balancer = world.scenario.service.balancer
@@ -137,7 +137,7 @@ class PerRequestDataPlane:
         """Record every request finished so far (simpy has already served them)."""
         if not self.finished:
             return
-        columns = list(zip(*self.finished))
+        columns = list(zip(*self.finished, strict=True))
         self.finished = []
         self.world.record(
             arrival=np.array(columns[0]), version=np.array(columns[1], dtype=np.int64),

@@ -49,19 +49,19 @@ class RequestBatch:
     def __len__(self) -> int:
         return len(self.arrival)
 
-    def take(self, index: slice | np.ndarray) -> "RequestBatch":
+    def take(self, index: slice | np.ndarray) -> RequestBatch:
         """The requests at ``index`` (a slice or an index/mask array)."""
         return RequestBatch(*(getattr(self, name)[index] for name in self.FIELDS))
 
     @classmethod
-    def concatenate(cls, batches: list["RequestBatch"]) -> "RequestBatch":
+    def concatenate(cls, batches: list[RequestBatch]) -> RequestBatch:
         """One batch holding ``batches`` one after the other."""
         if len(batches) == 1:
             return batches[0]
         return cls(*(np.concatenate([getattr(b, name) for b in batches]) for name in cls.FIELDS))
 
     @classmethod
-    def empty(cls) -> "RequestBatch":
+    def empty(cls) -> RequestBatch:
         """A batch of no requests."""
         return cls(*(np.empty(0) for _ in cls.FIELDS))
 
