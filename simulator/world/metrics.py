@@ -177,13 +177,12 @@ class MetricStore:
     @property
     def totals(self) -> list[VersionTotals]:
         """Exact totals per version (in the order of ``versions``)."""
-        return [
-            VersionTotals(
-                **{name: int(values[index]) for name, values in self._counts.items()},
-                **{name: float(values[index]) for name, values in self._sums.items()},
-            )
-            for index in range(len(self.versions))
-        ]
+        totals = []
+        for index in range(len(self.versions)):
+            figures: dict[str, int | float] = {name: int(values[index]) for name, values in self._counts.items()}
+            figures.update({name: float(values[index]) for name, values in self._sums.items()})
+            totals.append(VersionTotals(**figures))  # type: ignore[arg-type]
+        return totals
 
     def _add_series(
         self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray, reached: np.ndarray

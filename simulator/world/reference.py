@@ -94,6 +94,7 @@ class PerRequestDataPlane:
         timeout = world.timeout
         self.connections[replica] += 1
         process = env.active_process
+        assert process is not None
         self.in_flight[replica].add(process)
         slot = resource.request()
         start = arrival + timeout
@@ -108,16 +109,14 @@ class PerRequestDataPlane:
             if start + service - arrival > timeout:
                 # The client gives up; the replica still spends the full service time.
                 env.process(self._hold(resource, slot, service))
-                slot = None
                 yield env.timeout(arrival + timeout - env.now)
                 self._record(arrival, version, Status.TIMEOUT_SERVING, start, arrival + timeout, draws)
             else:
                 yield env.timeout(service)
                 resource.release(slot)
-                slot = None
                 self._record(arrival, version, Status.OK, start, env.now, draws)
         except simpy.Interrupt:
-            if slot is not None and not slot.triggered:
+            if not slot.triggered:
                 slot.cancel()
             self._record(arrival, version, Status.CRASHED, start, env.now, draws)
         finally:
