@@ -57,3 +57,15 @@ def test_failures_outage_is_seen_by_both_versions_but_not_blamed() -> None:
     assert result.versions["v1"].errors > 0.2 * 300 * 120 * 0.3 * 0.5  # the outage failed stable requests
     assert result.versions["v2"].errors > 0  # ... and candidate requests
     assert result.outcome == "promoted"
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_every_bundled_scenario_is_deterministic(path) -> None:
+    """The determinism check, over every file users start from: same seed, same result, bit for bit."""
+    import json
+
+    scenario = load_scenario(path)
+    for label in scenario.labels:
+        first = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)
+        second = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)
+        assert first == second, label
