@@ -27,8 +27,9 @@ from simulator.commands import (
     Wait,
     WaitUntilReady,
 )
-from simulator.errors import StrategyError
+from simulator.errors import ScenarioError, StrategyError
 from simulator.result import RunResult, version_result
+from simulator.scenario.base import suggest
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
 from simulator.strategies import Strategy, make_strategy
 from simulator.world.world import World
@@ -118,9 +119,6 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     if label is None:
         label = scenario.labels[0]
     if label != NO_STRATEGY_LABEL and label not in scenario.strategies:
-        from simulator.errors import ScenarioError
-        from simulator.scenario.base import suggest
-
         raise ScenarioError(
             f"no strategy labelled '{label}'{suggest(label, scenario.labels)}; "
             f"expected one of: {', '.join(scenario.labels)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 __all__ = [
@@ -134,7 +134,6 @@ class Observation:
     weights: Mapping[str, float] | None
     metrics: MetricsReader
     smoke_test: SmokeTestResult | None = None
-    notes: Mapping[str, object] = field(default_factory=dict)
 
     def ready(self, version: str) -> int:
         """Ready replicas of ``version``."""

@@ -11,7 +11,7 @@ changes (weights, readiness, crashes), so no request sees stale routing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -22,9 +22,25 @@ from simulator.world.traffic import RequestBatch
 if TYPE_CHECKING:
     from simulator.world.world import World
 
-__all__ = ["BatchDataPlane", "route_versions", "service_times"]
+__all__ = ["DataPlane", "BatchDataPlane", "route_versions", "service_times", "finished_requests"]
 
 _PENDING_FIELDS = ("arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label")
+
+
+class DataPlane(Protocol):
+    """What the world asks of a data plane."""
+
+    def advance_to(self, until: float) -> None:
+        """Serve and record every request arriving before ``until`` (seconds) whose outcome is final."""
+        ...
+
+    def replica_crashed(self, replica: int, now: float) -> None:
+        """Fail the requests in flight on ``replica`` at ``now``."""
+        ...
+
+    def finish(self, now: float) -> None:
+        """Record everything still pending at the end of the run."""
+        ...
 
 
 def route_versions(u_route: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ __all__ = ["assign_requests", "BALANCERS"]
 
 BALANCERS = {"random": 0, "round_robin": 1, "least_connections": 2}
 
+# The codes of simulator.world.metrics.Status, as plain module constants for numba.
 STATUS_OK = 0
 STATUS_TIMEOUT_QUEUED = 1
 STATUS_TIMEOUT_SERVING = 2

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from simulator.observations import WindowStats
 from simulator.world.metrics import MetricStore
 
@@ -91,13 +89,3 @@ class MonitoringView:
             labelled=labelled,
             correct=correct,
         )
-
-    def histogram(self, version: str, duration: float) -> np.ndarray:
-        """Latency bucket counts of ``version`` over the window (for statistical judges)."""
-        stats = self.window(version, duration)
-        if not stats.has_data:
-            return np.zeros(self.store.n_buckets, dtype=np.int64)
-        index = self.store.versions.index(version)
-        first = int(round(stats.start / self.scrape_interval))
-        last = int(round(stats.end / self.scrape_interval))
-        return self.store.histogram[first:last, index].sum(axis=0)

@@ -15,7 +15,6 @@ needs to change.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -26,7 +25,7 @@ from simulator.observations import DeploymentStatus, Observation, SmokeTestResul
 from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
-from simulator.world.dataplane import BatchDataPlane, finished_requests
+from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_requests
 from simulator.world.faults import FaultSchedule
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
@@ -68,10 +67,11 @@ class World:
         self.weights: np.ndarray | None = None
         self._ready_waiters: list[tuple[int, simpy.Event]] = []
         kind = data_plane or scenario.simulation.data_plane
+        self.data_plane: DataPlane
         if kind == "per_request":
             from simulator.world.reference import PerRequestDataPlane
 
-            self.data_plane: BatchDataPlane = PerRequestDataPlane(self)  # type: ignore[assignment]
+            self.data_plane = PerRequestDataPlane(self)
         else:
             self.data_plane = BatchDataPlane(self, scenario.simulation.max_slice)
 
@@ -290,11 +290,3 @@ class World:
     def replica_seconds(self) -> float:
         """Replica-seconds used so far."""
         return self.replicas.replica_seconds(self.env.now)
-
-    @property
-    def capacity_note(self) -> str:
-        """Offered load against capacity of the stable pool, for people."""
-        stable = self.index(self.scenario.stable)
-        slots = self.scenario.service.replicas * self.scenario.service.concurrency
-        load = self.scenario.traffic.rate * self.latency[stable].mean()
-        return f"offered load {load:.3g} erlangs on {slots} slots ({load / slots:.0%})" if math.isfinite(load) else ""
