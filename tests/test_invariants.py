@@ -1,0 +1,158 @@
+"""Invariants that must hold for any scenario (hypothesis property tests).
+
+* router weights always sum to 100 %;
+* every request is accounted for: served, failed, timed out, dropped or lost in a crash, none missing;
+* a rollback ends with 0 % of traffic and 0 replicas on the candidate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.driver import run
+from simulator.random_streams import RandomStreams
+from simulator.scenario import parse_scenario
+from simulator.world.faults import FaultSchedule
+from simulator.world.traffic import RateFunction, TrafficSource
+from simulator.world.world import World
+
+SETTINGS = settings(
+    max_examples=60, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+canary_configs = st.one_of(
+    st.fixed_dictionaries({
+        "initialPercentage": st.integers(1, 100),
+        "incrementStep": st.integers(1, 100),
+        "monitoringDuration": st.sampled_from(["30s", "1m", "2m"]),
+    }),
+    st.lists(st.integers(1, 99), min_size=0, max_size=5, unique=True).map(
+        lambda steps: {"steps": sorted(steps) + [100], "monitoringDuration": "1m"}
+    ),
+)
+
+strategy_configs = st.one_of(
+    canary_configs.map(lambda c: {"strategy": "Canary", **c}),
+    st.fixed_dictionaries({"strategy": st.just("BlueGreen"), "smokeTestSamples": st.integers(0, 100),
+                           "monitoringDuration": st.sampled_from(["1m", "3m"]), "keepBlueDuration": st.just("1m")}),
+    st.fixed_dictionaries({"strategy": st.just("Rolling"), "batchSize": st.integers(1, 4),
+                           "delay": st.sampled_from(["10s", "30s"])}),
+    st.just({"strategy": "Immediate"}),
+)
+
+faults = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"kind": st.just("crash"), "version": st.sampled_from(["v1", "v2"]),
+                               "at": st.integers(0, 900), "replicas": st.integers(1, 3)}),
+        st.fixed_dictionaries({"kind": st.just("latency"), "version": st.sampled_from(["v1", "v2"]),
+                               "at": st.integers(0, 900), "factor": st.floats(0.5, 4), "for": st.integers(10, 300)}),
+        st.fixed_dictionaries({"kind": st.just("dependency_outage"), "at": st.integers(0, 900),
+                               "for": st.integers(10, 120), "error_rate": st.floats(0.05, 1)}),
+        st.fixed_dictionaries({"kind": st.just("metrics_outage"), "at": st.integers(0, 900),
+                               "for": st.integers(10, 300)}),
+    ),
+    max_size=3,
+)
+
+
+@st.composite
+def scenarios(draw, strategy=strategy_configs, candidate_slowdown=st.floats(0.5, 3.0)):
+    p50 = draw(st.floats(0.005, 0.1))
+    slowdown = draw(candidate_slowdown)
+    return {
+        "name": "property",
+        "horizon": "20m",
+        "seed": draw(st.integers(0, 2**31)),
+        "traffic": {"rate": draw(st.floats(5, 80))},
+        "service": {
+            "replicas": draw(st.integers(1, 6)),
+            "concurrency": draw(st.integers(1, 4)),
+            "timeout": draw(st.floats(0.05, 2.0)),
+            "balancer": draw(st.sampled_from(["random", "round_robin", "least_connections"])),
+        },
+        "versions": {
+            "v1": {"accuracy": 0.9, "latency": {"p50": p50, "p99": p50 * 4}, "error_rate": draw(st.floats(0, 0.05)),
+                   "startup": draw(st.integers(0, 60))},
+            "v2": {"accuracy": 0.9, "latency": {"p50": p50 * slowdown, "p99": p50 * 4 * slowdown},
+                   "error_rate": draw(st.floats(0, 0.05)), "startup": draw(st.integers(0, 60))},
+        },
+        "stable": "v1",
+        "candidate": "v2",
+        "faults": draw(faults),
+        "monitoring": {"scrape_interval": draw(st.sampled_from([5, 15, 30])), "delay": draw(st.sampled_from([0, 10]))},
+        "strategies": {"s": draw(strategy)},
+    }
+
+
+@pytest.fixture
+def recorded_weights(monkeypatch):
+    """Every weight map the world is asked to route by."""
+    seen: list[dict[str, float]] = []
+    original = World.set_weights
+
+    def spy(self, weights):
+        seen.append(dict(weights))
+        return original(self, weights)
+
+    monkeypatch.setattr(World, "set_weights", spy)
+    return seen
+
+
+@SETTINGS
+@given(data=scenarios(strategy=canary_configs.map(lambda c: {"strategy": "Canary", **c})))
+def test_weights_always_sum_to_100(data, recorded_weights) -> None:
+    recorded_weights.clear()
+    scenario = parse_scenario(data)
+    assert scenario.strategies["s"].schedule()[-1] == 100
+    assert np.all(np.diff(scenario.strategies["s"].schedule()) > 0)
+    run(scenario, "s")
+    assert recorded_weights
+    for weights in recorded_weights:
+        assert sum(weights.values()) == pytest.approx(100.0)
+        assert all(0 <= w <= 100 for w in weights.values())
+
+
+@SETTINGS
+@given(data=scenarios())
+def test_every_request_is_accounted_for(data) -> None:
+    scenario = parse_scenario(data)
+    result = run(scenario, "s")
+    for name, version in result.versions.items():
+        assert version.failed_requests == version.errors + version.timed_out + version.dropped + version.crashed, name
+        assert version.correct_predictions + version.wrong_predictions == version.requests - version.failed_requests
+    schedule = FaultSchedule(scenario.faults, list(scenario.versions))
+    traffic = TrafficSource(RateFunction(scenario.traffic, schedule.spikes), RandomStreams(scenario.seed).generator("traffic"))
+    arrived = len(traffic.take_until(result.duration_s))
+    assert result.requests == arrived
+
+
+@SETTINGS
+@given(data=scenarios(
+    strategy=st.one_of(
+        canary_configs.map(lambda c: {"strategy": "Canary", **c}),
+        st.just({"strategy": "BlueGreen", "smokeTestSamples": 0, "monitoringDuration": "2m"}),
+        st.just({"strategy": "BlueGreen", "smokeTestSamples": 100, "monitoringDuration": "2m"}),
+        st.just({"strategy": "Rolling", "batchSize": 1, "delay": "30s",
+                 "rollbackThresholds": {"latencyIncrease": 1.5}}),
+    ),
+    candidate_slowdown=st.floats(3.0, 6.0),
+))
+def test_a_rollback_ends_with_nothing_on_the_candidate(data) -> None:
+    data["simulation"] = {"until": "horizon"}
+    result = run(parse_scenario(data), "s")
+    if result.outcome != "rolled_back":
+        return
+    weights = [e.detail for e in result.events if e.kind == "set_weights"]
+    if weights:  # (a failed smoke test never routes users to the candidate at all)
+        assert "v2" not in weights[-1]  # the event lists only versions with a weight above 0
+    scales = [e.detail for e in result.events if e.kind == "scale" and e.detail.startswith("v2:")]
+    assert scales[-1].endswith("-> 0 replicas")
+    # After the rollout has ended, the candidate serves nothing more.
+    end = max(e.t for e in result.events if e.kind in ("scale", "set_weights"))
+    frame = result.timeline_frame()
+    later = frame[(frame["version"] == "v2") & (frame["t"] > end + data["service"]["timeout"] + 60)]
+    assert later["requests"].sum() == 0
