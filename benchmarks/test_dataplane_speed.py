@@ -15,7 +15,7 @@ from simulator.driver import run
 from simulator.random_streams import RandomStreams
 from simulator.scenario import load_scenario
 from simulator.world.dataplane import route_versions
-from simulator.world.traffic import RateFunction, TrafficSource
+from simulator.world.traffic import TrafficSource
 from tests.helpers import SCENARIOS
 
 _THROUGHPUT: dict[str, float] = {}
@@ -43,7 +43,7 @@ def _same_workload(seconds: float):
     """The quickstart canary's traffic at its first step (10 % on v2), as plain arrays."""
     scenario = load_scenario(SCENARIOS / "quickstart.yaml")
     streams = RandomStreams(scenario.seed)
-    batch = TrafficSource(RateFunction(scenario.traffic), streams.generator("traffic")).take_until(seconds)
+    batch = TrafficSource.for_run(scenario.traffic, [], streams).take_until(seconds)
     version = route_versions(batch.u_route, np.array([0.9, 0.1]))
     latency = [scenario.versions[name].latency for name in ("v1", "v2")]
     service = np.where(

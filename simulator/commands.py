@@ -44,9 +44,14 @@ class ScaleTo:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetWeights:
-    """Route traffic by ``weights``: percent per version, summing to 100."""
+    """Route traffic by ``weights``: percent per version, summing to 100.
+
+    With ``sticky`` each user always lands on the same version (A/B tests);
+    otherwise every request is routed on its own.
+    """
 
     weights: Mapping[str, float]
+    sticky: bool = False
 
     def __post_init__(self) -> None:
         total = sum(self.weights.values())

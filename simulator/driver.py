@@ -74,7 +74,7 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
             if isinstance(command, ScaleTo):
                 world.scale_to(command.version, command.replicas)
             elif isinstance(command, SetWeights):
-                world.set_weights(command.weights)
+                world.set_weights(command.weights, command.sticky)
             elif isinstance(command, RouteByReplicas):
                 world.route_by_replicas()
             elif isinstance(command, Note):

@@ -16,7 +16,7 @@ from simulator.driver import run
 from simulator.random_streams import RandomStreams
 from simulator.scenario import parse_scenario
 from simulator.world.faults import FaultSchedule
-from simulator.world.traffic import RateFunction, TrafficSource
+from simulator.world.traffic import TrafficSource
 from simulator.world.world import World
 
 SETTINGS = settings(
@@ -94,9 +94,9 @@ def recorded_weights(monkeypatch):
     seen: list[dict[str, float]] = []
     original = World.set_weights
 
-    def spy(self, weights):
+    def spy(self, weights, sticky=False):
         seen.append(dict(weights))
-        return original(self, weights)
+        return original(self, weights, sticky)
 
     monkeypatch.setattr(World, "set_weights", spy)
     return seen
@@ -125,7 +125,7 @@ def test_every_request_is_accounted_for(data) -> None:
         assert version.failed_requests == version.errors + version.timed_out + version.dropped + version.crashed, name
         assert version.correct_predictions + version.wrong_predictions == version.requests - version.failed_requests
     schedule = FaultSchedule(scenario.faults, list(scenario.versions))
-    traffic = TrafficSource(RateFunction(scenario.traffic, schedule.spikes), RandomStreams(scenario.seed).generator("traffic"))
+    traffic = TrafficSource.for_run(scenario.traffic, schedule.spikes, RandomStreams(scenario.seed))
     arrived = len(traffic.take_until(result.duration_s))
     assert result.requests == arrived
 

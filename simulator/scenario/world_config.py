@@ -64,6 +64,7 @@ class TrafficConfig(StrictModel):
     """Request arrivals: a Poisson process with a time-varying rate."""
 
     rate: Rate = Field(gt=0, description="base arrival rate, requests/s")
+    users: int = Field(100_000, ge=1, description="distinct users sending the requests (uniformly)")
     pattern: list[TrafficPattern] = Field(default_factory=list, description="one pattern or a list (multiplied)")
 
     @field_validator("pattern", mode="before")

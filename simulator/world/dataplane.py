@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DataPlane", "BatchDataPlane", "route_versions", "service_times", "finished_requests"]
 
-_PENDING_FIELDS = ("arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label")
+_PENDING_FIELDS = (
+    "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
+)
+_INTEGER_FIELDS = ("version", "replica", "status", "user")
 
 
 class DataPlane(Protocol):
@@ -70,7 +73,7 @@ class BatchDataPlane:
         self.time = 0.0
         self.balancer = BALANCERS[world.scenario.service.balancer]
         self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
-        self.pending = {name: np.empty(0, dtype=np.int64 if name in ("version", "replica", "status") else float)
+        self.pending = {name: np.empty(0, dtype=np.int64 if name in _INTEGER_FIELDS else float)
                         for name in _PENDING_FIELDS}
 
     def advance_to(self, until: float) -> None:
@@ -86,7 +89,7 @@ class BatchDataPlane:
     def _assign(self, batch: RequestBatch) -> None:
         world = self.world
         replicas = world.replicas
-        version = route_versions(batch.u_route, world.traffic_fractions())
+        version = world.route(batch)
         service = service_times(world, batch, version)
         n = len(batch)
         out_replica = np.empty(n, dtype=np.int64)
@@ -107,7 +110,7 @@ class BatchDataPlane:
         new = {
             "arrival": batch.arrival, "version": version, "replica": out_replica, "start": out_start,
             "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
-            "u_correct": batch.u_correct, "u_label": batch.u_label,
+            "u_correct": batch.u_correct, "u_label": batch.u_label, "user": batch.user,
         }
         if len(self.pending["arrival"]):
             self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in _PENDING_FIELDS}
@@ -130,7 +133,7 @@ class BatchDataPlane:
         self.world.record(
             arrival=done["arrival"], version=done["version"], status=done["status"], start=done["start"],
             client_end=done["client_end"], u_error=done["u_error"], u_correct=done["u_correct"],
-            u_label=done["u_label"],
+            u_label=done["u_label"], user=done["user"],
         )
 
     def replica_crashed(self, replica: int, now: float) -> None:
@@ -158,5 +161,5 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     labelled = arrays["u_label"] < world.label_fraction
     return FinishedRequests(
         arrival=arrival, version=version, status=status, start=arrays["start"],
-        client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled,
+        client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
     )

@@ -53,6 +53,7 @@ class FinishedRequests:
     error: np.ndarray
     correct: np.ndarray
     labelled: np.ndarray
+    user: np.ndarray
 
 
 _FINE_BINS_PER_DECADE = 200
@@ -88,6 +89,7 @@ class MetricStore:
         horizon: float,
         label_delay: float,
         bucket_factor: float = 1.2,
+        users: int = 100_000,
     ) -> None:
         self.versions = list(versions)
         self.bin_seconds = float(bin_seconds)
@@ -104,6 +106,9 @@ class MetricStore:
         self.requests = np.zeros(shape, dtype=np.int64)
         self.failed = np.zeros(shape, dtype=np.int64)
         self.latency_sum = np.zeros(shape)
+        self.latency_sum_squares = np.zeros(shape)
+        # Time each user last got a response from each version (experiment logs), seconds; -inf if never.
+        self.user_last_seen = np.full((n_versions, users), -np.inf)
         self.histogram = np.zeros((self.n_bins, n_versions, self.n_buckets), dtype=np.int32)
         self.labelled = np.zeros(shape, dtype=np.int64)
         self.labelled_correct = np.zeros(shape, dtype=np.int64)
@@ -131,6 +136,7 @@ class MetricStore:
 
         bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
         self._add_series(bins, version, failed, latency, reached)
+        self.user_last_seen[version, done.user] = done.client_end
 
         success = responded & ~done.error
         labelled = success & done.labelled
@@ -196,6 +202,9 @@ class MetricStore:
         self.failed[low:high] += np.bincount(flat[failed], minlength=size).reshape(span, n_versions)
         self.latency_sum[low:high] += np.bincount(
             flat[reached], weights=latency[reached], minlength=size
+        ).reshape(span, n_versions)
+        self.latency_sum_squares[low:high] += np.bincount(
+            flat[reached], weights=latency[reached] ** 2, minlength=size
         ).reshape(span, n_versions)
         bucket = self._bucket_index(latency[reached])
         hist_flat = flat[reached] * self.n_buckets + bucket

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from simulator.world.dataplane import route_versions, service_times
+from simulator.world.dataplane import service_times
 from simulator.world.metrics import Status
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class PerRequestDataPlane:
         self.connections: dict[int, int] = defaultdict(int)
         self.in_flight: dict[int, set[simpy.Process]] = defaultdict(set)
         self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
-        self.finished: list[tuple[float, int, int, float, float, float, float, float]] = []
+        self.finished: list[tuple[float, int, int, float, float, float, float, float, int]] = []
         self.env.process(self._source())
 
     # -- requests ----------------------------------------------------------
@@ -82,8 +82,8 @@ class PerRequestDataPlane:
     def _request(self, batch, i: int, service_by_version: np.ndarray):
         env, world = self.env, self.world
         arrival = env.now
-        version = int(route_versions(np.array([batch.u_route[i]]), world.traffic_fractions())[0])
-        draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i])
+        version = int(world.route(batch.take(slice(i, i + 1)))[0])
+        draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i])
         replica = self._choose_replica(version, batch.u_balance[i])
         if replica < 0:
             self._record(arrival, version, Status.DROPPED, arrival, arrival, draws)
@@ -143,6 +143,7 @@ class PerRequestDataPlane:
             status=np.array(columns[2], dtype=np.int64), start=np.array(columns[3]),
             client_end=np.array(columns[4]), u_error=np.array(columns[5]),
             u_correct=np.array(columns[6]), u_label=np.array(columns[7]),
+            user=np.array(columns[8], dtype=np.int64),
         )
 
     def replica_crashed(self, replica: int, now: float) -> None:

@@ -21,7 +21,7 @@ from simulator.scenario.world_config import (
     TrafficSpikeFault,
 )
 
-__all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS"]
+__all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS", "user_buckets"]
 
 BLOCK_SECONDS = 10.0
 """Length of one generation block, seconds."""
@@ -43,8 +43,9 @@ class RequestBatch:
     u_error: np.ndarray
     u_correct: np.ndarray
     u_label: np.ndarray
+    user: np.ndarray
 
-    FIELDS = ("arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label")
+    FIELDS = ("arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label", "user")
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -63,7 +64,7 @@ class RequestBatch:
     @classmethod
     def empty(cls) -> RequestBatch:
         """A batch of no requests."""
-        return cls(*(np.empty(0) for _ in cls.FIELDS))
+        return cls(*(np.empty(0, dtype=np.int64 if name == "user" else float) for name in cls.FIELDS))
 
 
 class RateFunction:
@@ -108,13 +109,26 @@ class RateFunction:
 
 
 class TrafficSource:
-    """Generates requests block by block and hands them out by time."""
+    """Generates requests block by block and hands them out by time.
 
-    def __init__(self, rate: RateFunction, generator: np.random.Generator) -> None:
+    Each request comes from one of ``users`` users, chosen uniformly from the
+    ``user_generator`` stream (kept apart so that user ids do not change any
+    other draw).
+    """
+
+    def __init__(self, rate: RateFunction, generator: np.random.Generator, users: int = 100_000,
+                 user_generator: np.random.Generator | None = None) -> None:
         self.rate = rate
         self.generator = generator
+        self.users = users
+        self.user_generator = user_generator or generator
         self._generated_until = 0.0
         self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
+
+    @classmethod
+    def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> "TrafficSource":
+        """The traffic of one run, from its random streams (what :class:`World` uses)."""
+        return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users, streams.generator("users"))
 
     def _generate_block(self, start: float) -> RequestBatch:
         end = start + BLOCK_SECONDS
@@ -137,6 +151,7 @@ class TrafficSource:
             u_error=uniforms[3],
             u_correct=uniforms[4],
             u_label=uniforms[5],
+            user=self.user_generator.integers(0, self.users, count),
         )
 
     def take_until(self, end: float) -> RequestBatch:
@@ -151,3 +166,12 @@ class TrafficSource:
         taken = pending.take(slice(0, cut))
         self._buffer = [pending.take(slice(cut, None))] if cut < len(pending) else []
         return taken
+
+
+def user_buckets(users: int, generator: np.random.Generator) -> np.ndarray:
+    """Each user's position in [0, 1) for sticky assignment, as an experiment's salted hash would give.
+
+    Drawn once per run from its own stream: the same users keep their
+    buckets for the whole run, and the mapping differs between seeds.
+    """
+    return generator.random(users)

@@ -25,12 +25,12 @@ from simulator.observations import DeploymentStatus, Observation, SmokeTestResul
 from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
-from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_requests
+from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_requests, route_versions
 from simulator.world.faults import FaultSchedule
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
 from simulator.world.replicas import ReplicaState, ReplicaTable
-from simulator.world.traffic import RateFunction, TrafficSource
+from simulator.world.traffic import RequestBatch, TrafficSource, user_buckets
 
 __all__ = ["World"]
 
@@ -52,8 +52,7 @@ class World:
         self.timeout = scenario.service.timeout
         self.streams = RandomStreams(seed)
         self.faults = FaultSchedule(scenario.faults, self.versions)
-        self.rate = RateFunction(scenario.traffic, self.faults.spikes)
-        self.traffic = TrafficSource(self.rate, self.streams.generator("traffic"))
+        self.traffic = TrafficSource.for_run(scenario.traffic, self.faults.spikes, self.streams)
         self.replicas = ReplicaTable(len(self.versions), scenario.service.concurrency)
         self.store = MetricStore(
             self.versions,
@@ -61,10 +60,14 @@ class World:
             horizon=scenario.horizon,
             label_delay=scenario.monitoring.labels.delay,
             bucket_factor=scenario.monitoring.latency_bucket_factor,
+            users=scenario.traffic.users,
         )
         self.events: list[Event] = []
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
+        self.sticky = False
+        # Each user's fixed position in [0, 1) for sticky splits (an experiment's hash assignment).
+        self.user_buckets = user_buckets(scenario.traffic.users, self.streams.generator("assignment"))
         self._ready_waiters: list[tuple[int, simpy.Event]] = []
         kind = data_plane or scenario.simulation.data_plane
         self.data_plane: DataPlane
@@ -108,6 +111,16 @@ class World:
         for version, percent in weights.items():
             array[self.index(version)] = percent
         return array
+
+    def route(self, batch: RequestBatch) -> np.ndarray:
+        """Version index of each request of ``batch``, by the routing in force now.
+
+        With a sticky split a user always lands on the same version for the
+        same weights (by the user's bucket); otherwise each request is routed
+        on its own.
+        """
+        draws = self.user_buckets[batch.user] if self.sticky else batch.u_route
+        return route_versions(draws, self.traffic_fractions())
 
     def traffic_fractions(self) -> np.ndarray:
         """Share of new requests each version gets now (fractions summing to 1)."""
@@ -160,17 +173,19 @@ class World:
             self.log("replica_ready", f"{version} replica {replica} ready")
             self._notify_waiters()
 
-    def set_weights(self, weights: Mapping[str, float]) -> None:
-        """Route new requests by ``weights`` (percent per version)."""
+    def set_weights(self, weights: Mapping[str, float], sticky: bool = False) -> None:
+        """Route new requests by ``weights`` (percent per version); ``sticky`` keeps each user on one version."""
         self.advance()
         self.weights = self._weights_array(weights)
+        self.sticky = sticky
         shown = ", ".join(f"{v} {w:g} %" for v, w in weights.items() if w > 0)
-        self.log("set_weights", shown)
+        self.log("set_weights", shown + (" (sticky per user)" if sticky else ""))
 
     def route_by_replicas(self) -> None:
         """Route new requests across all ready replicas alike (a plain service)."""
         self.advance()
         self.weights = None
+        self.sticky = False
         self.log("set_weights", "by ready replicas")
 
     def _crash_at(self, fault: CrashFault):

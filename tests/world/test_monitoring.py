@@ -15,7 +15,7 @@ def store_with_requests(times: np.ndarray, latency: float = 0.05, label_delay: f
     store.record(FinishedRequests(
         arrival=times - latency, version=np.zeros(n, dtype=np.int64), status=np.full(n, Status.OK),
         start=times - latency, client_end=times, error=np.zeros(n, dtype=bool),
-        correct=np.ones(n, dtype=bool), labelled=np.ones(n, dtype=bool),
+        correct=np.ones(n, dtype=bool), labelled=np.ones(n, dtype=bool), user=np.zeros(n, dtype=np.int64),
     ))
     return store
 
@@ -66,7 +66,7 @@ def test_histogram_quantile_is_close_to_the_sample_quantile(q: float) -> None:
     store.record(FinishedRequests(
         arrival=np.zeros(n), version=np.zeros(n, dtype=np.int64), status=np.full(n, Status.OK),
         start=np.zeros(n), client_end=latencies, error=np.zeros(n, dtype=bool),
-        correct=np.ones(n, dtype=bool), labelled=np.zeros(n, dtype=bool),
+        correct=np.ones(n, dtype=bool), labelled=np.zeros(n, dtype=bool), user=np.zeros(n, dtype=np.int64),
     ))
     estimate = store.histogram_quantile(store.histogram[:, 0].sum(axis=0), q)
     assert estimate == pytest.approx(np.quantile(latencies, q), rel=0.05)  # buckets grow by 20 %
