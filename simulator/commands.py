@@ -74,10 +74,15 @@ class Note:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decide:
-    """The rollout's decision: promote or roll back, and why."""
+    """The rollout's decision: promote or roll back, and why.
+
+    ``analysis`` carries the figures behind it (test statistics, checks) for
+    the run result.
+    """
 
     outcome: Outcome
     reason: str
+    analysis: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -43,6 +43,7 @@ class _Decision:
     reason: str = ""
     time: float | None = None
     finished_at: float | None = None
+    analysis: dict | None = None
 
 
 def _check_commands(label: str, commands: list[Command]) -> None:
@@ -83,6 +84,7 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
                 if decision.time is not None:
                     raise StrategyError(f"strategy '{label}' decided twice")
                 decision.outcome, decision.reason, decision.time = command.outcome, command.reason, env.now
+                decision.analysis = dict(command.analysis) if command.analysis else None
                 world.log(command.outcome, command.reason)
         last = commands[-1]
         if isinstance(last, Finish):
@@ -172,6 +174,7 @@ def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, 
         versions=versions,
         events=list(world.events),
         data_plane=type(world.data_plane).__name__,
+        analysis=decision.analysis,
         timeline=_timeline(world),
     )
 

@@ -36,6 +36,7 @@ class WindowStats:
     requests: int
     failed: int
     latency_mean: float | None
+    latency_std: float | None
     latency_p50: float | None
     latency_p90: float | None
     latency_p95: float | None
@@ -43,6 +44,7 @@ class WindowStats:
     labelled: int
     correct: int
     drift_score: float | None = None
+    latency_samples: int = 0
 
     @property
     def has_data(self) -> bool:
@@ -69,7 +71,7 @@ class WindowStats:
         """A window without any data."""
         return cls(
             version=version, start=math.nan, end=math.nan, staleness=staleness, requests=0, failed=0,
-            latency_mean=None, latency_p50=None, latency_p90=None, latency_p95=None, latency_p99=None,
+            latency_mean=None, latency_std=None, latency_p50=None, latency_p90=None, latency_p95=None, latency_p99=None,
             labelled=0, correct=0,
         )
 
@@ -79,8 +81,19 @@ class MetricsReader(Protocol):
 
     scrape_interval: float
 
-    def window(self, version: str, duration: float) -> WindowStats:
-        """``version``'s metrics over the last ``duration`` seconds of delivered scrapes."""
+    def window(self, version: str, duration: float, quantiles: bool = True) -> WindowStats:
+        """``version``'s metrics over the last ``duration`` seconds of delivered scrapes.
+
+        With ``quantiles=False`` the latency quantiles are left out (cheaper).
+        """
+        ...
+
+    def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:
+        """``version``'s metrics from the first scrape at or after ``since`` (seconds) to the newest."""
+        ...
+
+    def users_since(self, version: str, since: float) -> int:
+        """Distinct users ``version`` has answered since ``since`` (seconds), from experiment logs."""
         ...
 
 

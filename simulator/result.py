@@ -65,6 +65,7 @@ class RunResult:
     versions: dict[str, VersionResult]
     events: list[Event]
     data_plane: str
+    analysis: dict[str, Any] | None = None
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +85,7 @@ class RunResult:
             "wrong_predictions": self.wrong_predictions,
             "replica_seconds": self.replica_seconds,
             "data_plane": self.data_plane,
+            "analysis": self.analysis,
             "versions": {name: version.to_dict() for name, version in self.versions.items()},
             "events": [event.to_dict() for event in self.events],
         }

@@ -3,6 +3,7 @@
 from simulator.scenario.loader import load_scenario, parse_scenario, read_scenario_data, scenario_schema
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
 from simulator.scenario.strategy_config import (
+    ABTestConfig,
     BlueGreenConfig,
     CanaryConfig,
     ImmediateConfig,
@@ -22,6 +23,7 @@ __all__ = [
     "BlueGreenConfig",
     "RollingConfig",
     "ImmediateConfig",
+    "ABTestConfig",
     "RollbackThresholds",
     "resolve_strategy_kind",
 ]

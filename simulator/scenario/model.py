@@ -10,6 +10,7 @@ from simulator.errors import ScenarioError
 from simulator.scenario.base import StrictModel, suggest
 from simulator.scenario.strategy_config import (
     STRATEGY_CONFIGS,
+    ABTestConfig,
     BlueGreenConfig,
     CanaryConfig,
     ImmediateConfig,
@@ -31,7 +32,7 @@ __all__ = ["Scenario", "NO_STRATEGY_LABEL"]
 NO_STRATEGY_LABEL = "none"
 """Label of the single run of a scenario without strategies (steady serving)."""
 
-AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig
+AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig
 
 
 class Scenario(StrictModel):

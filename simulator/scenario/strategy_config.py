@@ -22,6 +22,7 @@ __all__ = [
     "BlueGreenConfig",
     "RollingConfig",
     "ImmediateConfig",
+    "ABTestConfig",
     "StrategyConfig",
     "STRATEGY_CONFIGS",
     "resolve_strategy_kind",
@@ -155,15 +156,54 @@ class ImmediateConfig(_StrategyBase):
     ready_timeout: Duration = Field(600.0, gt=0, description="give up if the new replicas are not ready by then")
 
 
+class ABTestConfig(_StrategyBase):
+    """A/B test per seed guide 002: split users, collect, test, declare a winner."""
+
+    kind: ClassVar[str] = "ab_test"
+    split_ratio: float = Field(0.5, gt=0, lt=1, description="share of users sent to the candidate, 0-1")
+    minimum_samples: int = Field(
+        10_000, ge=2,
+        description="samples per arm before the final test: labelled predictions for accuracy, else requests",
+    )
+    significance_level: float = Field(0.05, gt=0, lt=1, description="alpha of the test")
+    primary_metric: Literal["accuracy", "error_rate", "latency"] = Field(
+        "accuracy", description="accuracy and error_rate: chi-square test; latency: Welch's t-test"
+    )
+    duration: Duration = Field(604800.0, gt=0, description="longest the test may run, seconds")
+    test: Literal["fixed_horizon", "peeking", "sequential"] = Field(
+        "fixed_horizon",
+        description=(
+            "fixed_horizon: test once at minimumSamples; peeking: the fixed-horizon test at every look "
+            "(inflates false positives; the seed's 'declare winner after significance reached'); "
+            "sequential: mSPRT, valid at every look"
+        ),
+    )
+    looks: int = Field(10, ge=1, description="looks at equally spaced sample sizes up to minimumSamples")
+    sequential_tau: float = Field(
+        0.1, gt=0, description="mSPRT mixing scale, in per-observation standard deviations"
+    )
+    check_interval: Duration = Field(60.0, gt=0, description="how often the sample size is looked at, seconds")
+    ready_timeout: Duration = Field(600.0, gt=0)
+
+    @field_validator("primary_metric", mode="before")
+    @classmethod
+    def _metric_aliases(cls, value: object) -> object:
+        if isinstance(value, str):
+            return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower().replace("-", "_")
+        return value
+
+
 STRATEGY_CONFIGS: dict[str, type[_StrategyBase]] = {
     "canary": CanaryConfig,
     "blue_green": BlueGreenConfig,
     "rolling": RollingConfig,
     "immediate": ImmediateConfig,
+    "ab_test": ABTestConfig,
 }
 
 StrategyConfig = Annotated[
-    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig, Field(description="a strategy config")
+    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig,
+    Field(description="a strategy config"),
 ]
 
 _ALIASES = {
@@ -173,8 +213,11 @@ _ALIASES = {
     "rollingupdate": "rolling",
     "immediate": "immediate",
     "recreate": "immediate",
+    "abtesting": "ab_test",
+    "abtest": "ab_test",
+    "ab": "ab_test",
 }
-_LATER = {"abtesting": "ABTesting", "abtest": "ABTesting", "ab": "ABTesting", "shadow": "Shadow"}
+_LATER = {"shadow": "Shadow"}
 
 
 def resolve_strategy_kind(name: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from simulator.scenario.strategy_config import (
+    ABTestConfig,
     BlueGreenConfig,
     CanaryConfig,
     ImmediateConfig,
     RollingConfig,
 )
+from simulator.strategies.ab_test import ABTestStrategy
 from simulator.strategies.base import Strategy
 from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
@@ -20,6 +22,7 @@ __all__ = [
     "BlueGreenStrategy",
     "RollingStrategy",
     "ImmediateStrategy",
+    "ABTestStrategy",
     "STRATEGIES",
     "make_strategy",
 ]
@@ -29,10 +32,13 @@ STRATEGIES: dict[type, type] = {
     BlueGreenConfig: BlueGreenStrategy,
     RollingConfig: RollingStrategy,
     ImmediateConfig: ImmediateStrategy,
+    ABTestConfig: ABTestStrategy,
 }
 """Strategy class for each config class."""
 
 
-def make_strategy(config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig) -> Strategy:
+def make_strategy(
+    config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig,
+) -> Strategy:
     """A fresh strategy object for ``config``."""
     return STRATEGIES[type(config)](config)

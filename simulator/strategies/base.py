@@ -9,6 +9,7 @@ strategy yields. The same object could drive a real platform.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from simulator.commands import Command, Decide, Finish, ScaleTo, SetWeights
@@ -27,21 +28,21 @@ class Strategy(Protocol):
         ...
 
 
-def promote(observation: Observation, reason: str) -> list[Command]:
+def promote(observation: Observation, reason: str, analysis: Mapping[str, object] | None = None) -> list[Command]:
     """All traffic to the candidate, the stable version removed: promoted."""
     return [
         SetWeights(weights={observation.candidate: 100.0, observation.stable: 0.0}),
         ScaleTo(version=observation.stable, replicas=0),
-        Decide(outcome="promoted", reason=reason),
+        Decide(outcome="promoted", reason=reason, analysis=analysis),
         Finish(),
     ]
 
 
-def roll_back(observation: Observation, reason: str) -> list[Command]:
+def roll_back(observation: Observation, reason: str, analysis: Mapping[str, object] | None = None) -> list[Command]:
     """All traffic to the stable version, the candidate removed: rolled back (0 % on the candidate)."""
     return [
         SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
         ScaleTo(version=observation.candidate, replicas=0),
-        Decide(outcome="rolled_back", reason=reason),
+        Decide(outcome="rolled_back", reason=reason, analysis=analysis),
         Finish(),
     ]

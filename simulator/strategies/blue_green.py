@@ -58,7 +58,7 @@ def smoke_window(result: SmokeTestResult, now: float) -> WindowStats:
     """A smoke test's samples as a metrics window, to judge them by the same rules."""
     return WindowStats(
         version=result.version, start=now, end=now, staleness=0.0, requests=result.samples,
-        failed=result.failed, latency_mean=result.latency_mean, latency_p50=None, latency_p90=None,
+        failed=result.failed, latency_mean=result.latency_mean, latency_std=None, latency_p50=None, latency_p90=None,
         latency_p95=None, latency_p99=result.latency_p99, labelled=result.labelled, correct=result.correct,
     )
 

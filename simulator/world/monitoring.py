@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulator.observations import WindowStats
 from simulator.world.metrics import MetricStore
 
@@ -44,8 +46,11 @@ class MonitoringView:
             k -= 1
         return k if k >= 0 else None
 
-    def window(self, version: str, duration: float) -> WindowStats:
-        """``version``'s metrics over the last ``duration`` seconds visible at ``now``."""
+    def window(self, version: str, duration: float, quantiles: bool = True) -> WindowStats:
+        """``version``'s metrics over the last ``duration`` seconds visible at ``now``.
+
+        ``quantiles=False`` skips the latency quantiles (``None``) for callers that need only counts and means.
+        """
         interval = self.scrape_interval
         t_eval = self.now - self.delay
         if t_eval < 0:
@@ -68,11 +73,12 @@ class MonitoringView:
         histogram = store.histogram[bins, index].sum(axis=0)
         reached = int(histogram.sum())
         latency_sum = float(store.latency_sum[bins, index].sum())
+        latency_sum_squares = float(store.latency_sum_squares[bins, index].sum())
         labelled = int(store.labelled[bins, index].sum())
         correct = int(store.labelled_correct[bins, index].sum())
 
         def quantile(q: float) -> float | None:
-            return store.histogram_quantile(histogram, q) if reached else None
+            return store.histogram_quantile(histogram, q) if reached and quantiles else None
 
         return WindowStats(
             version=version,
@@ -82,10 +88,29 @@ class MonitoringView:
             requests=requests,
             failed=failed,
             latency_mean=latency_sum / reached if reached else None,
+            latency_std=_std(latency_sum, latency_sum_squares, reached),
             latency_p50=quantile(0.5),
             latency_p90=quantile(0.9),
             latency_p95=quantile(0.95),
             latency_p99=quantile(0.99),
             labelled=labelled,
             correct=correct,
+            latency_samples=reached,
         )
+
+    def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:
+        """``version``'s metrics from the first delivered scrape at or after ``since`` (seconds)."""
+        return self.window(version, max(self.now - self.delay - since, 0.0), quantiles)
+
+    def users_since(self, version: str, since: float) -> int:
+        """Distinct users ``version`` answered from ``since`` until now (seconds)."""
+        index = self.store.versions.index(version)
+        return int(np.count_nonzero(self.store.user_last_seen[index] >= since))
+
+
+def _std(total: float, total_squares: float, count: int) -> float | None:
+    """Sample standard deviation from a sum and a sum of squares."""
+    if count < 2:
+        return None
+    variance = (total_squares - total * total / count) / (count - 1)
+    return math.sqrt(max(variance, 0.0))

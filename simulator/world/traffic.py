@@ -126,7 +126,7 @@ class TrafficSource:
         self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
 
     @classmethod
-    def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> "TrafficSource":
+    def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> TrafficSource:
         """The traffic of one run, from its random streams (what :class:`World` uses)."""
         return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users, streams.generator("users"))
 

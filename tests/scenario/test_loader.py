@@ -144,5 +144,6 @@ def test_error_names_file_path_value_expected() -> None:
 
 def test_schema_lists_the_top_level_keys() -> None:
     schema = scenario_schema()
-    assert {"traffic", "service", "versions", "stable", "strategies", "faults", "monitoring"} <= set(schema["properties"])
+    expected = {"traffic", "service", "versions", "stable", "strategies", "faults", "monitoring"}
+    assert expected <= set(schema["properties"])
     assert schema["additionalProperties"] is False

@@ -13,7 +13,7 @@ def window(version: str, *, requests: int = 5000, failed: int = 5, p99: float = 
     """A window of ``version``'s metrics; defaults describe a healthy version."""
     return WindowStats(
         version=version, start=0.0, end=300.0, staleness=staleness, requests=requests, failed=failed,
-        latency_mean=mean, latency_p50=mean * 0.8, latency_p90=p99 * 0.6, latency_p95=p99 * 0.8,
+        latency_mean=mean, latency_std=mean, latency_p50=mean * 0.8, latency_p90=p99 * 0.6, latency_p95=p99 * 0.8,
         latency_p99=p99, labelled=labelled, correct=correct,
     )
 
@@ -26,9 +26,15 @@ class FakeMetrics:
     scrape_interval: float = 15.0
     asked: list[tuple[str, float]] = field(default_factory=list)
 
-    def window(self, version: str, duration: float) -> WindowStats:
+    def window(self, version: str, duration: float, quantiles: bool = True) -> WindowStats:
         self.asked.append((version, duration))
         return self.windows.get(version, window(version))
+
+    def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:
+        return self.window(version, since, quantiles)
+
+    def users_since(self, version: str, since: float) -> int:
+        return self.windows.get(version, window(version)).requests // 3
 
 
 @dataclass
