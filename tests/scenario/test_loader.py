@@ -91,8 +91,16 @@ def test_strategies_need_a_candidate() -> None:
 
 
 def test_later_kinds_are_named_clearly() -> None:
-    with pytest.raises(ScenarioError, match="'ABTesting' is not available"):
-        parse_scenario(with_strategies({"ab": {"strategy": "ABTesting"}}))
+    with pytest.raises(ScenarioError, match="'Shadow' is not available"):
+        parse_scenario(with_strategies({"shadow": {"strategy": "Shadow"}}))
+
+
+@pytest.mark.parametrize("name", ["ABTesting", "ABTest", "ab_test", "AB"])
+def test_ab_aliases(name: str) -> None:
+    from simulator.scenario import ABTestConfig
+
+    config = parse_scenario(with_strategies({"x": {"strategy": name, "primaryMetric": "errorRate"}})).strategies["x"]
+    assert isinstance(config, ABTestConfig) and config.primary_metric == "error_rate"
 
 
 def test_unknown_kind_suggests() -> None:
