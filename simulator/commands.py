@@ -17,6 +17,7 @@ __all__ = [
     "ScaleTo",
     "SetWeights",
     "RouteByReplicas",
+    "Mirror",
     "Note",
     "Decide",
     "Wait",
@@ -57,6 +58,18 @@ class SetWeights:
         total = sum(self.weights.values())
         if any(w < 0 for w in self.weights.values()) or abs(total - 100.0) > 1e-6:
             raise ValueError(f"weights must be >= 0 and sum to 100, got {dict(self.weights)}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mirror:
+    """Copy ``percentage`` % of user requests to ``version``, whose answers never reach users (0 stops)."""
+
+    version: str
+    percentage: float
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.percentage <= 100:
+            raise ValueError(f"mirror percentage must be in [0, 100], got {self.percentage}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +130,8 @@ class Finish:
     """The strategy has nothing more to do."""
 
 
-Command = ScaleTo | SetWeights | RouteByReplicas | Note | Decide | Wait | WaitUntilReady | RunSmokeTest | Finish
+Command = (
+    ScaleTo | SetWeights | RouteByReplicas | Mirror | Note | Decide | Wait | WaitUntilReady | RunSmokeTest | Finish
+)
 
 YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, Finish)

@@ -19,6 +19,7 @@ from simulator.commands import (
     Command,
     Decide,
     Finish,
+    Mirror,
     Note,
     RouteByReplicas,
     RunSmokeTest,
@@ -78,6 +79,8 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
                 world.set_weights(command.weights, command.sticky)
             elif isinstance(command, RouteByReplicas):
                 world.route_by_replicas()
+            elif isinstance(command, Mirror):
+                world.set_mirror(command.version, command.percentage)
             elif isinstance(command, Note):
                 world.log(command.kind, command.detail)
             elif isinstance(command, Decide):
@@ -175,8 +178,28 @@ def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, 
         events=list(world.events),
         data_plane=type(world.data_plane).__name__,
         analysis=decision.analysis,
+        shadow=_shadow_figures(world),
         timeline=_timeline(world),
     )
+
+
+def _shadow_figures(world: World) -> dict[str, dict[str, object]]:
+    """Mirrored traffic per version that served any: never seen by users."""
+    counts = world.store.shadow_counts
+    figures: dict[str, dict[str, object]] = {}
+    for index, name in enumerate(world.versions):
+        if counts["requests"][index] == 0:
+            continue
+        compared = int(counts["compared"][index])
+        disagreements = int(counts["disagreements"][index])
+        figures[name] = {
+            "requests": int(counts["requests"][index]),
+            "failed_requests": int(counts["failed_requests"][index]),
+            "compared": compared,
+            "disagreements": disagreements,
+            "divergence": disagreements / compared if compared else None,
+        }
+    return figures
 
 
 def _timeline(world: World) -> dict[str, np.ndarray]:

@@ -45,6 +45,13 @@ class WindowStats:
     correct: int
     drift_score: float | None = None
     latency_samples: int = 0
+    shadow_compared: int = 0
+    shadow_disagreements: int = 0
+
+    @property
+    def divergence(self) -> float | None:
+        """Share of shadow predictions that differed from production's, or ``None`` without any."""
+        return self.shadow_disagreements / self.shadow_compared if self.shadow_compared else None
 
     @property
     def has_data(self) -> bool:

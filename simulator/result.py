@@ -66,6 +66,7 @@ class RunResult:
     events: list[Event]
     data_plane: str
     analysis: dict[str, Any] | None = None
+    shadow: dict[str, dict[str, Any]] = field(default_factory=dict)
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +87,7 @@ class RunResult:
             "replica_seconds": self.replica_seconds,
             "data_plane": self.data_plane,
             "analysis": self.analysis,
+            "shadow": self.shadow,
             "versions": {name: version.to_dict() for name, version in self.versions.items()},
             "events": [event.to_dict() for event in self.events],
         }

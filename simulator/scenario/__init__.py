@@ -9,6 +9,7 @@ from simulator.scenario.strategy_config import (
     ImmediateConfig,
     RollbackThresholds,
     RollingConfig,
+    ShadowConfig,
     resolve_strategy_kind,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "RollingConfig",
     "ImmediateConfig",
     "ABTestConfig",
+    "ShadowConfig",
     "RollbackThresholds",
     "resolve_strategy_kind",
 ]

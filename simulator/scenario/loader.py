@@ -16,7 +16,7 @@ from simulator.scenario.model import Scenario
 __all__ = ["load_scenario", "parse_scenario", "read_scenario_data", "scenario_schema", "validation_to_scenario_error"]
 
 _UNION_TAGS = {
-    "CanaryConfig", "BlueGreenConfig", "RollingConfig", "ImmediateConfig", "ABTestConfig",
+    "CanaryConfig", "BlueGreenConfig", "RollingConfig", "ImmediateConfig", "ABTestConfig", "ShadowConfig",
     "constant", "diurnal", "spike", "crash", "latency", "error_rate",
     "dependency_outage", "metrics_outage", "traffic_spike",
 }

@@ -15,6 +15,7 @@ from simulator.scenario.strategy_config import (
     CanaryConfig,
     ImmediateConfig,
     RollingConfig,
+    ShadowConfig,
     resolve_strategy_kind,
 )
 from simulator.scenario.types import Duration
@@ -32,7 +33,7 @@ __all__ = ["Scenario", "NO_STRATEGY_LABEL"]
 NO_STRATEGY_LABEL = "none"
 """Label of the single run of a scenario without strategies (steady serving)."""
 
-AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig
+AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
 
 
 class Scenario(StrictModel):
@@ -51,6 +52,10 @@ class Scenario(StrictModel):
     faults: list[Fault] = Field(default_factory=list)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
+    prediction_correlation: float = Field(
+        0.95, ge=0, le=1,
+        description="correlation of two versions' errors on the same request (two versions of one model mostly agree)",
+    )
     expect: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per strategy label, expected figures (read by `check`)"
     )

@@ -23,6 +23,7 @@ __all__ = [
     "RollingConfig",
     "ImmediateConfig",
     "ABTestConfig",
+    "ShadowConfig",
     "StrategyConfig",
     "STRATEGY_CONFIGS",
     "resolve_strategy_kind",
@@ -193,16 +194,33 @@ class ABTestConfig(_StrategyBase):
         return value
 
 
+class ShadowConfig(_StrategyBase):
+    """Shadow deployment per seed guide 002: mirror traffic, compare, promote or retire."""
+
+    kind: ClassVar[str] = "shadow"
+    mirror_percentage: float = Field(100.0, gt=0, le=100, description="share of user requests copied, %")
+    duration: Duration = Field(3600.0, gt=0, description="how long the shadow runs before the verdict, seconds")
+    max_divergence: float = Field(
+        0.05, ge=0, le=1, description="promote only if at most this share of predictions differ from production"
+    )
+    rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
+    latency_metric: LatencyMetric = "p99"
+    minimum_requests: int = Field(50, ge=1)
+    minimum_labels: int = Field(100, ge=1)
+    ready_timeout: Duration = Field(600.0, gt=0)
+
+
 STRATEGY_CONFIGS: dict[str, type[_StrategyBase]] = {
     "canary": CanaryConfig,
     "blue_green": BlueGreenConfig,
     "rolling": RollingConfig,
     "immediate": ImmediateConfig,
     "ab_test": ABTestConfig,
+    "shadow": ShadowConfig,
 }
 
 StrategyConfig = Annotated[
-    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig,
+    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig,
     Field(description="a strategy config"),
 ]
 
@@ -216,8 +234,9 @@ _ALIASES = {
     "abtesting": "ab_test",
     "abtest": "ab_test",
     "ab": "ab_test",
+    "shadow": "shadow",
 }
-_LATER = {"shadow": "Shadow"}
+_LATER: dict[str, str] = {}
 
 
 def resolve_strategy_kind(name: str) -> str:

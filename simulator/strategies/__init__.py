@@ -8,6 +8,7 @@ from simulator.scenario.strategy_config import (
     CanaryConfig,
     ImmediateConfig,
     RollingConfig,
+    ShadowConfig,
 )
 from simulator.strategies.ab_test import ABTestStrategy
 from simulator.strategies.base import Strategy
@@ -15,6 +16,7 @@ from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
 from simulator.strategies.immediate import ImmediateStrategy
 from simulator.strategies.rolling import RollingStrategy
+from simulator.strategies.shadow import ShadowStrategy
 
 __all__ = [
     "Strategy",
@@ -23,6 +25,7 @@ __all__ = [
     "RollingStrategy",
     "ImmediateStrategy",
     "ABTestStrategy",
+    "ShadowStrategy",
     "STRATEGIES",
     "make_strategy",
 ]
@@ -33,12 +36,13 @@ STRATEGIES: dict[type, type] = {
     RollingConfig: RollingStrategy,
     ImmediateConfig: ImmediateStrategy,
     ABTestConfig: ABTestStrategy,
+    ShadowConfig: ShadowStrategy,
 }
 """Strategy class for each config class."""
 
 
 def make_strategy(
-    config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig,
+    config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig,
 ) -> Strategy:
     """A fresh strategy object for ``config``."""
     return STRATEGIES[type(config)](config)

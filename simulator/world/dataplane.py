@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from scipy import special
 
 from simulator.world.kernel import BALANCERS, assign_requests
 from simulator.world.metrics import FinishedRequests, Status
@@ -26,8 +27,9 @@ __all__ = ["DataPlane", "BatchDataPlane", "route_versions", "service_times", "fi
 
 _PENDING_FIELDS = (
     "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
+    "shadow", "origin", "u_shadow",
 )
-_INTEGER_FIELDS = ("version", "replica", "status", "user")
+_INTEGER_FIELDS = ("version", "replica", "status", "user", "origin")
 
 
 class DataPlane(Protocol):
@@ -73,8 +75,7 @@ class BatchDataPlane:
         self.time = 0.0
         self.balancer = BALANCERS[world.scenario.service.balancer]
         self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
-        self.pending = {name: np.empty(0, dtype=np.int64 if name in _INTEGER_FIELDS else float)
-                        for name in _PENDING_FIELDS}
+        self.pending: dict[str, np.ndarray] = {name: np.empty(0, dtype=_dtype(name)) for name in _PENDING_FIELDS}
 
     def advance_to(self, until: float) -> None:
         """Process every request arriving before ``until`` (seconds)."""
@@ -91,6 +92,10 @@ class BatchDataPlane:
         replicas = world.replicas
         version = world.route(batch)
         service = service_times(world, batch, version)
+        shadow = np.zeros(len(batch), dtype=bool)
+        origin = version
+        if world.mirror is not None:
+            batch, version, service, shadow, origin = _with_mirrored_copies(world, batch, version, service)
         n = len(batch)
         out_replica = np.empty(n, dtype=np.int64)
         out_start = np.empty(n)
@@ -111,6 +116,7 @@ class BatchDataPlane:
             "arrival": batch.arrival, "version": version, "replica": out_replica, "start": out_start,
             "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
             "u_correct": batch.u_correct, "u_label": batch.u_label, "user": batch.user,
+            "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow,
         }
         if len(self.pending["arrival"]):
             self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in _PENDING_FIELDS}
@@ -130,11 +136,7 @@ class BatchDataPlane:
             keep = ~final
             done = {name: pending[name][final] for name in _PENDING_FIELDS}
             self.pending = {name: pending[name][keep] for name in _PENDING_FIELDS}
-        self.world.record(
-            arrival=done["arrival"], version=done["version"], status=done["status"], start=done["start"],
-            client_end=done["client_end"], u_error=done["u_error"], u_correct=done["u_correct"],
-            u_label=done["u_label"], user=done["user"],
-        )
+        self.world.record(**done)
 
     def replica_crashed(self, replica: int, now: float) -> None:
         """Fail the requests in flight on ``replica`` (queued or in service) at ``now``."""
@@ -150,8 +152,43 @@ class BatchDataPlane:
         self._finalize(now, everything=True)
 
 
+def _dtype(name: str) -> type:
+    if name in _INTEGER_FIELDS:
+        return np.int64
+    return bool if name == "shadow" else float
+
+
+def _with_mirrored_copies(world: World, batch: RequestBatch, version: np.ndarray, service: np.ndarray):
+    """Add a copy of each mirrored request, bound for the shadow version, in arrival order.
+
+    A copy has the original's arrival time and draws; its service time is the
+    shadow version's. It never reaches the user: it is flagged ``shadow``.
+    """
+    assert world.mirror is not None
+    shadow_version, fraction = world.mirror
+    mirrored = (batch.u_mirror < fraction) & (version != shadow_version)
+    if not mirrored.any():
+        return batch, version, service, np.zeros(len(batch), dtype=bool), version
+    copies = batch.take(mirrored)
+    copy_version = np.full(len(copies), shadow_version, dtype=np.int64)
+    copy_service = service_times(world, copies, copy_version)
+    merged = RequestBatch.concatenate([batch, copies])
+    order = np.argsort(merged.arrival, kind="stable")
+    shadow = np.concatenate([np.zeros(len(batch), dtype=bool), np.ones(len(copies), dtype=bool)])
+    origin = np.concatenate([version, version[mirrored]])
+    return (
+        merged.take(order), np.concatenate([version, copy_version])[order],
+        np.concatenate([service, copy_service])[order], shadow[order], origin[order],
+    )
+
+
 def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
-    """Decide errors, correctness and labels of final requests from their draws."""
+    """Decide errors, correctness and labels of final requests from their draws.
+
+    A shadow copy's prediction is correlated with the production prediction
+    of the same request (Gaussian copula with ``prediction_correlation``);
+    ``disagrees`` marks the copies whose prediction differs from production's.
+    """
     version = arrays["version"]
     status = arrays["status"]
     arrival = arrays["arrival"]
@@ -159,7 +196,25 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     error = (status == Status.OK) & (arrays["u_error"] < p_error)
     correct = arrays["u_correct"] < world.accuracies[version]
     labelled = arrays["u_label"] < world.label_fraction
+    shadow = arrays.get("shadow")
+    if shadow is None:
+        shadow = np.zeros(len(version), dtype=bool)
+    compared = np.zeros(len(version), dtype=bool)
+    disagrees = np.zeros(len(version), dtype=bool)
+    if shadow.any():
+        origin = arrays["origin"][shadow]
+        rho = world.prediction_correlation
+        z_production = special.ndtri(arrays["u_correct"][shadow])
+        z_shadow = rho * z_production + np.sqrt(1.0 - rho * rho) * special.ndtri(arrays["u_shadow"][shadow])
+        shadow_correct = z_shadow < special.ndtri(world.accuracies[version[shadow]])
+        production_correct = arrays["u_correct"][shadow] < world.accuracies[origin]
+        production_error = world.faults.error_probability(world.error_rates, origin, arrival[shadow])
+        production_answered = arrays["u_error"][shadow] >= production_error
+        correct[shadow] = shadow_correct
+        compared[shadow] = (status[shadow] == Status.OK) & ~error[shadow] & production_answered
+        disagrees[shadow] = compared[shadow] & (shadow_correct != production_correct)
     return FinishedRequests(
         arrival=arrival, version=version, status=status, start=arrays["start"],
         client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
+        shadow=shadow, compared=compared, disagrees=disagrees,
     )

@@ -54,7 +54,15 @@ class FinishedRequests:
     correct: np.ndarray
     labelled: np.ndarray
     user: np.ndarray
+    shadow: np.ndarray | None = None
+    compared: np.ndarray | None = None
+    disagrees: np.ndarray | None = None
 
+
+_REQUEST_FIELDS = (
+    "arrival", "version", "status", "start", "client_end", "error", "correct", "labelled", "user",
+    "shadow", "compared", "disagrees",
+)
 
 _FINE_BINS_PER_DECADE = 200
 _FINE_LOW = 1e-6
@@ -112,6 +120,11 @@ class MetricStore:
         self.histogram = np.zeros((self.n_bins, n_versions, self.n_buckets), dtype=np.int32)
         self.labelled = np.zeros(shape, dtype=np.int64)
         self.labelled_correct = np.zeros(shape, dtype=np.int64)
+        # Shadow copies compared with production, and how many disagreed (binned by the copy's end).
+        self.shadow_compared = np.zeros(shape, dtype=np.int64)
+        self.shadow_disagreements = np.zeros(shape, dtype=np.int64)
+        self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
+                              for name in ("requests", "failed_requests", "compared", "disagreements")}
         self._counts = {
             name: np.zeros(n_versions, dtype=np.int64)
             for name in ("requests", "failed_requests", "errors", "timed_out", "dropped", "crashed", "responded",
@@ -123,34 +136,32 @@ class MetricStore:
     # -- recording ---------------------------------------------------------
 
     def record(self, done: FinishedRequests) -> None:
-        """Add finished requests to the monitoring series and the totals."""
+        """Add finished requests to the monitoring series and the totals.
+
+        Shadow copies count in the monitoring series of the version that served
+        them (its own deployment's metrics, labels included) but not in the
+        run's user-visible totals; they are counted apart in ``shadow_counts``.
+        """
         if len(done.arrival) == 0:
             return
         n_versions = len(self.versions)
-        version = done.version
-        status = done.status
         latency = done.client_end - done.arrival
-        reached = status != Status.DROPPED
-        failed = (status != Status.OK) | done.error
-        responded = status == Status.OK
-
+        reached = done.status != Status.DROPPED
+        failed = (done.status != Status.OK) | done.error
+        responded = done.status == Status.OK
         bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
-        self._add_series(bins, version, failed, latency, reached)
+        self._add_series(bins, done.version, failed, latency, reached)
+        self._add_labels(done, responded & ~done.error & done.labelled)
+        if done.shadow is not None and done.shadow.any():
+            self._record_shadow(done, bins, failed)
+            user = ~done.shadow
+            if not user.any():
+                return
+            done = FinishedRequests(*(getattr(done, name)[user] for name in _REQUEST_FIELDS[:9]))
+            latency, failed, responded = latency[user], failed[user], responded[user]
+        version, status = done.version, done.status
         self.user_last_seen[version, done.user] = done.client_end
-
         success = responded & ~done.error
-        labelled = success & done.labelled
-        if labelled.any():
-            label_bins = np.minimum(
-                ((done.client_end[labelled] + self.label_delay) / self.bin_seconds).astype(np.int64),
-                self.n_bins - 1,
-            )
-            flat = label_bins * n_versions + version[labelled]
-            size = self.n_bins * n_versions
-            self.labelled += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
-            self.labelled_correct += np.bincount(
-                flat, weights=done.correct[labelled], minlength=size
-            ).reshape(self.n_bins, n_versions).astype(np.int64)
 
         started = (status == Status.OK) | (status == Status.TIMEOUT_SERVING)
         timed_out = (status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)
@@ -189,6 +200,37 @@ class MetricStore:
             figures.update({name: float(values[index]) for name, values in self._sums.items()})
             totals.append(VersionTotals(**figures))  # type: ignore[arg-type]
         return totals
+
+    def _add_labels(self, done: FinishedRequests, labelled: np.ndarray) -> None:
+        """Labels arrive ``label_delay`` after the response; bin them by arrival time."""
+        if not labelled.any():
+            return
+        n_versions = len(self.versions)
+        label_bins = np.minimum(
+            ((done.client_end[labelled] + self.label_delay) / self.bin_seconds).astype(np.int64), self.n_bins - 1
+        )
+        flat = label_bins * n_versions + done.version[labelled]
+        size = self.n_bins * n_versions
+        self.labelled += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
+        self.labelled_correct += np.bincount(
+            flat, weights=done.correct[labelled], minlength=size
+        ).reshape(self.n_bins, n_versions).astype(np.int64)
+
+    def _record_shadow(self, done: FinishedRequests, bins: np.ndarray, failed: np.ndarray) -> None:
+        assert done.shadow is not None and done.compared is not None and done.disagrees is not None
+        n_versions = len(self.versions)
+        shadow = done.shadow
+        version = done.version[shadow]
+        counts = self.shadow_counts
+        counts["requests"] += np.bincount(version, minlength=n_versions)
+        counts["failed_requests"] += np.bincount(version[failed[shadow]], minlength=n_versions)
+        compared, disagrees = done.compared[shadow], done.disagrees[shadow]
+        counts["compared"] += np.bincount(version[compared], minlength=n_versions)
+        counts["disagreements"] += np.bincount(version[disagrees], minlength=n_versions)
+        flat = bins[shadow] * n_versions + version
+        size = self.n_bins * n_versions
+        self.shadow_compared += np.bincount(flat[compared], minlength=size).reshape(self.n_bins, n_versions)
+        self.shadow_disagreements += np.bincount(flat[disagrees], minlength=size).reshape(self.n_bins, n_versions)
 
     def _add_series(
         self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray, reached: np.ndarray

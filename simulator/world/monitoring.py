@@ -96,6 +96,8 @@ class MonitoringView:
             labelled=labelled,
             correct=correct,
             latency_samples=reached,
+            shadow_compared=int(store.shadow_compared[bins, index].sum()),
+            shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
         )
 
     def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:

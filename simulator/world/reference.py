@@ -40,7 +40,7 @@ class PerRequestDataPlane:
         self.connections: dict[int, int] = defaultdict(int)
         self.in_flight: dict[int, set[simpy.Process]] = defaultdict(set)
         self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
-        self.finished: list[tuple[float, int, int, float, float, float, float, float, int]] = []
+        self.finished: list[tuple] = []
         self.env.process(self._source())
 
     # -- requests ----------------------------------------------------------
@@ -79,11 +79,19 @@ class PerRequestDataPlane:
             k = (offset + min(loads)[1]) % count
         return int(ready_ids[base + k])
 
-    def _request(self, batch, i: int, service_by_version: np.ndarray):
+    def _request(self, batch, i: int, service_by_version: np.ndarray, shadow_of: int | None = None):
+        """One request; with ``shadow_of`` set, a mirrored copy of a request that ``shadow_of`` serves."""
         env, world = self.env, self.world
         arrival = env.now
-        version = int(world.route(batch.take(slice(i, i + 1)))[0])
-        draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i])
+        if shadow_of is None:
+            version = int(world.route(batch.take(slice(i, i + 1)))[0])
+            if world.mirror is not None and batch.u_mirror[i] < world.mirror[1] and version != world.mirror[0]:
+                env.process(self._request(batch, i, service_by_version, shadow_of=version))
+        else:
+            assert world.mirror is not None
+            version = world.mirror[0]
+        draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i],
+                 shadow_of is not None, version if shadow_of is None else shadow_of, batch.u_shadow[i])
         replica = self._choose_replica(version, batch.u_balance[i])
         if replica < 0:
             self._record(arrival, version, Status.DROPPED, arrival, arrival, draws)
@@ -143,7 +151,8 @@ class PerRequestDataPlane:
             status=np.array(columns[2], dtype=np.int64), start=np.array(columns[3]),
             client_end=np.array(columns[4]), u_error=np.array(columns[5]),
             u_correct=np.array(columns[6]), u_label=np.array(columns[7]),
-            user=np.array(columns[8], dtype=np.int64),
+            user=np.array(columns[8], dtype=np.int64), shadow=np.array(columns[9], dtype=bool),
+            origin=np.array(columns[10], dtype=np.int64), u_shadow=np.array(columns[11]),
         )
 
     def replica_crashed(self, replica: int, now: float) -> None:

@@ -44,8 +44,13 @@ class RequestBatch:
     u_correct: np.ndarray
     u_label: np.ndarray
     user: np.ndarray
+    u_mirror: np.ndarray
+    u_shadow: np.ndarray
 
-    FIELDS = ("arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label", "user")
+    FIELDS = (
+        "arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label", "user",
+        "u_mirror", "u_shadow",
+    )
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -112,23 +117,26 @@ class TrafficSource:
     """Generates requests block by block and hands them out by time.
 
     Each request comes from one of ``users`` users, chosen uniformly from the
-    ``user_generator`` stream (kept apart so that user ids do not change any
-    other draw).
+    ``user_generator`` stream; the draws for mirroring to a shadow come from
+    ``mirror_generator``. Both are kept apart so that they change no other draw.
     """
 
     def __init__(self, rate: RateFunction, generator: np.random.Generator, users: int = 100_000,
-                 user_generator: np.random.Generator | None = None) -> None:
+                 user_generator: np.random.Generator | None = None,
+                 mirror_generator: np.random.Generator | None = None) -> None:
         self.rate = rate
         self.generator = generator
         self.users = users
         self.user_generator = user_generator or generator
+        self.mirror_generator = mirror_generator or generator
         self._generated_until = 0.0
         self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
 
     @classmethod
     def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> TrafficSource:
         """The traffic of one run, from its random streams (what :class:`World` uses)."""
-        return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users, streams.generator("users"))
+        return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users,
+                   streams.generator("users"), streams.generator("mirror"))
 
     def _generate_block(self, start: float) -> RequestBatch:
         end = start + BLOCK_SECONDS
@@ -152,6 +160,8 @@ class TrafficSource:
             u_correct=uniforms[4],
             u_label=uniforms[5],
             user=self.user_generator.integers(0, self.users, count),
+            u_mirror=(mirror := self.mirror_generator.random((2, count)))[0],
+            u_shadow=mirror[1],
         )
 
     def take_until(self, end: float) -> RequestBatch:

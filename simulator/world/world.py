@@ -66,6 +66,8 @@ class World:
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False
+        self.mirror: tuple[int, float] | None = None  # (shadow version index, fraction of requests copied)
+        self.prediction_correlation = scenario.prediction_correlation
         # Each user's fixed position in [0, 1) for sticky splits (an experiment's hash assignment).
         self.user_buckets = user_buckets(scenario.traffic.users, self.streams.generator("assignment"))
         self._ready_waiters: list[tuple[int, simpy.Event]] = []
@@ -180,6 +182,13 @@ class World:
         self.sticky = sticky
         shown = ", ".join(f"{v} {w:g} %" for v, w in weights.items() if w > 0)
         self.log("set_weights", shown + (" (sticky per user)" if sticky else ""))
+
+    def set_mirror(self, version: str, percentage: float) -> None:
+        """Copy ``percentage`` % of user requests to ``version`` as shadow traffic (0 stops mirroring)."""
+        self.advance()
+        self.mirror = (self.index(version), percentage / 100.0) if percentage > 0 else None
+        detail = f"{percentage:g} % of requests mirrored to {version}" if percentage > 0 else "mirroring stopped"
+        self.log("mirror", detail)
 
     def route_by_replicas(self) -> None:
         """Route new requests across all ready replicas alike (a plain service)."""
