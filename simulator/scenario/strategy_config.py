@@ -236,7 +236,6 @@ _ALIASES = {
     "ab": "ab_test",
     "shadow": "shadow",
 }
-_LATER: dict[str, str] = {}
 
 
 def resolve_strategy_kind(name: str) -> str:
@@ -244,11 +243,6 @@ def resolve_strategy_kind(name: str) -> str:
     key = re.sub(r"[\s_\-]", "", name).lower()
     if key in _ALIASES:
         return _ALIASES[key]
-    if key in _LATER:
-        raise ValueError(
-            f"strategy kind '{name}' is not available in this version; "
-            f"expected one of: {', '.join(STRATEGY_CONFIGS)}"
-        )
     raise ValueError(
         f"unknown strategy kind '{name}'{suggest(name, list(STRATEGY_CONFIGS) + ['BlueGreen', 'RollingUpdate'])}; "
         f"expected one of: {', '.join(STRATEGY_CONFIGS)} (set it with the 'strategy' key)"

@@ -90,9 +90,11 @@ def test_strategies_need_a_candidate() -> None:
         parse_scenario(data)
 
 
-def test_later_kinds_are_named_clearly() -> None:
-    with pytest.raises(ScenarioError, match="'Shadow' is not available"):
-        parse_scenario(with_strategies({"shadow": {"strategy": "Shadow"}}))
+def test_shadow_kind() -> None:
+    from simulator.scenario import ShadowConfig
+
+    config = parse_scenario(with_strategies({"shadow": {"mirrorPercentage": 50}})).strategies["shadow"]
+    assert isinstance(config, ShadowConfig) and config.mirror_percentage == 50
 
 
 @pytest.mark.parametrize("name", ["ABTesting", "ABTest", "ab_test", "AB"])
