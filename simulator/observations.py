@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 __all__ = [
     "WindowStats",
+    "MetricSeries",
     "MetricsReader",
     "DeploymentStatus",
     "SmokeTestResult",
@@ -83,6 +86,23 @@ class WindowStats:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricSeries:
+    """One version's metrics per scrape interval over a window (arrays of equal length).
+
+    Intervals without requests hold NaN rates and latencies; ``accuracy`` is
+    NaN where no label arrived.
+    """
+
+    version: str
+    requests: np.ndarray
+    error_rate: np.ndarray
+    latency_p50: np.ndarray
+    latency_p99: np.ndarray
+    labelled: np.ndarray
+    accuracy: np.ndarray
+
+
 class MetricsReader(Protocol):
     """Read-only access to monitoring data as of the observation time."""
 
@@ -101,6 +121,10 @@ class MetricsReader(Protocol):
 
     def users_since(self, version: str, since: float) -> int:
         """Distinct users ``version`` has answered since ``since`` (seconds), from experiment logs."""
+        ...
+
+    def series(self, version: str, duration: float) -> MetricSeries:
+        """``version``'s metrics per scrape interval over the last ``duration`` seconds."""
         ...
 
 

@@ -85,6 +85,21 @@ class CanaryConfig(_StrategyBase):
         "proportional", description="candidate replicas follow the weight (ceil) or start at full size"
     )
     ready_timeout: Duration = Field(600.0, gt=0, description="roll back if new replicas are not ready by then")
+    judge: Literal["threshold", "mann_whitney"] = Field(
+        "threshold",
+        description="threshold: the seed guide's rules on window totals; mann_whitney: per-interval statistical judge",
+    )
+    judge_alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the Mann-Whitney judge")
+    pass_score: float = Field(90.0, ge=0, le=100, description="judge score to proceed, % (seed 003: 90)")
+    marginal_score: float = Field(70.0, ge=0, le=100, description="below this score roll back, % (seed 003: 70)")
+    max_holds: int = Field(2, ge=0, description="marginal scores allowed in a row before rolling back")
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _judge_aliases(cls, value: object) -> object:
+        if isinstance(value, str):
+            return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower().replace("-", "_")
+        return value
 
     @field_validator("steps")
     @classmethod

@@ -17,6 +17,12 @@ weight reaches 100 % (its ``while (currentPercentage < 100)`` loop). With an
 explicit ``steps`` list (seed 000's ``10, 25, 50, 75, 100``) every step is
 checked, the last one at 100 % too, before promotion.
 
+With ``judge: mann_whitney`` the check is the statistical judge of
+:mod:`simulator.analysis.judge` instead: a score below ``marginalScore``
+rolls back, at or above ``passScore`` proceeds, and in between the canary
+holds its weight for another ``monitoringDuration`` (at most ``maxHolds``
+times in a row, then rolls back) — seed 003's 70 % / 90 % rule.
+
 Candidate replicas follow the weight (``ceil(weight x stable replicas)``,
 as Argo Rollouts scales a canary with traffic routing), and a weight is set
 only once the replicas for it are ready. The stable version keeps all its
@@ -28,6 +34,7 @@ from __future__ import annotations
 import math
 from enum import Enum
 
+from simulator.analysis.judge import mann_whitney_judge
 from simulator.analysis.thresholds import compare_to_baseline
 from simulator.commands import Command, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.observations import Observation
@@ -57,6 +64,7 @@ class CanaryStrategy:
         self.step_index = 0
         self.stable_replicas = 0
         self.waiting_for_data_since: float | None = None
+        self.holds = 0
 
     @property
     def weight(self) -> float:
@@ -105,6 +113,8 @@ class CanaryStrategy:
         ]
 
     def _check(self, observation: Observation) -> list[Command]:
+        if self.config.judge == "mann_whitney":
+            return self._judge(observation)
         config = self.config
         metrics = observation.metrics
         window = config.monitoring_duration
@@ -119,21 +129,56 @@ class CanaryStrategy:
         )
         label = f"step {self.step_index + 1} at {self.weight:g} %"
         if result.verdict == "no_data":
-            if self.waiting_for_data_since is None:
-                self.waiting_for_data_since = observation.now
-            waited = observation.now - self.waiting_for_data_since
-            limit = config.max_data_wait if config.max_data_wait is not None else config.monitoring_duration
-            if waited >= limit:
-                self.state = _State.DONE
-                return roll_back(observation, f"{label}: no metrics for {waited:g}s ({result.summary()})")
-            return [
-                Note(kind="check", detail=f"{label}: waiting for data ({result.summary()})"),
-                Wait(seconds=config.recheck_interval),
-            ]
+            return self._wait_for_data(observation, label, result.summary())
         if result.verdict == "fail":
             self.state = _State.DONE
             return roll_back(observation, f"{label}: {result.summary()}")
-        commands: list[Command] = [Note(kind="check", detail=f"{label} passed: {result.summary()}")]
+        return self._advance(observation, f"{label} passed: {result.summary()}")
+
+    def _judge(self, observation: Observation) -> list[Command]:
+        config = self.config
+        metrics = observation.metrics
+        label = f"step {self.step_index + 1} at {self.weight:g} %"
+        candidate = metrics.series(observation.candidate, config.monitoring_duration)
+        stable = metrics.series(observation.stable, config.monitoring_duration)
+        result = mann_whitney_judge(
+            candidate, stable, config.rollback_thresholds, alpha=config.judge_alpha,
+            pass_score=config.pass_score, marginal_score=config.marginal_score,
+            minimum_labels=config.minimum_labels,
+        )
+        if result.verdict == "no_data" or candidate.requests.sum() < config.minimum_requests:
+            return self._wait_for_data(observation, label, "too few intervals with data")
+        if result.verdict == "fail":
+            self.state = _State.DONE
+            return roll_back(observation, f"{label}: judge {result.summary()}")
+        if result.verdict == "marginal":
+            self.holds += 1
+            if self.holds > config.max_holds:
+                self.state = _State.DONE
+                return roll_back(observation, f"{label}: marginal {self.holds} times in a row: {result.summary()}")
+            return [
+                Note(kind="check", detail=f"{label} holds ({self.holds}/{config.max_holds}): {result.summary()}"),
+                Wait(seconds=config.monitoring_duration),
+            ]
+        self.holds = 0
+        return self._advance(observation, f"{label} passed: judge {result.summary()}")
+
+    def _wait_for_data(self, observation: Observation, label: str, why: str) -> list[Command]:
+        config = self.config
+        if self.waiting_for_data_since is None:
+            self.waiting_for_data_since = observation.now
+        waited = observation.now - self.waiting_for_data_since
+        limit = config.max_data_wait if config.max_data_wait is not None else config.monitoring_duration
+        if waited >= limit:
+            self.state = _State.DONE
+            return roll_back(observation, f"{label}: no metrics for {waited:g}s ({why})")
+        return [
+            Note(kind="check", detail=f"{label}: waiting for data ({why})"),
+            Wait(seconds=config.recheck_interval),
+        ]
+
+    def _advance(self, observation: Observation, note: str) -> list[Command]:
+        commands: list[Command] = [Note(kind="check", detail=note)]
         self.step_index += 1
         if self.step_index >= len(self.schedule):
             self.state = _State.DONE

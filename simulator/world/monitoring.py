@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from simulator.observations import WindowStats
+from simulator.observations import MetricSeries, WindowStats
 from simulator.world.metrics import MetricStore
 
 __all__ = ["MonitoringView"]
@@ -99,6 +99,28 @@ class MonitoringView:
             shadow_compared=int(store.shadow_compared[bins, index].sum()),
             shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
         )
+
+    def series(self, version: str, duration: float) -> MetricSeries:
+        """``version``'s metrics per scrape interval over the same window :meth:`window` uses."""
+        stats = self.window(version, duration, quantiles=False)
+        index = self.store.versions.index(version)
+        store = self.store
+        if not stats.has_data:
+            empty = np.empty(0)
+            return MetricSeries(version=version, requests=empty, error_rate=empty, latency_p50=empty,
+                                latency_p99=empty, labelled=empty, accuracy=empty)
+        first = int(round(stats.start / self.scrape_interval))
+        last = int(round(stats.end / self.scrape_interval))
+        requests = store.requests[first:last, index].astype(float)
+        histograms = store.histogram[first:last, index]
+        labelled = store.labelled[first:last, index].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            error_rate = np.where(requests > 0, store.failed[first:last, index] / requests, np.nan)
+            accuracy = np.where(labelled > 0, store.labelled_correct[first:last, index] / labelled, np.nan)
+        p50 = np.array([store.histogram_quantile(h, 0.5) if h.any() else np.nan for h in histograms])
+        p99 = np.array([store.histogram_quantile(h, 0.99) if h.any() else np.nan for h in histograms])
+        return MetricSeries(version=version, requests=requests, error_rate=error_rate, latency_p50=p50,
+                            latency_p99=p99, labelled=labelled, accuracy=accuracy)
 
     def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:
         """``version``'s metrics from the first delivered scrape at or after ``since`` (seconds)."""
