@@ -8,6 +8,7 @@ from simulator.driver import run, run_all
 from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
 from simulator.result import RunResult, VersionResult
 from simulator.scenario import Scenario, load_scenario, parse_scenario, scenario_schema
+from simulator.scenario.world_config import RollbackOperation
 
 __all__ = [
     "load_scenario",
@@ -16,6 +17,7 @@ __all__ = [
     "run",
     "run_all",
     "Scenario",
+    "RollbackOperation",
     "RunResult",
     "VersionResult",
     "SimulatorError",

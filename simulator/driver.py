@@ -32,6 +32,7 @@ from simulator.errors import ScenarioError, StrategyError
 from simulator.result import RunResult, version_result
 from simulator.scenario.base import suggest
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
+from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
 from simulator.world.world import World
 
@@ -89,6 +90,10 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
                 decision.outcome, decision.reason, decision.time = command.outcome, command.reason, env.now
                 decision.analysis = dict(command.analysis) if command.analysis else None
                 world.log(command.outcome, command.reason)
+                if command.outcome == "promoted":
+                    world.log("registry", world.registry.promote(candidate))
+                else:
+                    world.log("registry", world.registry.reject(candidate))
         last = commands[-1]
         if isinstance(last, Finish):
             if decision.time is None:
@@ -97,26 +102,69 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
             world.log("finished", f"rollout finished ({decision.outcome})")
             finished.succeed()
             return
-        if isinstance(last, Wait):
-            yield env.timeout(last.seconds)
-        elif isinstance(last, WaitUntilReady):
-            yield world.wait_ready(last.version) | env.timeout(last.timeout)
-        elif isinstance(last, RunSmokeTest):
-            smoke, duration = world.smoke_test(last.version, last.samples)
-            world.log(
-                "smoke_test",
-                f"{last.samples} samples to {last.version}: {smoke.failed} failed, "
-                f"{smoke.correct}/{smoke.labelled} correct",
-            )
-            yield env.timeout(duration)
+        try:
+            if isinstance(last, Wait):
+                yield env.timeout(last.seconds)
+            elif isinstance(last, WaitUntilReady):
+                yield world.wait_ready(last.version) | env.timeout(last.timeout)
+            elif isinstance(last, RunSmokeTest):
+                smoke, duration = world.smoke_test(last.version, last.samples)
+                world.log(
+                    "smoke_test",
+                    f"{last.samples} samples to {last.version}: {smoke.failed} failed, "
+                    f"{smoke.correct}/{smoke.labelled} correct",
+                )
+                yield env.timeout(duration)
+        except simpy.Interrupt as interrupt:
+            # An operator took over (a rollback operation): the rollout stops where it is.
+            if decision.time is None:
+                decision.outcome, decision.reason, decision.time = "rolled_back", str(interrupt.cause), env.now
+                world.log("rolled_back", decision.reason)
+                world.log("registry", world.registry.reject(candidate))
+            decision.finished_at = env.now
+            world.log("finished", f"rollout aborted ({decision.outcome})")
+            finished.succeed()
+            return
         observation = world.observe(stable, candidate, smoke)
 
 
+def _operate(world: World, operation: RollbackOperation, rollout: simpy.Process | None,
+             finished: simpy.Event | None):
+    """Carry out an operator's rollback at its time (seed 000's ``RollbackModelAsync``)."""
+    env = world.env
+    yield env.timeout(operation.at)
+    registry = world.registry
+    target = operation.rollback_to
+    if target == "previous":
+        previous = registry.previous_production()
+        if previous is None:
+            world.log("operation", "rollback to the previous production version skipped: there is none")
+            return
+        target = previous
+    world.log("operation", f"rollback to {target} requested (production: {registry.production})")
+    if rollout is not None and finished is not None and not finished.triggered:
+        rollout.interrupt(f"operator rollback to {target}")
+        yield env.timeout(0)
+    replicas = max(world.scenario.service.replicas, world.desired[world.index(registry.production)])
+    world.scale_to(target, replicas)
+    yield world.wait_ready(target) | env.timeout(operation.ready_timeout)
+    if world.deployment(target).ready < replicas:
+        world.log("operation", f"rollback to {target} failed: replicas not ready within {operation.ready_timeout:g}s")
+        return
+    world.set_weights({target: 100.0})
+    for version in world.versions:
+        if version != target and world.desired[world.index(version)] > 0:
+            world.scale_to(version, 0)
+    world.log("registry", registry.promote(target))
+    world.log("operation", f"rolled back to {target}")
+
+
 def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
-        data_plane: str | None = None) -> RunResult:
+        data_plane: str | None = None, operations: list[RollbackOperation] | None = None) -> RunResult:
     """Simulate one rollout of ``scenario`` with strategy ``label`` (default: the first) and ``seed``.
 
-    ``data_plane`` overrides the scenario's (``batch`` or ``per_request``).
+    ``data_plane`` overrides the scenario's (``batch`` or ``per_request``);
+    ``operations`` are operator rollbacks in addition to the scenario's.
     With no strategies in the scenario, ``label`` is ``"none"``: steady
     serving of the stable version until the horizon.
     """
@@ -133,15 +181,23 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     decision = _Decision()
     kind = "none"
     stop: simpy.Event = env.timeout(scenario.horizon)
+    rollout: simpy.Process | None = None
+    finished: simpy.Event | None = None
     if label != NO_STRATEGY_LABEL:
         config = scenario.strategies[label]
         strategy = make_strategy(config)
         kind = strategy.kind
         assert scenario.candidate is not None
         finished = env.event()
-        env.process(_drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished))
+        rollout = env.process(_drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished))
         if scenario.simulation.until == "rollout_end":
             stop = stop | finished
+    operations_run = [
+        env.process(_operate(world, operation, rollout, finished))
+        for operation in [*scenario.operations, *(operations or [])]
+    ]
+    if operations_run and scenario.simulation.until == "rollout_end":
+        stop = env.timeout(scenario.horizon) | env.all_of(operations_run + ([finished] if finished else []))
     env.run(until=stop)
     if decision.time is None:
         decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
@@ -179,6 +235,7 @@ def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, 
         data_plane=type(world.data_plane).__name__,
         analysis=decision.analysis,
         shadow=_shadow_figures(world),
+        registry=world.registry.snapshot(),
         timeline=_timeline(world),
     )
 

@@ -67,6 +67,7 @@ class RunResult:
     data_plane: str
     analysis: dict[str, Any] | None = None
     shadow: dict[str, dict[str, Any]] = field(default_factory=dict)
+    registry: dict[str, Any] = field(default_factory=dict)
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +89,7 @@ class RunResult:
             "data_plane": self.data_plane,
             "analysis": self.analysis,
             "shadow": self.shadow,
+            "registry": self.registry,
             "versions": {name: version.to_dict() for name, version in self.versions.items()},
             "events": [event.to_dict() for event in self.events],
         }

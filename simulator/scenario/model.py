@@ -22,6 +22,7 @@ from simulator.scenario.types import Duration
 from simulator.scenario.world_config import (
     Fault,
     MonitoringConfig,
+    RollbackOperation,
     ServiceConfig,
     SimulationConfig,
     TrafficConfig,
@@ -50,6 +51,9 @@ class Scenario(StrictModel):
     stable: str
     candidate: str | None = None
     faults: list[Fault] = Field(default_factory=list)
+    operations: list[RollbackOperation] = Field(
+        default_factory=list, description="operator actions at given times (rollback to a version)"
+    )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
     prediction_correlation: float = Field(
@@ -120,6 +124,9 @@ class Scenario(StrictModel):
                 f"'{NO_STRATEGY_LABEL}' is reserved for steady serving; expected another label",
                 path=f"strategies.{NO_STRATEGY_LABEL}",
             )
+        for index, operation in enumerate(self.operations):
+            if operation.rollback_to != "previous":
+                known(operation.rollback_to, f"operations[{index}].rollback_to", "operation")
         for index, fault in enumerate(self.faults):
             version = getattr(fault, "version", None)
             if version is not None:

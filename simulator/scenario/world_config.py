@@ -30,6 +30,7 @@ __all__ = [
     "TrafficSpikeFault",
     "Fault",
     "SimulationConfig",
+    "RollbackOperation",
 ]
 
 
@@ -230,6 +231,20 @@ Fault = Annotated[
     CrashFault | LatencyFault | ErrorRateFault | DependencyOutageFault | MetricsOutageFault | TrafficSpikeFault,
     Field(discriminator="kind"),
 ]
+
+
+class RollbackOperation(StrictModel):
+    """An operator's rollback at ``at``: production goes back to ``rollback_to`` (a version, or ``previous``).
+
+    As seed 000's ``RollbackModelAsync(deploymentId, targetVersion)``: the
+    target is started at production's size, takes all traffic once ready,
+    and the version it replaces is retired. A rollout still in progress is
+    aborted first.
+    """
+
+    at: Duration
+    rollback_to: str = Field(description="a version name, or 'previous' for the previous production version")
+    ready_timeout: Duration = Field(600.0, gt=0)
 
 
 class SimulationConfig(StrictModel):

@@ -29,6 +29,7 @@ from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_reques
 from simulator.world.faults import FaultSchedule
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
+from simulator.world.registry import ModelRegistry
 from simulator.world.replicas import ReplicaState, ReplicaTable
 from simulator.world.traffic import RequestBatch, TrafficSource, user_buckets
 
@@ -63,6 +64,7 @@ class World:
             users=scenario.traffic.users,
         )
         self.events: list[Event] = []
+        self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False
