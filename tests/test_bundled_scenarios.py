@@ -69,3 +69,21 @@ def test_every_bundled_scenario_is_deterministic(path) -> None:
         first = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)
         second = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)
         assert first == second, label
+
+
+def _holds(measured: float, expectation: str) -> bool:
+    operator, _, value = expectation.strip().partition(" ")
+    bound = float(value)
+    return {">=": measured >= bound, "<=": measured <= bound, ">": measured > bound, "<": measured < bound,
+            "==": measured == bound}[operator]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_outcome_expectations_of_every_bundled_scenario_hold(path) -> None:
+    """Each file's `expect` block (outcome rates) holds over its own seeds."""
+    scenario = load_scenario(path)
+    for label, expectations in scenario.expect.items():
+        rates = outcome_rates(path, label)
+        for outcome, expectation in expectations.items():
+            if outcome in ("promoted", "rolled_back", "incomplete"):
+                assert _holds(rates.get(outcome, 0.0), str(expectation)), (label, outcome, rates)
