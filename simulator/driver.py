@@ -284,6 +284,10 @@ def _timeline(world: World) -> dict[str, np.ndarray]:
                 "measured_accuracy": np.where(
                     labelled > 0, store.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan
                 ),
+                "true_accuracy": np.where(
+                    store.answered[:bins, index] > 0,
+                    store.true_accuracy_sum[:bins, index] / np.maximum(store.answered[:bins, index], 1), np.nan
+                ),
             })
     if not rows:
         return {}

@@ -8,6 +8,13 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulator.errors import ScenarioError
 from simulator.scenario.base import StrictModel, suggest
+from simulator.scenario.drift_config import (
+    DEFAULT_FEATURES,
+    DriftConfig,
+    FeaturesConfig,
+    NumericFeature,
+    RetrainingConfig,
+)
 from simulator.scenario.strategy_config import (
     STRATEGY_CONFIGS,
     ABTestConfig,
@@ -51,6 +58,11 @@ class Scenario(StrictModel):
     stable: str
     candidate: str | None = None
     faults: list[Fault] = Field(default_factory=list)
+    features: FeaturesConfig | None = Field(
+        None, description="features requests carry (default: three numeric, two categorical)"
+    )
+    drift: DriftConfig | None = Field(None, description="data and concept drift over time")
+    retraining: RetrainingConfig | None = Field(None, description="retrain on drift or schedule, then roll out")
     operations: list[RollbackOperation] = Field(
         default_factory=list, description="operator actions at given times (rollback to a version)"
     )
@@ -117,8 +129,25 @@ class Scenario(StrictModel):
                 raise ScenarioError(
                     f"got '{self.candidate}', the stable version; expected another version", path="candidate"
                 )
-        if self.strategies and self.candidate is None:
+        if self.strategies and self.candidate is None and self.retraining is None:
             raise ScenarioError("missing key; strategies need a candidate version to roll out", path="candidate")
+        if self.retraining is not None:
+            if self.retraining.deploy_with not in self.strategies:
+                raise ScenarioError(
+                    f"got '{self.retraining.deploy_with}'; expected a strategy label"
+                    f"{suggest(self.retraining.deploy_with, list(self.strategies))} ({', '.join(self.strategies)})",
+                    path="retraining.deploy_with",
+                )
+            try:
+                VersionConfig.model_validate(self.retraining.produces)
+            except ValidationError as error:
+                from simulator.scenario.loader import validation_to_scenario_error
+
+                raise validation_to_scenario_error(error, None).located(path_prefix="retraining.produces") from None
+        if self.drift is not None and self.drift.concept is not None:
+            for version in self.drift.concept.accuracy_loss:
+                if version not in self.all_versions():
+                    known(version, f"drift.concept.accuracy_loss.{version}", "version")
         if NO_STRATEGY_LABEL in self.strategies:
             raise ScenarioError(
                 f"'{NO_STRATEGY_LABEL}' is reserved for steady serving; expected another label",
@@ -128,10 +157,36 @@ class Scenario(StrictModel):
             if operation.rollback_to != "previous":
                 known(operation.rollback_to, f"operations[{index}].rollback_to", "operation")
         for index, fault in enumerate(self.faults):
-            version = getattr(fault, "version", None)
-            if version is not None:
-                known(version, f"faults[{index}].version", "fault")
+            fault_version = getattr(fault, "version", None)
+            if fault_version is not None:
+                known(fault_version, f"faults[{index}].version", "fault")
         return self
+
+    def retrained_names(self) -> list[str]:
+        """Names the retrained versions will have, in order."""
+        if self.retraining is None:
+            return []
+        return [f"{self.stable}-retrained-{i}" for i in range(1, self.retraining.max_retrains + 1)]
+
+    def all_versions(self) -> dict[str, VersionConfig]:
+        """The declared versions, then the versions retraining may produce."""
+        versions = dict(self.versions)
+        if self.retraining is not None:
+            produced = VersionConfig.model_validate(self.retraining.produces)
+            versions.update({name: produced for name in self.retrained_names()})
+        return versions
+
+    def feature_set(self) -> FeaturesConfig:
+        """The features requests carry: declared (or the defaults) plus any drifted feature not declared.
+
+        A drifted feature that is not declared is numeric and standard normal.
+        """
+        features = self.features or DEFAULT_FEATURES
+        numeric = dict(features.numeric)
+        for drift in self.drift.data if self.drift else []:
+            if drift.feature not in numeric and drift.feature not in features.categorical:
+                numeric[drift.feature] = NumericFeature()
+        return FeaturesConfig(numeric=numeric, categorical=dict(features.categorical))
 
     @property
     def labels(self) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from simulator.scenario.base import StrictModel
+from simulator.scenario.drift_config import DriftMonitorConfig
 from simulator.scenario.types import Duration, Rate
 from simulator.units import parse_latency
 from simulator.world.latency import LatencyDistribution
@@ -170,6 +171,7 @@ class MonitoringConfig(StrictModel):
     latency_bucket_factor: float = Field(
         1.2, gt=1, le=4, description="ratio between consecutive latency histogram bucket bounds"
     )
+    drift: DriftMonitorConfig | None = Field(None, description="a standing drift monitor on production")
 
 
 class _VersionFault(StrictModel):

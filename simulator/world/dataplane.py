@@ -194,7 +194,8 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     arrival = arrays["arrival"]
     p_error = world.faults.error_probability(world.error_rates, version, arrival)
     error = (status == Status.OK) & (arrays["u_error"] < p_error)
-    correct = arrays["u_correct"] < world.accuracies[version]
+    true_accuracy = world.drift.accuracy(version, arrival)
+    correct = arrays["u_correct"] < true_accuracy
     labelled = arrays["u_label"] < world.label_fraction
     shadow = arrays.get("shadow")
     if shadow is None:
@@ -206,8 +207,8 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
         rho = world.prediction_correlation
         z_production = special.ndtri(arrays["u_correct"][shadow])
         z_shadow = rho * z_production + np.sqrt(1.0 - rho * rho) * special.ndtri(arrays["u_shadow"][shadow])
-        shadow_correct = z_shadow < special.ndtri(world.accuracies[version[shadow]])
-        production_correct = arrays["u_correct"][shadow] < world.accuracies[origin]
+        shadow_correct = z_shadow < special.ndtri(true_accuracy[shadow])
+        production_correct = arrays["u_correct"][shadow] < world.drift.accuracy(origin, arrival[shadow])
         production_error = world.faults.error_probability(world.error_rates, origin, arrival[shadow])
         production_answered = arrays["u_error"][shadow] >= production_error
         correct[shadow] = shadow_correct
@@ -216,5 +217,5 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     return FinishedRequests(
         arrival=arrival, version=version, status=status, start=arrays["start"],
         client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
-        shadow=shadow, compared=compared, disagrees=disagrees,
+        shadow=shadow, compared=compared, disagrees=disagrees, true_accuracy=true_accuracy,
     )

@@ -57,11 +57,12 @@ class FinishedRequests:
     shadow: np.ndarray | None = None
     compared: np.ndarray | None = None
     disagrees: np.ndarray | None = None
+    true_accuracy: np.ndarray | None = None
 
 
 _REQUEST_FIELDS = (
     "arrival", "version", "status", "start", "client_end", "error", "correct", "labelled", "user",
-    "shadow", "compared", "disagrees",
+    "shadow", "compared", "disagrees", "true_accuracy",
 )
 
 _FINE_BINS_PER_DECADE = 200
@@ -121,6 +122,9 @@ class MetricStore:
         self.labelled = np.zeros(shape, dtype=np.int64)
         self.labelled_correct = np.zeros(shape, dtype=np.int64)
         # Shadow copies compared with production, and how many disagreed (binned by the copy's end).
+        # Sum of the true accuracy of answered user requests: the truth, for timelines only.
+        self.true_accuracy_sum = np.zeros(shape)
+        self.answered = np.zeros(shape, dtype=np.int64)
         self.shadow_compared = np.zeros(shape, dtype=np.int64)
         self.shadow_disagreements = np.zeros(shape, dtype=np.int64)
         self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
@@ -157,11 +161,20 @@ class MetricStore:
             user = ~done.shadow
             if not user.any():
                 return
+            true_accuracy = None if done.true_accuracy is None else done.true_accuracy[user]
             done = FinishedRequests(*(getattr(done, name)[user] for name in _REQUEST_FIELDS[:9]))
-            latency, failed, responded = latency[user], failed[user], responded[user]
+            done.true_accuracy = true_accuracy
+            latency, failed, responded, bins = latency[user], failed[user], responded[user], bins[user]
         version, status = done.version, done.status
         self.user_last_seen[version, done.user] = done.client_end
         success = responded & ~done.error
+        if done.true_accuracy is not None and success.any():
+            flat = bins[success] * n_versions + version[success]
+            size = self.n_bins * n_versions
+            self.answered += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
+            self.true_accuracy_sum += np.bincount(
+                flat, weights=done.true_accuracy[success], minlength=size
+            ).reshape(self.n_bins, n_versions)
 
         started = (status == Status.OK) | (status == Status.TIMEOUT_SERVING)
         timed_out = (status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)

@@ -26,6 +26,7 @@ from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
 from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_requests, route_versions
+from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
@@ -43,8 +44,9 @@ class World:
         self.scenario = scenario
         self.env = env
         self.seed = seed
-        self.versions = list(scenario.versions)
-        configs = [scenario.versions[name] for name in self.versions]
+        all_versions = scenario.all_versions()
+        self.versions = list(all_versions)
+        configs = [all_versions[name] for name in self.versions]
         self.latency = [config.latency for config in configs]
         self.error_rates = np.array([config.error_rate for config in configs])
         self.accuracies = np.array([config.accuracy for config in configs])
@@ -65,6 +67,11 @@ class World:
         )
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
+        drift = scenario.drift
+        self.drift = DriftSchedule(
+            scenario.feature_set(), drift.data if drift else [], drift.concept if drift else None,
+            self.versions, self.accuracies,
+        )
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False

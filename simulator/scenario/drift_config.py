@@ -1,0 +1,152 @@
+"""Scenario models of model quality over time: features, data and concept drift, the drift monitor, retraining."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from simulator.scenario.base import StrictModel
+from simulator.scenario.types import Duration
+
+__all__ = [
+    "NumericFeature",
+    "CategoricalFeature",
+    "FeaturesConfig",
+    "DataDrift",
+    "ConceptDrift",
+    "DriftConfig",
+    "DriftMonitorConfig",
+    "RetrainingConfig",
+    "DEFAULT_FEATURES",
+]
+
+
+class NumericFeature(StrictModel):
+    """A numeric feature, normal with ``mean`` and ``std`` before any drift."""
+
+    mean: float = 0.0
+    std: float = Field(1.0, gt=0)
+
+
+class CategoricalFeature(StrictModel):
+    """A categorical feature with category probabilities (normalised)."""
+
+    categories: dict[str, float] = Field(min_length=2)
+
+    @field_validator("categories")
+    @classmethod
+    def _positive(cls, categories: dict[str, float]) -> dict[str, float]:
+        if any(p < 0 for p in categories.values()) or sum(categories.values()) <= 0:
+            raise ValueError("expected non-negative probabilities with a positive sum")
+        total = sum(categories.values())
+        return {name: p / total for name, p in categories.items()}
+
+
+class FeaturesConfig(StrictModel):
+    """The features requests carry. Without this block: three numeric and two categorical features."""
+
+    numeric: dict[str, NumericFeature] = Field(default_factory=dict)
+    categorical: dict[str, CategoricalFeature] = Field(default_factory=dict)
+
+
+DEFAULT_FEATURES = FeaturesConfig(
+    numeric={"x1": NumericFeature(), "x2": NumericFeature(mean=5.0, std=2.0), "x3": NumericFeature()},
+    categorical={
+        "region": CategoricalFeature(categories={"eu": 0.5, "us": 0.3, "apac": 0.2}),
+        "plan": CategoricalFeature(categories={"free": 0.6, "pro": 0.3, "enterprise": 0.1}),
+    },
+)
+
+
+class DataDrift(StrictModel):
+    """A feature's distribution moves: its mean by ``shift`` standard deviations, or its categories change.
+
+    ``kind`` ``sudden`` (at ``start``), ``gradual`` (linearly over ``ramp``), or
+    ``recurring`` (a cosine of ``period``, from no shift to the full shift and back).
+    """
+
+    feature: str
+    kind: Literal["sudden", "gradual", "recurring"] | None = None
+    start: Duration = 0.0
+    ramp: Duration = Field(0.0, ge=0)
+    period: Duration | None = Field(None, gt=0)
+    shift: float = Field(0.0, description="mean shift, standard deviations (numeric features)")
+    scale: float = Field(1.0, gt=0, description="standard deviation multiplied by this (numeric features)")
+    to: dict[str, float] | None = Field(None, description="new category probabilities (categorical features)")
+
+    @model_validator(mode="after")
+    def _kind(self) -> DataDrift:
+        if self.kind is None:
+            object.__setattr__(self, "kind", "gradual" if self.ramp > 0 else "sudden")
+        if self.kind == "recurring" and self.period is None:
+            raise ValueError("a recurring drift needs 'period'")
+        return self
+
+
+class ConceptDrift(StrictModel):
+    """Accuracy falls by ``accuracy_loss[version]`` (absolute), ramping in from ``start`` over ``ramp``.
+
+    A version not listed loses nothing (for instance one retrained on drifted data).
+    """
+
+    start: Duration = 0.0
+    ramp: Duration = Field(0.0, ge=0)
+    accuracy_loss: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("accuracy_loss")
+    @classmethod
+    def _losses(cls, losses: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= loss <= 1 for loss in losses.values()):
+            raise ValueError("expected losses between 0 and 1")
+        return losses
+
+
+class DriftConfig(StrictModel):
+    """Data drift (one or several features) and concept drift."""
+
+    data: list[DataDrift] = Field(default_factory=list)
+    concept: ConceptDrift | None = None
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+
+class DriftThresholds(StrictModel):
+    """When the drift monitor fires (seed 001's defaults)."""
+
+    ks_pvalue: float = Field(0.05, gt=0, lt=1)
+    psi: float | None = Field(None, gt=0, description="also fire when a feature's PSI exceeds this")
+    accuracy_drift: float = Field(0.05, gt=0, le=1, description="absolute accuracy change")
+    latency_drift: float = Field(0.2, gt=0, description="relative mean latency change")
+
+
+class DriftMonitorConfig(StrictModel):
+    """The standing drift monitor on the production version (seed 001)."""
+
+    window: Duration = Field(3600.0, gt=0, description="compared window, seconds; the first one is the reference")
+    tests: list[Literal["ks", "psi", "wasserstein"]] = Field(
+        default_factory=lambda: ["ks", "psi"],  # type: ignore[arg-type]
+        description="statistics reported per feature; KS p-value (and PSI if a threshold is set) decide",
+    )
+    thresholds: DriftThresholds = Field(default_factory=DriftThresholds)
+    sample_size: int = Field(5000, ge=20, description="logged feature values per window")
+
+
+class RetrainingConfig(StrictModel):
+    """Retrain when the drift monitor fires (or on a schedule), then roll the new version out."""
+
+    trigger: Literal["drift", "schedule"] = "drift"
+    every: Duration | None = Field(None, gt=0, description="schedule period, seconds (trigger: schedule)")
+    duration: Duration = Field(3600.0, ge=0, description="time to retrain and validate, seconds")
+    produces: dict[str, Any] = Field(description="the new version's properties (as under versions)")
+    deploy_with: str = Field(description="label of the strategy that rolls the new version out")
+    max_retrains: int = Field(3, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _schedule(self) -> RetrainingConfig:
+        if self.trigger == "schedule" and self.every is None:
+            raise ValueError("a scheduled retraining needs 'every'")
+        return self
