@@ -28,6 +28,7 @@ from simulator.commands import (
     Wait,
     WaitUntilReady,
 )
+from simulator.drift_monitor import DriftMonitor
 from simulator.errors import ScenarioError, StrategyError
 from simulator.result import RunResult, version_result
 from simulator.scenario.base import suggest
@@ -46,6 +47,7 @@ class _Decision:
     time: float | None = None
     finished_at: float | None = None
     analysis: dict | None = None
+    candidate: str | None = None
 
 
 def _check_commands(label: str, commands: list[Command]) -> None:
@@ -67,6 +69,7 @@ def _check_commands(label: str, commands: list[Command]) -> None:
 def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate: str,
            decision: _Decision, finished: simpy.Event):
     env = world.env
+    decision.candidate = candidate
     world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}")
     observation = world.observe(stable, candidate)
     while True:
@@ -159,6 +162,60 @@ def _operate(world: World, operation: RollbackOperation, rollout: simpy.Process 
     world.log("operation", f"rolled back to {target}")
 
 
+def _monitor(world: World, monitor: DriftMonitor, on_drift):
+    """Check for drift every window; call ``on_drift(time)`` when it fires."""
+    env = world.env
+    while True:
+        yield env.timeout(monitor.config.window)
+        world.advance()
+        report = monitor.check(env.now)
+        if report is not None and report.detected:
+            on_drift(env.now)
+
+
+class _Retraining:
+    """Retrains on drift (or on schedule) and rolls each new version out with the named strategy."""
+
+    def __init__(self, world: World, scenario: Scenario, label: str, decision: _Decision,
+                 finished: simpy.Event) -> None:
+        assert scenario.retraining is not None
+        self.world, self.scenario, self.label = world, scenario, label
+        self.config = scenario.retraining
+        self.names = scenario.retrained_names()
+        self.decision, self.finished = decision, finished  # of the first retrained rollout
+        self.produced = 0
+        self.busy = False
+
+    def trigger(self, now: float, why: str) -> None:
+        if self.busy or self.produced >= len(self.names):
+            return
+        self.busy = True
+        self.world.env.process(self._retrain(why))
+
+    def _retrain(self, why: str):
+        world = self.world
+        version = self.names[self.produced]
+        world.log("retraining", f"started ({why}); {version} ready in {self.config.duration:g}s")
+        yield world.env.timeout(self.config.duration)
+        self.produced += 1
+        world.log("registry", world.registry.register(version))
+        first = self.produced == 1
+        decision = self.decision if first else _Decision()
+        finished = self.finished if first else world.env.event()
+        strategy = make_strategy(self.scenario.strategies[self.config.deploy_with])
+        rollout = world.env.process(
+            _drive(world, strategy, self.label, world.registry.production, version, decision, finished)
+        )
+        yield rollout
+        self.busy = False
+
+    def schedule(self):
+        assert self.config.every is not None
+        while True:
+            yield self.world.env.timeout(self.config.every)
+            self.trigger(self.world.env.now, "scheduled")
+
+
 def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
         data_plane: str | None = None, operations: list[RollbackOperation] | None = None) -> RunResult:
     """Simulate one rollout of ``scenario`` with strategy ``label`` (default: the first) and ``seed``.
@@ -183,7 +240,7 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     stop: simpy.Event = env.timeout(scenario.horizon)
     rollout: simpy.Process | None = None
     finished: simpy.Event | None = None
-    if label != NO_STRATEGY_LABEL:
+    if label != NO_STRATEGY_LABEL and scenario.candidate is not None:
         config = scenario.strategies[label]
         strategy = make_strategy(config)
         kind = strategy.kind
@@ -192,6 +249,24 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
         rollout = env.process(_drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished))
         if scenario.simulation.until == "rollout_end":
             stop = stop | finished
+    monitor = None
+    if scenario.monitoring.drift is not None:
+        monitor = DriftMonitor(world, scenario.monitoring.drift)
+    if scenario.retraining is not None and label != NO_STRATEGY_LABEL and scenario.candidate is None:
+        kind = make_strategy(scenario.strategies[label]).kind
+        finished = env.event()
+        retraining = _Retraining(world, scenario, label, decision, finished)
+        if scenario.retraining.trigger == "schedule":
+            env.process(retraining.schedule())
+        if scenario.simulation.until == "rollout_end":
+            stop = stop | finished
+    else:
+        retraining = None
+    if monitor is not None:
+        on_drift = (lambda now: retraining.trigger(now, "drift detected")) if (
+            retraining is not None and scenario.retraining is not None and scenario.retraining.trigger == "drift"
+        ) else (lambda now: None)
+        env.process(_monitor(world, monitor, on_drift))
     operations_run = [
         env.process(_operate(world, operation, rollout, finished))
         for operation in [*scenario.operations, *(operations or [])]
@@ -201,20 +276,28 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     env.run(until=stop)
     if decision.time is None:
         decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
+        if retraining is not None and retraining.produced == 0:
+            decision.reason = "no retrained version was rolled out before the horizon"
         world.log("incomplete", decision.reason)
     world.finish()
-    return _result(world, scenario, label, kind, seed, decision)
+    result = _result(world, scenario, label, kind, seed, decision)
+    if monitor is not None:
+        summary = monitor.summary(world.drift.first_change)
+        object.__setattr__(result, "drift", summary)
+        object.__setattr__(result, "drift_checks", monitor.checks)
+    return result
 
 
 def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision) -> RunResult:
     store = world.store
     totals = store.totals
+    rolled_out = decision.candidate or scenario.candidate
     versions = {
         name: version_result(store, index)
         for index, name in enumerate(world.versions)
-        if totals[index].requests > 0 or name in (scenario.stable, scenario.candidate)
+        if totals[index].requests > 0 or name in (scenario.stable, rolled_out)
     }
-    candidate = versions.get(scenario.candidate) if scenario.candidate else None
+    candidate = versions.get(rolled_out) if rolled_out else None
     return RunResult(
         scenario=scenario.name,
         strategy=label,

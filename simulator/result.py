@@ -68,6 +68,8 @@ class RunResult:
     analysis: dict[str, Any] | None = None
     shadow: dict[str, dict[str, Any]] = field(default_factory=dict)
     registry: dict[str, Any] = field(default_factory=dict)
+    drift: dict[str, Any] | None = None
+    drift_checks: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +92,8 @@ class RunResult:
             "analysis": self.analysis,
             "shadow": self.shadow,
             "registry": self.registry,
+            "drift_detected": bool(self.drift and self.drift["detections"]),
+            "drift": self.drift,
             "versions": {name: version.to_dict() for name, version in self.versions.items()},
             "events": [event.to_dict() for event in self.events],
         }

@@ -14,8 +14,13 @@ BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 
 
 def outcome_rates(path, label: str) -> dict[str, float]:
+    """Share of the scenario's runs with each outcome, and with drift detected."""
     scenario = load_scenario(path)
-    outcomes = Counter(run(scenario, label, seed).outcome for seed in scenario.seeds())
+    outcomes: Counter[str] = Counter()
+    for seed in scenario.seeds():
+        result = run(scenario, label, seed)
+        outcomes[result.outcome] += 1
+        outcomes["drift_detected"] += bool(result.drift and result.drift["detections"])
     return {outcome: count / scenario.runs for outcome, count in outcomes.items()}
 
 
@@ -85,5 +90,5 @@ def test_outcome_expectations_of_every_bundled_scenario_hold(path) -> None:
     for label, expectations in scenario.expect.items():
         rates = outcome_rates(path, label)
         for outcome, expectation in expectations.items():
-            if outcome in ("promoted", "rolled_back", "incomplete"):
+            if outcome in ("promoted", "rolled_back", "incomplete", "drift_detected"):
                 assert _holds(rates.get(outcome, 0.0), str(expectation)), (label, outcome, rates)

@@ -44,3 +44,9 @@ def print_runs(scenario_name: str, results: list[RunResult], console: Console | 
     console.print(table)
     for result in results:
         console.print(f"[bold]{result.strategy}[/]: {result.outcome} - {result.reason}", highlight=False)
+        if result.drift and result.drift["detections"]:
+            first = result.drift["detections"][0]
+            delay = result.drift["detection_delay_s"]
+            after = f" ({format_duration(delay)} after the drift began)" if delay is not None else ""
+            console.print(f"  drift detected at {format_duration(first['t'])}{after}: {first['detail']}",
+                          highlight=False)

@@ -43,6 +43,12 @@ class ModelRegistry:
             del self.aliases["challenger"]
         self.history.append(version)
 
+    def register(self, version: str) -> str:
+        """Register a newly produced version in staging as the challenger."""
+        self.stages[version] = "staging"
+        self.aliases["challenger"] = version
+        return f"{version} registered -> staging (challenger)"
+
     def promote(self, version: str) -> str:
         """Move ``version`` to production (champion) and archive the version it replaces."""
         replaced = self.production
