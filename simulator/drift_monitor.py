@@ -110,6 +110,7 @@ class DriftMonitor:
             row[f"{feature.feature}_p_value"] = feature.p_value
             row[f"{feature.feature}_psi"] = feature.psi
         self.checks.append(row)
+        world.latest_drift_score = report.drift_score
         if report.detected:
             drifted = [f for f in features if f.detected]
             detail = f"{report.primary} drift ({report.severity}): " + "; ".join(

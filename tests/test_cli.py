@@ -49,7 +49,7 @@ def test_run_json_follows_the_contract(capsys) -> None:
 def test_run_out_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results"
     assert main(["run", QUICKSTART, "--out", str(out), "--json"]) == 0
-    expected = {"runs.json", "scenario.json", "timeline.csv", "events.csv", "timeline.png"}
+    expected = {"runs.json", "scenario.json", "timeline.csv", "timeline.parquet", "events.csv", "timeline.png"}
     assert {p.name for p in out.iterdir()} == expected
     assert (out / "timeline.png").read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind

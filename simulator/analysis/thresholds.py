@@ -11,7 +11,8 @@ both and is not blamed on the candidate.
   chosen latency statistic exceeds it.
 * ``errorRateIncrease`` (absolute): fail if ``candidate - baseline`` error
   rate exceeds it.
-* ``driftScore``: fail if the candidate's drift score exceeds it; not
+* ``driftScore``: fail if the input drift score (the largest feature PSI the
+  drift monitor measured against production's reference) exceeds it; not
   evaluated while no drift monitor reports a score.
 
 A window with fewer than ``minimum_requests`` requests on either side, or

@@ -23,7 +23,8 @@ __all__ = ["write_run_results"]
 
 def write_run_results(out_dir: str | Path, scenario_name: str, results: list[RunResult],
                       scenario_data: dict | None = None) -> list[Path]:
-    """Write ``runs.json``, ``timeline.csv``, ``events.csv`` and ``timeline.png`` into ``out_dir``."""
+    """Write ``runs.json``, ``scenario.json``, timelines (``timeline.parquet`` and ``.csv``), ``events.csv``,
+    drift checks (``drift.parquet`` and ``.csv``, when a drift monitor ran) and ``timeline.png`` into ``out_dir``."""
     target = Path(out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -39,7 +40,14 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
                 frame.insert(1, "seed", result.seed)
                 frames.append(frame)
         if frames:
-            pd.concat(frames, ignore_index=True).to_csv(staging / "timeline.csv", index=False)
+            timeline = pd.concat(frames, ignore_index=True)
+            timeline.to_csv(staging / "timeline.csv", index=False)
+            timeline.to_parquet(staging / "timeline.parquet", index=False)
+        checks = [{"strategy": r.strategy, "seed": r.seed, **check} for r in results for check in r.drift_checks]
+        if checks:
+            drift = pd.DataFrame(checks)
+            drift.to_csv(staging / "drift.csv", index=False)
+            drift.to_parquet(staging / "drift.parquet", index=False)
         events = pd.DataFrame(
             [{"strategy": r.strategy, "seed": r.seed, **e.to_dict()} for r in results for e in r.events]
         )

@@ -45,8 +45,11 @@ def print_runs(scenario_name: str, results: list[RunResult], console: Console | 
     for result in results:
         console.print(f"[bold]{result.strategy}[/]: {result.outcome} - {result.reason}", highlight=False)
         if result.drift and result.drift["detections"]:
-            first = result.drift["detections"][0]
-            delay = result.drift["detection_delay_s"]
+            drift = result.drift
+            first = next((d for d in drift["detections"] if d["t"] == drift["first_detection_s"]),
+                         drift["detections"][0])
+            delay = drift["detection_delay_s"]
             after = f" ({format_duration(delay)} after the drift began)" if delay is not None else ""
-            console.print(f"  drift detected at {format_duration(first['t'])}{after}: {first['detail']}",
+            alarms = f"; {drift['false_alarms']} alarm(s) before it began" if drift["false_alarms"] else ""
+            console.print(f"  drift detected at {format_duration(first['t'])}{after}{alarms}: {first['detail']}",
                           highlight=False)

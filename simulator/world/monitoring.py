@@ -5,7 +5,9 @@ scrape becomes visible ``delay`` seconds later. A scrape taken during a
 metrics outage is lost. Counters are cumulative, as in Prometheus, so a window
 is the difference between the first and last delivered scrapes inside it
 (``increase()`` without extrapolation); when fewer than two scrapes fall in
-the window there is no data.
+the window there is no data. With a drift monitor running, every window also
+carries the latest input drift score (the largest feature PSI against
+production's reference), which the ``driftScore`` rollback rule reads.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ class MonitoringView:
         now: float,
         delay: float,
         outages: list[tuple[float, float]],
+        drift_score: float | None = None,
     ) -> None:
         self.store = store
         self.now = now
         self.delay = delay
         self.scrape_interval = store.bin_seconds
         self._outages = outages
+        self.drift_score = drift_score
 
     def _delivered(self, k: int) -> bool:
         t = k * self.scrape_interval
@@ -96,6 +100,7 @@ class MonitoringView:
             labelled=labelled,
             correct=correct,
             latency_samples=reached,
+            drift_score=self.drift_score,
             shadow_compared=int(store.shadow_compared[bins, index].sum()),
             shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
         )

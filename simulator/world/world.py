@@ -67,6 +67,7 @@ class World:
         )
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
+        self.latest_drift_score: float | None = None  # set by the drift monitor at each check
         drift = scenario.drift
         self.drift = DriftSchedule(
             scenario.feature_set(), drift.data if drift else [], drift.concept if drift else None,
@@ -300,7 +301,8 @@ class World:
     def monitoring(self) -> MonitoringView:
         """What monitoring shows at the current time."""
         return MonitoringView(
-            self.store, self.env.now, self.scenario.monitoring.delay, self.faults.metrics_outages
+            self.store, self.env.now, self.scenario.monitoring.delay, self.faults.metrics_outages,
+            drift_score=self.latest_drift_score,
         )
 
     def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None) -> Observation:
