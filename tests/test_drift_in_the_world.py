@@ -89,3 +89,43 @@ def test_scheduled_retraining() -> None:
     result = run(parse_scenario(data), "canary", seed=5)
     starts = [e.t for e in result.events if e.kind == "retraining"]
     assert starts[0] == 4 * 3600
+
+
+def test_drift_score_rolls_a_canary_back_as_the_seed_guide_says() -> None:
+    data = drifting(
+        versions={"v1": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0},
+                  "v2": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0}},
+        stable="v1", candidate="v2", horizon="3h",
+        drift={"data": {"feature": "tenure_days", "start": "25m", "shift": 2.0}},
+        strategies={"canary": {"initialPercentage": 10, "incrementStep": 20, "monitoringDuration": "10m",
+                               "rollbackThresholds": {"latencyIncrease": 1.5, "driftScore": 0.3}}},
+    )
+    data.pop("retraining")
+    data["monitoring"]["drift"]["window"] = "10m"
+    result = run(parse_scenario(data), "canary", seed=6)
+    assert result.outcome == "rolled_back"
+    assert "drift score" in result.reason and "> 0.3" in result.reason
+    assert result.decision_time_s > 25 * 60
+
+
+def test_a_candidate_worse_only_for_one_segment() -> None:
+    """Accuracy 0.9 everywhere except 0.6 for the 10 % of enterprise users: 0.87 overall."""
+    data = {
+        "name": "segment", "horizon": "30m", "traffic": {"rate": 200},
+        "service": {"replicas": 4, "concurrency": 4, "timeout": "2s"},
+        "versions": {"v1": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0,
+                            "segments": {"plan=enterprise": 0.6}}},
+        "stable": "v1", "simulation": {"until": "horizon"},
+    }
+    result = run(parse_scenario(data), seed=7).versions["v1"]
+    answered = result.correct_predictions + result.wrong_predictions
+    assert result.correct_predictions / answered == pytest.approx(0.9 * 0.9 + 0.1 * 0.6, abs=0.003)
+
+
+def test_segments_must_name_a_category() -> None:
+    from simulator.errors import ScenarioError
+
+    data = drifting()
+    data["versions"]["churn-v7"]["segments"] = {"plan=premium": 0.5}
+    with pytest.raises(ScenarioError, match=r"versions.churn-v7.segments: got 'plan=premium'"):
+        parse_scenario(data)

@@ -144,6 +144,16 @@ class Scenario(StrictModel):
                 from simulator.scenario.loader import validation_to_scenario_error
 
                 raise validation_to_scenario_error(error, None).located(path_prefix="retraining.produces") from None
+        categorical = self.feature_set().categorical
+        for name, version_config in self.all_versions().items():
+            for key in version_config.segments:
+                feature, value = key.split("=")
+                if feature not in categorical or value not in categorical[feature].categories:
+                    choices = [f"{f}={c}" for f, spec in categorical.items() for c in spec.categories]
+                    raise ScenarioError(
+                        f"got '{key}'; expected a categorical feature and category{suggest(key, choices)}",
+                        path=f"versions.{name}.segments" if name in self.versions else "retraining.produces.segments",
+                    )
         if self.drift is not None and self.drift.concept is not None:
             for version in self.drift.concept.accuracy_loss:
                 if version not in self.all_versions():

@@ -96,6 +96,20 @@ class VersionConfig(StrictModel):
     latency: LatencyDistribution = Field(description="service time: {p50, p99} or {dist: ...}")
     error_rate: float = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
     startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
+    segments: dict[str, float] = Field(
+        default_factory=dict,
+        description="accuracy within a segment of a categorical feature, e.g. {'plan=enterprise': 0.7}",
+    )
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, segments: dict[str, float]) -> dict[str, float]:
+        for key, accuracy in segments.items():
+            if key.count("=") != 1 or not all(key.split("=")):
+                raise ValueError(f"expected segment keys like 'plan=enterprise', got '{key}'")
+            if not 0 <= accuracy <= 1:
+                raise ValueError(f"expected a segment accuracy between 0 and 1, got {accuracy}")
+        return segments
 
     @field_validator("latency", mode="before")
     @classmethod

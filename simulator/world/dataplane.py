@@ -27,7 +27,7 @@ __all__ = ["DataPlane", "BatchDataPlane", "route_versions", "service_times", "fi
 
 _PENDING_FIELDS = (
     "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
-    "shadow", "origin", "u_shadow",
+    "shadow", "origin", "u_shadow", "u_segment",
 )
 _INTEGER_FIELDS = ("version", "replica", "status", "user", "origin")
 
@@ -116,7 +116,7 @@ class BatchDataPlane:
             "arrival": batch.arrival, "version": version, "replica": out_replica, "start": out_start,
             "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
             "u_correct": batch.u_correct, "u_label": batch.u_label, "user": batch.user,
-            "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow,
+            "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow, "u_segment": batch.u_segment,
         }
         if len(self.pending["arrival"]):
             self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in _PENDING_FIELDS}
@@ -194,7 +194,7 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
     arrival = arrays["arrival"]
     p_error = world.faults.error_probability(world.error_rates, version, arrival)
     error = (status == Status.OK) & (arrays["u_error"] < p_error)
-    true_accuracy = world.drift.accuracy(version, arrival)
+    true_accuracy = world.drift.accuracy(version, arrival, arrays.get("u_segment"))
     correct = arrays["u_correct"] < true_accuracy
     labelled = arrays["u_label"] < world.label_fraction
     shadow = arrays.get("shadow")
@@ -208,7 +208,8 @@ def finished_requests(world: World, **arrays: np.ndarray) -> FinishedRequests:
         z_production = special.ndtri(arrays["u_correct"][shadow])
         z_shadow = rho * z_production + np.sqrt(1.0 - rho * rho) * special.ndtri(arrays["u_shadow"][shadow])
         shadow_correct = z_shadow < special.ndtri(true_accuracy[shadow])
-        production_correct = arrays["u_correct"][shadow] < world.drift.accuracy(origin, arrival[shadow])
+        segment_draws = arrays["u_segment"][shadow] if "u_segment" in arrays else None
+        production_correct = arrays["u_correct"][shadow] < world.drift.accuracy(origin, arrival[shadow], segment_draws)
         production_error = world.faults.error_probability(world.error_rates, origin, arrival[shadow])
         production_answered = arrays["u_error"][shadow] >= production_error
         correct[shadow] = shadow_correct

@@ -39,12 +39,20 @@ class DriftSchedule:
     """Features' distributions and versions' accuracy as functions of time."""
 
     def __init__(self, features: FeaturesConfig, data: list[DataDrift], concept: ConceptDrift | None,
-                 versions: list[str], base_accuracy: np.ndarray) -> None:
+                 versions: list[str], base_accuracy: np.ndarray,
+                 segments: dict[str, dict[str, float]] | None = None) -> None:
         self.features = features
         self.data = data
         self.concept = concept
         self.base_accuracy = base_accuracy
         self.loss = np.array([concept.accuracy_loss.get(v, 0.0) if concept else 0.0 for v in versions])
+        # (version index, feature, category, accuracy) for versions whose accuracy differs by segment
+        self.segments: list[tuple[int, str, str, float]] = [
+            (index, key.split("=")[0], key.split("=")[1], accuracy)
+            for index, version in enumerate(versions)
+            for key, accuracy in (segments or {}).get(version, {}).items()
+        ]
+        self._segment_features = sorted({feature for _, feature, _, _ in self.segments})
 
     @property
     def first_change(self) -> float | None:
@@ -52,9 +60,36 @@ class DriftSchedule:
         starts = [d.start for d in self.data] + ([self.concept.start] if self.concept else [])
         return min(starts) if starts else None
 
-    def accuracy(self, version: np.ndarray, times: np.ndarray) -> np.ndarray:
-        """True accuracy of each request's version at its time (concept drift applied), 0-1."""
+    def category(self, feature: str, times: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+        """The category of ``feature`` of requests at ``times``, from one U(0,1) draw each (drift applied)."""
+        categorical = self.features.categorical[feature]
+        names = np.array(list(categorical.categories))
+        probabilities = np.tile(np.array(list(categorical.categories.values())), (len(times), 1))
+        for drift in self.data:
+            if drift.feature == feature and drift.to is not None:
+                total = sum(drift.to.values())
+                after = np.array([drift.to.get(c, 0.0) / total for c in categorical.categories])
+                level = _drift_level(drift, times)[:, None]
+                probabilities = (1 - level) * probabilities + level * after
+        cumulative = np.cumsum(probabilities, axis=1)
+        return names[np.minimum((uniform[:, None] > cumulative).sum(axis=1), len(names) - 1)]
+
+    def accuracy(self, version: np.ndarray, times: np.ndarray, segment_draws: np.ndarray | None = None) -> np.ndarray:
+        """True accuracy of each request's version at its time, 0-1.
+
+        Segment accuracies replace the base accuracy for requests in the
+        segment; concept drift then subtracts the version's loss. Each
+        segment feature reads its own uniform, derived from the request's
+        segment draw (``(draw * 2**k) mod 1`` for the k-th feature).
+        """
         accuracy = self.base_accuracy[version]
+        if self.segments and segment_draws is not None:
+            accuracy = accuracy.copy()
+            for k, feature in enumerate(self._segment_features):
+                category = self.category(feature, times, np.mod(segment_draws * 2.0**k, 1.0))
+                for index, segment_feature, value, segment_accuracy in self.segments:
+                    if segment_feature == feature:
+                        accuracy[(version == index) & (category == value)] = segment_accuracy
         if self.concept is None or not self.loss.any():
             return accuracy
         fraction = ramp_fraction(times, self.concept.start, self.concept.ramp)
@@ -85,18 +120,6 @@ class DriftSchedule:
                     mean = mean + level * drift.shift * feature.std
                     std = std * (1.0 + level * (drift.scale - 1.0))
             values[name] = mean + std * generator.standard_normal(len(times))
-        for name, categorical in self.features.categorical.items():
-            names = np.array(list(categorical.categories))
-            before = np.array(list(categorical.categories.values()))
-            uniform = generator.random(len(times))
-            probabilities = np.tile(before, (len(times), 1))
-            for drift in self.data:
-                if drift.feature == name and drift.to is not None:
-                    total = sum(drift.to.values())
-                    after = np.array([drift.to.get(c, 0.0) / total for c in categorical.categories])
-                    level = _drift_level(drift, times)[:, None]
-                    probabilities = (1 - level) * probabilities + level * after
-            cumulative = np.cumsum(probabilities, axis=1)
-            index = np.minimum((uniform[:, None] > cumulative).sum(axis=1), len(names) - 1)
-            values[name] = names[index]
+        for name in self.features.categorical:
+            values[name] = self.category(name, times, generator.random(len(times)))
         return values

@@ -91,7 +91,8 @@ class PerRequestDataPlane:
             assert world.mirror is not None
             version = world.mirror[0]
         draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i],
-                 shadow_of is not None, version if shadow_of is None else shadow_of, batch.u_shadow[i])
+                 shadow_of is not None, version if shadow_of is None else shadow_of, batch.u_shadow[i],
+                 batch.u_segment[i])
         replica = self._choose_replica(version, batch.u_balance[i])
         if replica < 0:
             self._record(arrival, version, Status.DROPPED, arrival, arrival, draws)
@@ -153,6 +154,7 @@ class PerRequestDataPlane:
             u_correct=np.array(columns[6]), u_label=np.array(columns[7]),
             user=np.array(columns[8], dtype=np.int64), shadow=np.array(columns[9], dtype=bool),
             origin=np.array(columns[10], dtype=np.int64), u_shadow=np.array(columns[11]),
+            u_segment=np.array(columns[12]),
         )
 
     def replica_crashed(self, replica: int, now: float) -> None:

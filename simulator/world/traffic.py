@@ -46,10 +46,11 @@ class RequestBatch:
     user: np.ndarray
     u_mirror: np.ndarray
     u_shadow: np.ndarray
+    u_segment: np.ndarray
 
     FIELDS = (
         "arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label", "user",
-        "u_mirror", "u_shadow",
+        "u_mirror", "u_shadow", "u_segment",
     )
 
     def __len__(self) -> int:
@@ -160,8 +161,9 @@ class TrafficSource:
             u_correct=uniforms[4],
             u_label=uniforms[5],
             user=self.user_generator.integers(0, self.users, count),
-            u_mirror=(mirror := self.mirror_generator.random((2, count)))[0],
+            u_mirror=(mirror := self.mirror_generator.random((3, count)))[0],
             u_shadow=mirror[1],
+            u_segment=mirror[2],
         )
 
     def take_until(self, end: float) -> RequestBatch:

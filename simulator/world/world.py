@@ -72,6 +72,7 @@ class World:
         self.drift = DriftSchedule(
             scenario.feature_set(), drift.data if drift else [], drift.concept if drift else None,
             self.versions, self.accuracies,
+            {name: config.segments for name, config in all_versions.items() if config.segments},
         )
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
