@@ -280,15 +280,11 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
             decision.reason = "no retrained version was rolled out before the horizon"
         world.log("incomplete", decision.reason)
     world.finish()
-    result = _result(world, scenario, label, kind, seed, decision)
-    if monitor is not None:
-        summary = monitor.summary(world.drift.first_change)
-        object.__setattr__(result, "drift", summary)
-        object.__setattr__(result, "drift_checks", monitor.checks)
-    return result
+    return _result(world, scenario, label, kind, seed, decision, monitor)
 
 
-def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision) -> RunResult:
+def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision,
+            monitor: DriftMonitor | None) -> RunResult:
     store = world.store
     totals = store.totals
     rolled_out = decision.candidate or scenario.candidate
@@ -319,6 +315,8 @@ def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, 
         analysis=decision.analysis,
         shadow=_shadow_figures(world),
         registry=world.registry.snapshot(),
+        drift=monitor.summary(world.drift.first_change) if monitor else None,
+        drift_checks=monitor.checks if monitor else [],
         timeline=_timeline(world),
     )
 
