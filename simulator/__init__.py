@@ -6,6 +6,7 @@
 
 from simulator.driver import run, run_all
 from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
+from simulator.experiment import compare, sweep
 from simulator.result import RunResult, VersionResult
 from simulator.scenario import Scenario, load_scenario, parse_scenario, scenario_schema
 from simulator.scenario.world_config import RollbackOperation
@@ -16,6 +17,8 @@ __all__ = [
     "scenario_schema",
     "run",
     "run_all",
+    "compare",
+    "sweep",
     "Scenario",
     "RollbackOperation",
     "RunResult",

@@ -37,6 +37,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data-plane", choices=["batch", "per_request"],
                      help="batch (fast, default) or per_request (simpy reference, slow)")
 
+    for name, text in (("compare", "run every strategy on many paired seeds and compare them"),
+                       ("sweep", "run a grid of parameter values on paired seeds")):
+        experiment = commands.add_parser(name, help=text)
+        experiment.add_argument("file", help="scenario file")
+        if name == "sweep":
+            experiment.add_argument("--param", action="append", required=True, metavar="KEY.PATH=V1,V2",
+                                    help="values to sweep (repeatable; the grid of all combinations)")
+        experiment.add_argument("--runs", type=int, help="seeds per strategy (default: the scenario's runs)")
+        experiment.add_argument("--strategy", action="append", metavar="LABEL", help="only these labels")
+        experiment.add_argument("--jobs", type=int, default=1, help="local processes (default 1)")
+        experiment.add_argument("--executor", choices=["local", "dask"], default="local")
+        experiment.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a local cluster)")
+        experiment.add_argument("--out", metavar="DIR",
+                                help="results directory (resumable: a rerun makes only the missing runs)")
+        experiment.add_argument("--json", action="store_true", help="print the summary as JSON")
+
     validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
     validate.add_argument("file")
 
@@ -77,6 +93,37 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _experiment(args: argparse.Namespace) -> int:
+    from simulator.experiment import compare, parse_param, sweep
+    from simulator.report.markdown import experiment_markdown
+
+    if args.runs is not None and args.runs < 1:
+        raise ScenarioError(f"--runs: got {args.runs}; expected an integer >= 1", file=args.file)
+    if args.jobs < 1:
+        raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
+    options = dict(labels=args.strategy, out=args.out, executor=args.executor, jobs=args.jobs,
+                   scheduler=args.scheduler, progress=sys.stderr.isatty())
+    if args.command == "compare":
+        result = compare(args.file, args.runs, **options)
+    else:
+        params = dict(parse_param(text) for text in args.param)
+        result = sweep(args.file, params, args.runs, **options)
+    if args.json:
+        print(json.dumps({"summary": json.loads(result.summary.to_json(orient="records")),
+                          "paired": json.loads(result.paired.to_json(orient="records")) if not result.paired.empty
+                          else []}, indent=2))
+    else:
+        from simulator.scenario import read_scenario_data
+
+        print(experiment_markdown(str(read_scenario_data(args.file).get("name")), result.summary, result.paired))
+        if args.out:
+            print(f"{result.executed} runs made; results in {args.out}/ (report.md, runs.parquet, summary.json)")
+    failed = int(result.rows["error"].notna().sum())
+    if failed:
+        print(f"{failed} run(s) failed; their errors are in the rows", file=sys.stderr)
+    return EXIT_OK
+
+
 def _validate(args: argparse.Namespace) -> int:
     from simulator.scenario import load_scenario
 
@@ -100,7 +147,7 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollout-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate, "schema": _schema}
+    handlers = {"run": _run, "compare": _experiment, "sweep": _experiment, "validate": _validate, "schema": _schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -68,6 +68,9 @@ class Scenario(StrictModel):
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
+    truth: Literal["good", "bad"] | None = Field(
+        None, description="whether the candidate should be promoted (default: derived from the versions)"
+    )
     prediction_correlation: float = Field(
         0.95, ge=0, le=1,
         description="correlation of two versions' errors on the same request (two versions of one model mostly agree)",

@@ -1,0 +1,78 @@
+"""One flat row of figures per run, and the ground truth they are scored against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.result import RunResult
+from simulator.scenario.model import Scenario
+from simulator.scenario.strategy_config import RollbackThresholds
+
+__all__ = ["candidate_truth", "run_figures", "FIGURES"]
+
+FIGURES = (
+    "decision_time_s", "duration_s", "requests", "failed_requests", "candidate_requests", "candidate_share",
+    "candidate_failed_requests", "wrong_predictions", "excess_wrong_predictions", "replica_seconds",
+    "extra_replica_seconds",
+)
+"""Numeric per-run figures that summaries and paired comparisons cover."""
+
+
+def candidate_truth(scenario: Scenario) -> str | None:
+    """``good`` or ``bad``: declared (``truth``) or derived from the versions' true properties.
+
+    Derived with the seed guide's default thresholds: the candidate is bad when
+    its accuracy is more than 5 % (relative) below the stable version's, its
+    p99 service time more than 1.5 times the stable's, or its error rate more
+    than 1 point higher.
+    """
+    if scenario.truth is not None:
+        return scenario.truth
+    if scenario.candidate is None:
+        return None
+    stable, candidate = scenario.versions[scenario.stable], scenario.versions[scenario.candidate]
+    rules = RollbackThresholds.seed_defaults()
+    assert rules.accuracy_drop is not None and rules.latency_increase is not None
+    assert rules.error_rate_increase is not None
+    worse_accuracy = (stable.accuracy - candidate.accuracy) / stable.accuracy > rules.accuracy_drop
+    slower = candidate.latency.quantile(0.99) / stable.latency.quantile(0.99) > rules.latency_increase
+    more_errors = candidate.error_rate - stable.error_rate > rules.error_rate_increase
+    return "bad" if worse_accuracy or slower or more_errors else "good"
+
+
+def run_figures(result: RunResult, scenario: Scenario, truth: str | None) -> dict[str, Any]:
+    """The figures of one run as a flat mapping (JSON and Parquet friendly)."""
+    candidate = result.versions.get(scenario.candidate) if scenario.candidate else None
+    stable = scenario.versions[scenario.stable]
+    answered = (candidate.correct_predictions + candidate.wrong_predictions) if candidate else 0
+    excess_wrong = (candidate.wrong_predictions - answered * (1 - stable.accuracy)) if candidate else 0.0
+    correct: bool | None = None
+    if truth is not None and result.outcome != "incomplete":
+        correct = (result.outcome == "promoted") == (truth == "good")
+    return {
+        "strategy": result.strategy,
+        "kind": result.kind,
+        "seed": result.seed,
+        "outcome": result.outcome,
+        "promoted": result.outcome == "promoted",
+        "rolled_back": result.outcome == "rolled_back",
+        "incomplete": result.outcome == "incomplete",
+        "truth": truth,
+        "right_decision": correct,
+        "false_rollback": truth == "good" and result.outcome == "rolled_back",
+        "missed_regression": truth == "bad" and result.outcome == "promoted",
+        "drift_detected": bool(result.drift and result.drift["detections"]),
+        "decision_time_s": result.decision_time_s,
+        "duration_s": result.duration_s,
+        "requests": result.requests,
+        "failed_requests": result.failed_requests,
+        "candidate_requests": result.candidate_requests,
+        "candidate_share": result.candidate_requests / result.requests if result.requests else 0.0,
+        "candidate_failed_requests": result.candidate_failed_requests,
+        "wrong_predictions": result.wrong_predictions,
+        "excess_wrong_predictions": float(excess_wrong),
+        "replica_seconds": result.replica_seconds,
+        "extra_replica_seconds": result.replica_seconds - scenario.service.replicas * result.duration_s,
+        "reason": result.reason,
+        "error": None,
+    }
