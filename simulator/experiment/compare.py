@@ -111,7 +111,17 @@ def _run_cases(data: dict[str, Any], cases: list[Case], *, out: str | Path | Non
     return result
 
 
+def _representative(data: dict[str, Any], rows: pd.DataFrame) -> list[Any]:
+    """Each strategy's run on the first seed, for the report's timelines (cheap: one run each)."""
+    from simulator.driver import run
+
+    scenario = parse_scenario(data)
+    labels = list(dict.fromkeys(rows["strategy"]))[:6]
+    return [run(scenario, label, scenario.seed) for label in labels if label in scenario.labels]
+
+
 def _write(directory: Path, data: dict[str, Any], result: ExperimentResult) -> None:
+    from simulator.report.html import experiment_html
     from simulator.report.markdown import experiment_markdown
 
     result.rows.to_parquet(directory / "runs.parquet", index=False)
@@ -124,6 +134,10 @@ def _write(directory: Path, data: dict[str, Any], result: ExperimentResult) -> N
     }
     (directory / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (directory / "report.md").write_text(experiment_markdown(str(data.get("name")), result.summary, result.paired))
+    params = [c.removeprefix("param:") for c in result.summary.columns if c.startswith("param:")]
+    html = experiment_html(str(data.get("name")), str(data.get("description", "")), result.rows, result.summary,
+                           result.paired, _representative(data, result.rows), params)
+    (directory / "report.html").write_text(html)
 
 
 def compare(scenario: Any, runs: int | None = None, *, labels: list[str] | None = None, out: str | Path | None = None,

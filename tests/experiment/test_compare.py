@@ -101,3 +101,12 @@ def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "| canary |" in out and "Paired differences" in out
     assert (tmp_path / "r" / "report.md").read_text().startswith("# quickstart-latency-regression")
+
+
+def test_dask_local_cluster_gives_the_same_rows() -> None:
+    import pytest
+
+    pytest.importorskip("dask.distributed")
+    local = compare(QUICKSTART, runs=4, jobs=1)
+    distributed = compare(QUICKSTART, runs=4, executor="dask", jobs=2)
+    pd.testing.assert_frame_equal(comparable(local.rows), comparable(distributed.rows))

@@ -1,0 +1,73 @@
+"""``report.html``: a self-contained experiment report (Jinja2, plots embedded as PNG).
+
+Everything taken from scenario files (names, labels, reasons) is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from simulator.report.experiment_plots import experiment_figures
+
+__all__ = ["experiment_html"]
+
+
+def _png(figure: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _rate(row: pd.Series, name: str) -> str:
+    if name not in row or pd.isna(row[name]):
+        return "–"
+    return f"{row[name]:.0%} [{row[f'{name}_low']:.0%}, {row[f'{name}_high']:.0%}]"
+
+
+def _mean(row: pd.Series, name: str) -> str:
+    key = f"{name}_mean"
+    if key not in row or pd.isna(row[key]):
+        return "–"
+    low = row[f"{name}_low"]
+    interval = "" if math.isnan(low) else f" [{low:,.0f}, {row[f'{name}_high']:,.0f}]"
+    return f"{row[key]:,.0f}{interval}"
+
+
+def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd.DataFrame,
+                    paired: pd.DataFrame, representative: list[Any], params: list[str]) -> str:
+    """The report: outcome table, figures (timelines of a representative seed, rates, distributions,
+    Pareto view for sweeps), paired differences."""
+    groups = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
+    columns = [g.removeprefix("param:") for g in groups] + [
+        "runs", "promoted", "rolled back", "right decision", "time to decision (s)", "candidate requests",
+        "failed requests"]
+    table = [
+        [str(row[g]) for g in groups] + [
+            str(row["runs"]), _rate(row, "promoted"), _rate(row, "rolled_back"), _rate(row, "right_decision"),
+            _mean(row, "decision_time_s"), _mean(row, "candidate_requests"), _mean(row, "failed_requests"),
+        ]
+        for _, row in summary.iterrows()
+    ]
+    figures = [{"title": title, "png": _png(figure)}
+               for title, figure in experiment_figures(rows, summary, representative, params)]
+    paired_rows = [
+        {"a": row["a"], "b": row["b"], "figure": row["figure"], "difference": f"{row['difference']:,.4g}",
+         "interval": f"[{row['low']:,.4g}, {row['high']:,.4g}]", "p": f"{row['p_value']:.3g}",
+         "significant": bool(row["significant"])}
+        for _, row in paired.iterrows()
+    ] if not paired.empty else []
+    environment = Environment(loader=PackageLoader("simulator.report", "templates"),
+                              autoescape=select_autoescape(["html", "j2"]))
+    return environment.get_template("report.html.j2").render(
+        name=name, description=description, runs=len(rows), errors=int(rows["error"].notna().sum()),
+        columns=columns, table=table, figures=figures, paired=paired_rows,
+    )
