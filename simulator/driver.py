@@ -317,8 +317,28 @@ def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, 
         registry=world.registry.snapshot(),
         drift=monitor.summary(world.drift.first_change) if monitor else None,
         drift_checks=monitor.checks if monitor else [],
+        slo_violation_s=_slo_violation_seconds(world),
         timeline=_timeline(world),
     )
+
+
+def _slo_violation_seconds(world: World) -> float | None:
+    """Seconds of scrape intervals in which user traffic as a whole missed an objective."""
+    slo = world.scenario.slo
+    if slo is None:
+        return None
+    store = world.store
+    bins = int(math.ceil(world.env.now / store.bin_seconds))
+    requests = store.requests[:bins].sum(axis=1)
+    violated = np.zeros(bins, dtype=bool)
+    if slo.error_rate is not None:
+        failed = store.failed[:bins].sum(axis=1)
+        violated |= (requests > 0) & (failed > slo.error_rate * requests)
+    if slo.latency_p99 is not None:
+        histograms = store.histogram[:bins].sum(axis=1)
+        p99 = np.array([store.histogram_quantile(h, 0.99) if h.any() else 0.0 for h in histograms])
+        violated |= p99 > slo.latency_p99
+    return float(violated.sum() * store.bin_seconds)
 
 
 def _shadow_figures(world: World) -> dict[str, dict[str, object]]:

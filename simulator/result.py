@@ -70,6 +70,7 @@ class RunResult:
     registry: dict[str, Any] = field(default_factory=dict)
     drift: dict[str, Any] | None = None
     drift_checks: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
+    slo_violation_s: float | None = None
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +93,7 @@ class RunResult:
             "analysis": self.analysis,
             "shadow": self.shadow,
             "registry": self.registry,
+            "slo_violation_s": self.slo_violation_s,
             "drift_detected": bool(self.drift and self.drift["detections"]),
             "drift": self.drift,
             "versions": {name: version.to_dict() for name, version in self.versions.items()},

@@ -34,6 +34,14 @@ class ExperimentResult:
     paired: pd.DataFrame
     executed: int
     out: Path | None = None
+    events: pd.DataFrame | None = None
+
+    def figures(self) -> list[tuple[str, Any]]:
+        """The report's matplotlib figures (without timelines) as (title, figure) pairs, e.g. for notebooks."""
+        from simulator.report.experiment_plots import experiment_figures
+
+        params = [c.removeprefix("param:") for c in self.summary.columns if c.startswith("param:")]
+        return experiment_figures(self.rows, self.summary, [], params)
 
 
 def parse_param(text: str) -> tuple[str, list[Any]]:
@@ -98,14 +106,20 @@ def _run_cases(data: dict[str, Any], cases: list[Case], *, out: str | Path | Non
         if handle is not None:
             handle.close()
     wanted = {case.key for case in cases}
-    frame = pd.DataFrame([row for row in rows if row["case"] in wanted])
+    kept = [row for row in rows if row["case"] in wanted]
+    events = pd.DataFrame([
+        {"strategy": row["strategy"], "seed": row["seed"], **{k: v for k, v in row.items() if k.startswith("param:")},
+         **event}
+        for row in kept for event in row.get("events") or []
+    ])
+    frame = pd.DataFrame([{k: v for k, v in row.items() if k != "events"} for row in kept])
     order = {case.key: i for i, case in enumerate(cases)}
     frame = frame.sort_values("case", key=lambda keys: keys.map(order)).reset_index(drop=True)
     if "error" not in frame:
         frame["error"] = None
     summary = summarise(frame, group_by)
     paired = paired_differences(frame) if group_by == ["strategy"] else pd.DataFrame()
-    result = ExperimentResult(frame, summary, paired, executed, directory)
+    result = ExperimentResult(frame, summary, paired, executed, directory, events)
     if directory is not None:
         _write(directory, data, result)
     return result
@@ -121,10 +135,13 @@ def _representative(data: dict[str, Any], rows: pd.DataFrame) -> list[Any]:
 
 
 def _write(directory: Path, data: dict[str, Any], result: ExperimentResult) -> None:
+    from simulator.report.experiment_plots import experiment_figures
     from simulator.report.html import experiment_html
     from simulator.report.markdown import experiment_markdown
 
     result.rows.to_parquet(directory / "runs.parquet", index=False)
+    if result.events is not None and not result.events.empty:
+        result.events.astype({"detail": str}).to_parquet(directory / "events.parquet", index=False)
     summary = {
         "scenario": data.get("name"),
         "runs": int(len(result.rows)),
@@ -135,8 +152,18 @@ def _write(directory: Path, data: dict[str, Any], result: ExperimentResult) -> N
     (directory / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (directory / "report.md").write_text(experiment_markdown(str(data.get("name")), result.summary, result.paired))
     params = [c.removeprefix("param:") for c in result.summary.columns if c.startswith("param:")]
+    representative = _representative(data, result.rows)
+    timelines = [r.timeline_frame().assign(strategy=r.strategy, seed=r.seed) for r in representative]
+    timelines = [t for t in timelines if not t.empty]
+    if timelines:
+        pd.concat(timelines, ignore_index=True).to_parquet(directory / "timeline.parquet", index=False)
+    figures = experiment_figures(result.rows, result.summary, representative, params)
+    for number, (_, figure) in enumerate(figures, start=1):
+        stem = directory / f"figure-{number}"
+        figure.savefig(stem.with_suffix(".png"), dpi=100, bbox_inches="tight")
+        figure.savefig(stem.with_suffix(".svg"), bbox_inches="tight")
     html = experiment_html(str(data.get("name")), str(data.get("description", "")), result.rows, result.summary,
-                           result.paired, _representative(data, result.rows), params)
+                           result.paired, figures)
     (directory / "report.html").write_text(html)
 
 

@@ -13,7 +13,7 @@ __all__ = ["candidate_truth", "run_figures", "FIGURES"]
 FIGURES = (
     "decision_time_s", "duration_s", "requests", "failed_requests", "candidate_requests", "candidate_share",
     "candidate_failed_requests", "wrong_predictions", "excess_wrong_predictions", "replica_seconds",
-    "extra_replica_seconds",
+    "extra_replica_seconds", "slo_violation_minutes",
 )
 """Numeric per-run figures that summaries and paired comparisons cover."""
 
@@ -73,6 +73,7 @@ def run_figures(result: RunResult, scenario: Scenario, truth: str | None) -> dic
         "excess_wrong_predictions": float(excess_wrong),
         "replica_seconds": result.replica_seconds,
         "extra_replica_seconds": result.replica_seconds - scenario.service.replicas * result.duration_s,
+        "slo_violation_minutes": None if result.slo_violation_s is None else result.slo_violation_s / 60.0,
         "reason": result.reason,
         "error": None,
     }

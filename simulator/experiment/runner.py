@@ -57,6 +57,7 @@ def run_case(data: dict[str, Any], case: Case) -> dict[str, Any]:
         scenario = parse_scenario(apply_params(data, case.params))
         result = run(scenario, case.label, case.seed)
         row.update(run_figures(result, scenario, candidate_truth(scenario)))
+        row["events"] = [event.to_dict() for event in result.events]
     except Exception as error:  # recorded per run: one failure loses no other run
         row["error"] = f"{type(error).__name__}: {error}"
     return row

@@ -13,8 +13,6 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from simulator.report.experiment_plots import experiment_figures
-
 __all__ = ["experiment_html"]
 
 
@@ -43,9 +41,8 @@ def _mean(row: pd.Series, name: str) -> str:
 
 
 def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd.DataFrame,
-                    paired: pd.DataFrame, representative: list[Any], params: list[str]) -> str:
-    """The report: outcome table, figures (timelines of a representative seed, rates, distributions,
-    Pareto view for sweeps), paired differences."""
+                    paired: pd.DataFrame, figures: list[tuple[str, Any]]) -> str:
+    """The report: outcome table, ``figures`` (title, matplotlib figure) embedded as PNG, paired differences."""
     groups = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
     columns = [g.removeprefix("param:") for g in groups] + [
         "runs", "promoted", "rolled back", "right decision", "time to decision (s)", "candidate requests",
@@ -57,8 +54,7 @@ def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd
         ]
         for _, row in summary.iterrows()
     ]
-    figures = [{"title": title, "png": _png(figure)}
-               for title, figure in experiment_figures(rows, summary, representative, params)]
+    embedded = [{"title": title, "png": _png(figure)} for title, figure in figures]
     paired_rows = [
         {"a": row["a"], "b": row["b"], "figure": row["figure"], "difference": f"{row['difference']:,.4g}",
          "interval": f"[{row['low']:,.4g}, {row['high']:,.4g}]", "p": f"{row['p_value']:.3g}",
@@ -69,5 +65,5 @@ def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd
                               autoescape=select_autoescape(["html", "j2"]))
     return environment.get_template("report.html.j2").render(
         name=name, description=description, runs=len(rows), errors=int(rows["error"].notna().sum()),
-        columns=columns, table=table, figures=figures, paired=paired_rows,
+        columns=columns, table=table, figures=embedded, paired=paired_rows,
     )

@@ -32,6 +32,7 @@ from simulator.scenario.world_config import (
     RollbackOperation,
     ServiceConfig,
     SimulationConfig,
+    SLOConfig,
     TrafficConfig,
     VersionConfig,
 )
@@ -68,6 +69,7 @@ class Scenario(StrictModel):
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
+    slo: SLOConfig | None = Field(None, description="objectives whose violated minutes experiments count")
     truth: Literal["good", "bad"] | None = Field(
         None, description="whether the candidate should be promoted (default: derived from the versions)"
     )

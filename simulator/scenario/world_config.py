@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
-from simulator.scenario.types import Duration, Rate
+from simulator.scenario.types import Duration, Latency, Rate
 from simulator.units import parse_latency
 from simulator.world.latency import LatencyDistribution
 
@@ -32,6 +32,7 @@ __all__ = [
     "Fault",
     "SimulationConfig",
     "RollbackOperation",
+    "SLOConfig",
 ]
 
 
@@ -261,6 +262,13 @@ class RollbackOperation(StrictModel):
     at: Duration
     rollback_to: str = Field(description="a version name, or 'previous' for the previous production version")
     ready_timeout: Duration = Field(600.0, gt=0)
+
+
+class SLOConfig(StrictModel):
+    """Service-level objectives over user traffic, judged per scrape interval."""
+
+    latency_p99: Latency | None = Field(None, gt=0, description="p99 latency objective, seconds")
+    error_rate: float | None = Field(None, ge=0, le=1, description="error-rate objective, 0-1")
 
 
 class SimulationConfig(StrictModel):

@@ -62,8 +62,13 @@ def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
     assert first.executed == 12
     again = compare(QUICKSTART, runs=5, out=tmp_path)
     assert again.executed == 8 and len(again.rows) == 20
-    assert {p.name for p in tmp_path.iterdir()} >= {"scenario.json", "runs.jsonl", "runs.parquet", "summary.json",
-                                                    "report.md"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "scenario.json", "runs.jsonl", "runs.parquet", "events.parquet", "timeline.parquet", "summary.json",
+        "report.md", "report.html", "figure-1.png", "figure-1.svg",
+    }
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    assert set(events["strategy"]) == {"canary", "blue_green", "rolling", "immediate"}
+    assert {"t", "kind", "detail", "seed"} <= set(events.columns)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["runs"] == 20 and summary["errors"] == 0
 
