@@ -1,7 +1,8 @@
 """Summaries with confidence intervals, and paired comparisons between strategies.
 
 Rates get Wilson score intervals (:meth:`scipy.stats.binomtest`), means
-Student t intervals. Because every strategy runs on the same seeds (common
+Student t intervals, medians and 95th percentiles percentile-bootstrap
+intervals (:func:`scipy.stats.bootstrap`). Because every strategy runs on the same seeds (common
 random numbers), strategies are compared pair by pair on the per-seed
 differences (paired t); the paired interval is narrower than the unpaired
 one whenever the two strategies' figures are positively correlated.
@@ -17,7 +18,7 @@ from scipy import stats
 
 from simulator.experiment.figures import FIGURES
 
-__all__ = ["RATES", "summarise", "paired_differences", "wilson", "mean_interval"]
+__all__ = ["RATES", "summarise", "paired_differences", "wilson", "mean_interval", "quantile_interval"]
 
 RATES = ("promoted", "rolled_back", "incomplete", "right_decision", "false_rollback", "missed_regression",
          "drift_detected")
@@ -43,6 +44,19 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     return (mean, mean - half, mean + half)
 
 
+def quantile_interval(values: np.ndarray, q: float, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The ``q``-quantile and its percentile-bootstrap interval (999 resamples, fixed seed: reproducible)."""
+    if len(values) == 0:
+        return (math.nan, math.nan, math.nan)
+    value = float(np.quantile(values, q))
+    if len(values) < 5 or np.all(values == values[0]):
+        return (value, value if len(values) >= 5 else math.nan, value if len(values) >= 5 else math.nan)
+    result = stats.bootstrap((values,), lambda sample, axis: np.quantile(sample, q, axis=axis),
+                             confidence_level=confidence, n_resamples=999, method="percentile",
+                             random_state=np.random.default_rng(0), vectorized=True)
+    return (value, float(result.confidence_interval.low), float(result.confidence_interval.high))
+
+
 def summarise(rows: pd.DataFrame, by: list[str], confidence: float = 0.95) -> pd.DataFrame:
     """One row per group: runs, errors, rates with Wilson intervals, figure means with t intervals, p50/p95."""
     records = []
@@ -66,8 +80,10 @@ def summarise(rows: pd.DataFrame, by: list[str], confidence: float = 0.95) -> pd
             mean, low, high = mean_interval(values, confidence)
             record[f"{figure}_mean"], record[f"{figure}_low"], record[f"{figure}_high"] = mean, low, high
             finite = values[np.isfinite(values)]
-            record[f"{figure}_p50"] = float(np.median(finite)) if len(finite) else math.nan
-            record[f"{figure}_p95"] = float(np.quantile(finite, 0.95)) if len(finite) else math.nan
+            for q in (50, 95):
+                value, low, high = quantile_interval(finite, q / 100, confidence)
+                record[f"{figure}_p{q}"] = value
+                record[f"{figure}_p{q}_low"], record[f"{figure}_p{q}_high"] = low, high
         records.append(record)
     return pd.DataFrame(records)
 

@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from simulator.experiment import compare, sweep
@@ -115,3 +116,17 @@ def test_dask_local_cluster_gives_the_same_rows() -> None:
     local = compare(QUICKSTART, runs=4, jobs=1)
     distributed = compare(QUICKSTART, runs=4, executor="dask", jobs=2)
     pd.testing.assert_frame_equal(comparable(local.rows), comparable(distributed.rows))
+
+
+def test_intervals_against_scipy() -> None:
+    from scipy import stats
+
+    from simulator.experiment.stats import mean_interval, quantile_interval, wilson
+
+    assert wilson(7, 10) == pytest.approx(tuple(stats.binomtest(7, 10).proportion_ci(method="wilson")))
+    values = np.random.default_rng(1).exponential(10.0, 200)
+    mean, low, high = mean_interval(values)
+    expected = stats.t.interval(0.95, 199, loc=values.mean(), scale=stats.sem(values))
+    assert (low, high) == pytest.approx(expected)
+    value, q_low, q_high = quantile_interval(values, 0.95)
+    assert q_low < value < q_high and value == pytest.approx(np.quantile(values, 0.95))
