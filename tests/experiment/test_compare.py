@@ -8,8 +8,8 @@ import sys
 import time
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 from simulator.experiment import compare, sweep
 from simulator.experiment import runner as runner_module
