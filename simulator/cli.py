@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
                                 help="results directory (resumable: a rerun makes only the missing runs)")
         experiment.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    checker = commands.add_parser("check", help="run every scenario's expect block; exit 1 if one fails")
+    checker.add_argument("paths", nargs="+", help="scenario files or directories")
+    checker.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per expectation)")
+    checker.add_argument("--summary", metavar="FILE", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    checker.add_argument("--json", action="store_true", help="print the results as JSON")
+    checker.add_argument("--jobs", type=int, default=1, help="local processes")
+    checker.add_argument("--save-baseline", metavar="FILE", help="store the measured figures")
+    checker.add_argument("--baseline", metavar="FILE", help="also fail when a figure is significantly worse")
+
     validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
     validate.add_argument("file")
 
@@ -124,6 +133,34 @@ def _experiment(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simulator.check import check, save_baseline
+    from simulator.check.outputs import json_summary, junit_xml, markdown_summary, print_table
+
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = json.loads(Path(args.baseline).read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ScenarioError(f"cannot read the baseline ({error}); expected a file from --save-baseline",
+                                file=args.baseline) from None
+    result = check(args.paths, jobs=args.jobs, baseline=baseline, progress=sys.stderr.isatty())
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(result))
+    if args.summary:
+        with open(args.summary, "a") as handle:
+            handle.write(markdown_summary(result))
+    if args.save_baseline:
+        save_baseline(result, args.save_baseline)
+    if args.json:
+        print(json.dumps(json_summary(result), indent=2))
+    else:
+        print_table(result)
+    return EXIT_OK if result.passed else EXIT_FAILURE
+
+
 def _validate(args: argparse.Namespace) -> int:
     from simulator.scenario import load_scenario
 
@@ -147,7 +184,8 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollout-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "compare": _experiment, "sweep": _experiment, "validate": _validate, "schema": _schema}
+    handlers = {"run": _run, "compare": _experiment, "sweep": _experiment, "check": _check,
+                "validate": _validate, "schema": _schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as error:

@@ -1,0 +1,106 @@
+"""``rollout-sim check``: run every scenario's expectations and judge them, optionally against a baseline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
+from simulator.errors import ScenarioError
+from simulator.experiment import compare
+from simulator.scenario.loader import load_scenario, read_scenario_data
+
+__all__ = ["CheckResult", "check", "scenario_files", "save_baseline"]
+
+SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+
+@dataclass
+class CheckResult:
+    """All judgements, and the baseline regressions found (one message each)."""
+
+    judgements: list[Judgement] = field(default_factory=list)
+    regressions: list[str] = field(default_factory=list)
+    values: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Every expectation passed (inconclusive does not fail) and nothing regressed."""
+        return all(j.verdict != "fail" for j in self.judgements) and not self.regressions
+
+
+def scenario_files(paths: list[str]) -> list[Path]:
+    """Scenario files among ``paths`` (directories are searched, non-recursively, for files with ``expect``)."""
+    files: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            for candidate in sorted(path.iterdir()):
+                if candidate.suffix.lower() in SUFFIXES and "expect" in read_scenario_data(candidate):
+                    files.append(candidate)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ScenarioError("file not found; expected a scenario file or a directory", file=text)
+    return files
+
+
+def _per_seed(rows, expectation: Expectation) -> dict[int, float]:
+    mine = rows[(rows["strategy"] == expectation.label) & rows["error"].isna()]
+    return {int(seed): float(value) for seed, value in zip(mine["seed"], mine[expectation.metric], strict=True)
+            if value is not None and np.isfinite(float(value))}
+
+
+def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = None,
+          progress: bool = False) -> CheckResult:
+    """Parse every file first (bad input fails before any run), then run and judge each."""
+    files = scenario_files(paths)
+    plans = []
+    for path in files:
+        scenario = load_scenario(path)
+        plans.append((path, scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
+    result = CheckResult()
+    for path, scenario, expectations in plans:
+        labels = list(dict.fromkeys(e.label for e in expectations))
+        if not labels:
+            continue
+        rows = compare(path, labels=labels, jobs=jobs, progress=progress).rows
+        for expectation in expectations:
+            result.judgements.append(judge(scenario.name, expectation, rows))
+            key = f"{scenario.name}|{expectation.label}|{expectation.key}"
+            seeds = _per_seed(rows, expectation)
+            result.values[key] = {str(seed): value for seed, value in seeds.items()}
+            if baseline is not None and key in baseline.get("values", {}):
+                message = _regression(key, expectation, baseline["values"][key], seeds)
+                if message:
+                    result.regressions.append(message)
+    return result
+
+
+def _regression(key: str, expectation: Expectation, before: dict[str, float], now: dict[int, float]) -> str | None:
+    seeds = [seed for seed in now if str(seed) in before]
+    if len(seeds) < 2:
+        return None
+    old = np.array([before[str(seed)] for seed in seeds])
+    new = np.array([now[seed] for seed in seeds])
+    differences = (new - old) if expectation.worse_is_higher else (old - new)  # > 0 means worse
+    if np.all(differences == 0):
+        return None
+    if np.std(differences, ddof=1) == 0:
+        p_value = 0.0 if differences.mean() > 0 else 1.0
+    else:
+        p_value = float(stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue)
+    if p_value < 0.05:
+        return (f"{key}: worse than the baseline (paired over {len(seeds)} seeds: mean {old.mean():.4g} -> "
+                f"{new.mean():.4g}, p={p_value:.2g})")
+    return None
+
+
+def save_baseline(result: CheckResult, path: str | Path) -> None:
+    """Store every expectation's per-seed values, for ``--baseline`` later."""
+    Path(path).write_text(json.dumps({"values": result.values}, indent=1) + "\n")

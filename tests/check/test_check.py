@@ -1,0 +1,138 @@
+"""`rollout-sim check`: expectations, confidence, baselines, JUnit XML, Markdown, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.check import check, parse_expectations
+from simulator.check.outputs import describe, junit_xml, markdown_summary
+from simulator.errors import ScenarioError
+from tests.helpers import SCENARIOS, scenario_data
+
+
+def write(tmp_path: Path, data: dict, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulator.cli", "check", *args], capture_output=True, text=True)
+
+
+def small_quickstart(**expect) -> dict:
+    data = scenario_data("quickstart.yaml")
+    data["runs"] = 10
+    data["expect"] = expect or data["expect"]
+    return data
+
+
+def test_loosened_threshold_fails_with_a_message_that_names_everything(tmp_path) -> None:
+    data = small_quickstart()
+    data["strategies"]["canary"]["rollbackThresholds"]["latencyIncrease"] = 3.0  # the slow candidate now passes
+    process = cli(str(write(tmp_path, data)))
+    assert process.returncode == 1
+    line = next(line for line in process.stdout.splitlines() if "FAIL" in line)
+    assert line.startswith("quickstart-latency-regression / canary: rolled_back >= 0.9 — measured 0 [0, 0.2775]")
+    assert "over 10 runs" in line
+
+
+def test_typo_in_an_expectation_is_one_line_exit_2(tmp_path) -> None:
+    data = small_quickstart(canary={"rolled_bak": ">= 0.9"})
+    process = cli(str(write(tmp_path, data)))
+    assert process.returncode == 2 and process.stdout == ""
+    (line,) = process.stderr.strip().splitlines()
+    assert "expect.canary.rolled_bak" in line and "did you mean 'rolled_back'" in line
+
+
+@pytest.mark.parametrize(("expect", "match"), [
+    ({"canery": {"promoted": ">= 1"}}, "did you mean 'canary'"),
+    ({"canary": {"decision_time.p99": "<= 5m"}}, "aggregate 'p99'"),
+    ({"canary": {"promoted": "about 1"}}, "expected '>= X'"),
+    ({"canary": {"decision_time.p95": "<= soon"}}, "expected a number or a duration"),
+])
+def test_bad_expectations(expect: dict, match: str) -> None:
+    with pytest.raises(ScenarioError, match=match):
+        parse_expectations(expect, ["canary", "blue_green"], file="x.yaml")
+
+
+def test_units_aggregates_and_between(tmp_path) -> None:
+    data = small_quickstart(canary={"decision_time.p95": "<= 6m", "candidate_requests": "between 1000 and 20000",
+                                    "rolled_back": ">= 90%", "duration.max": "< 1h"})
+    result = check([str(write(tmp_path, data))])
+    assert [j.verdict for j in result.judgements] == ["pass"] * 4
+    assert result.judgements[0].expectation.bounds == (360.0,)
+
+
+def test_confidence_makes_a_borderline_expectation_inconclusive(tmp_path) -> None:
+    verdicts = {}
+    for seed in (42, 99):
+        for confidence in (None, 0.95):
+            block = {"candidate_requests": ">= 6005"}
+            if confidence:
+                block["confidence"] = confidence
+            data = small_quickstart(canary=block)
+            data["seed"] = seed
+            (judgement,) = check([str(write(tmp_path, data, f"s{seed}{confidence}.yaml"))]).judgements
+            verdicts[(seed, confidence)] = judgement
+    assert {verdicts[(42, None)].verdict, verdicts[(99, None)].verdict} == {"pass", "fail"}  # flaps on noise
+    assert verdicts[(42, 0.95)].verdict == verdicts[(99, 0.95)].verdict == "inconclusive"
+    assert verdicts[(42, 0.95)].runs_to_settle > 10
+    assert "runs would settle it" in describe(verdicts[(42, 0.95)])
+
+
+def test_baseline_catches_a_regression_that_still_meets_its_expectation(tmp_path) -> None:
+    data = small_quickstart(canary={"candidate_requests": "<= 100000"})
+    baseline = tmp_path / "baseline.json"
+    assert cli(str(write(tmp_path, data)), "--save-baseline", str(baseline)).returncode == 0
+    data["strategies"]["canary"]["monitoringDuration"] = "10m"  # the slow candidate is seen for longer
+    process = cli(str(write(tmp_path, data)), "--baseline", str(baseline))
+    assert process.returncode == 1
+    expected = "REGRESSION quickstart-latency-regression|canary|candidate_requests: worse than the baseline"
+    assert expected in process.stdout
+    unchanged = small_quickstart(canary={"candidate_requests": "<= 100000"})
+    assert cli(str(write(tmp_path, unchanged)), "--baseline", str(baseline)).returncode == 0
+
+
+def test_junit_xml_and_markdown(tmp_path) -> None:
+    data = small_quickstart(canary={"rolled_back": ">= 0.9", "promoted": ">= 0.5"})
+    result = check([str(write(tmp_path, data))])
+    root = ET.fromstring(junit_xml(result))
+    assert root.tag == "testsuites"
+    (suite,) = root.findall("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1" and suite.get("errors") == "0"
+    cases = suite.findall("testcase")
+    assert [c.get("classname") for c in cases] == ["quickstart-latency-regression.canary"] * 2
+    assert cases[0].find("failure") is None and cases[1].find("failure") is not None
+    summary = markdown_summary(result)
+    assert summary.startswith("## rollout-sim check") and "❌ fail" in summary and "✅ pass" in summary
+
+
+def test_json_output(tmp_path) -> None:
+    process = cli(str(write(tmp_path, small_quickstart())), "--json")
+    document = json.loads(process.stdout)
+    assert process.returncode == 0 and document["passed"] is True
+    assert {e["strategy"] for e in document["expectations"]} == {"canary", "blue_green", "immediate"}
+
+
+def test_every_bundled_scenario_passes_check() -> None:
+    result = check([str(SCENARIOS)])
+    assert result.judgements and result.passed, [describe(j) for j in result.judgements if j.verdict != "pass"]
+
+
+def test_pytest_collects_scenario_files_as_tests(tmp_path) -> None:
+    good = small_quickstart(canary={"rolled_back": ">= 0.9"}, immediate={"promoted": ">= 0.9"})
+    bad = small_quickstart(canary={"promoted": ">= 0.9"})
+    write(tmp_path, good, "good.yaml")
+    write(tmp_path, bad, "bad.yaml")
+    process = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-q", "-p", "no:cacheprovider"],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert "1 failed, 2 passed" in process.stdout, process.stdout[-2000:]
+    assert "quickstart-latency-regression / canary: promoted >= 0.9 — measured 0" in process.stdout
