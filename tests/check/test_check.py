@@ -136,3 +136,15 @@ def test_pytest_collects_scenario_files_as_tests(tmp_path) -> None:
                              capture_output=True, text=True, cwd=tmp_path)
     assert "1 failed, 2 passed" in process.stdout, process.stdout[-2000:]
     assert "quickstart-latency-regression / canary: promoted >= 0.9 — measured 0" in process.stdout
+
+
+def test_junit_xml_is_read_by_junitparser(tmp_path) -> None:
+    junitparser = pytest.importorskip("junitparser")
+    data = small_quickstart(canary={"rolled_back": ">= 0.9", "promoted": ">= 0.5"})
+    report = tmp_path / "report.xml"
+    report.write_text(junit_xml(check([str(write(tmp_path, data))])))
+    xml = junitparser.JUnitXml.fromfile(str(report))
+    suites = list(xml)
+    assert len(suites) == 1 and suites[0].tests == 2 and suites[0].failures == 1
+    outcomes = [[type(result).__name__ for result in case.result] for case in suites[0]]
+    assert outcomes == [[], ["Failure"]]
