@@ -32,6 +32,13 @@ __all__ = [
 LatencyMetric = Literal["mean", "p50", "p90", "p95", "p99"]
 
 
+def _snake_case(value: object) -> object:
+    """``errorRate`` / ``MannWhitney`` / ``mann-whitney`` -> ``error_rate`` / ``mann_whitney``."""
+    if isinstance(value, str):
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower().replace("-", "_")
+    return value
+
+
 class RollbackThresholds(CamelModel):
     """Rollback rules of seed guide 002, judged candidate against stable over one window.
 
@@ -94,12 +101,7 @@ class CanaryConfig(_StrategyBase):
     marginal_score: float = Field(70.0, ge=0, le=100, description="below this score roll back, % (seed 003: 70)")
     max_holds: int = Field(2, ge=0, description="marginal scores allowed in a row before rolling back")
 
-    @field_validator("judge", mode="before")
-    @classmethod
-    def _judge_aliases(cls, value: object) -> object:
-        if isinstance(value, str):
-            return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower().replace("-", "_")
-        return value
+    _judge_aliases = field_validator("judge", mode="before")(lambda value: _snake_case(value))
 
     @field_validator("steps")
     @classmethod
@@ -201,12 +203,7 @@ class ABTestConfig(_StrategyBase):
     check_interval: Duration = Field(60.0, gt=0, description="how often the sample size is looked at, seconds")
     ready_timeout: Duration = Field(600.0, gt=0)
 
-    @field_validator("primary_metric", mode="before")
-    @classmethod
-    def _metric_aliases(cls, value: object) -> object:
-        if isinstance(value, str):
-            return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower().replace("-", "_")
-        return value
+    _metric_aliases = field_validator("primary_metric", mode="before")(lambda value: _snake_case(value))
 
 
 class ShadowConfig(_StrategyBase):
