@@ -9,7 +9,7 @@ simulated time; the last one is where the strategy yields: a wait
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
@@ -79,10 +79,15 @@ class RouteByReplicas:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Note:
-    """Record an event (a check and its figures) in the run's event log."""
+    """Record an event (a check and its figures) in the run's event log.
+
+    ``detail`` is the human sentence; ``data`` the same facts as JSON-ready
+    fields (step, weight, verdict, measured values).
+    """
 
     kind: str
     detail: str
+    data: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

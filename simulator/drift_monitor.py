@@ -14,12 +14,14 @@ by seed 001's rules (:func:`simulator.analysis.drift.analyse_drift`):
 * concept: change of the request error rate (the model's confidence is not
   simulated, so confidence drift is reported as not evaluated).
 
-When it fires and retraining is configured, a new version is trained for
-``duration`` seconds and rolled out with the named strategy.
+Its latest input drift score (the largest feature PSI) is what the
+``driftScore`` rollback rule reads, through :meth:`DriftMonitor.scores`.
+Retraining when it fires lives in :mod:`simulator.lifecycle`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +54,7 @@ class DriftMonitor:
     reference_start: float = 0.0
     checks: list[dict[str, Any]] = field(default_factory=list)
     detections: list[dict[str, Any]] = field(default_factory=list)
+    latest_score: float | None = None
 
     def __post_init__(self) -> None:
         self.generator = self.world.streams.generator("feature-log")
@@ -110,7 +113,7 @@ class DriftMonitor:
             row[f"{feature.feature}_p_value"] = feature.p_value
             row[f"{feature.feature}_psi"] = feature.psi
         self.checks.append(row)
-        world.latest_drift_score = report.drift_score
+        self.latest_score = report.drift_score
         if report.detected:
             drifted = [f for f in features if f.detected]
             detail = f"{report.primary} drift ({report.severity}): " + "; ".join(
@@ -123,8 +126,20 @@ class DriftMonitor:
             self.detections.append({"t": now, "version": production, "primary": report.primary,
                                     "severity": report.severity, "action": report.recommended_action,
                                     "detail": detail, "report": report.to_dict()})
-            world.log("drift_detected", detail)
+            world.log("drift_detected", detail, version=production, primary=report.primary,
+                      severity=report.severity, action=report.recommended_action, drift_score=report.drift_score,
+                      features=[f.feature for f in drifted])
         return report
+
+    def scores(self) -> Mapping[str, float]:
+        """The latest input drift score for each version (``{}`` before the first check).
+
+        Every version serves requests from the same traffic, so the input
+        drift measured on production's requests is the input drift of each.
+        """
+        if self.latest_score is None:
+            return {}
+        return {version: self.latest_score for version in self.world.versions}
 
     def summary(self, drift_start: float | None) -> dict[str, Any]:
         """Checks, detections and the delay of the first detection after the drift began (seconds)."""

@@ -3,15 +3,17 @@
 The driver is the only place where a strategy meets simpy. It asks the
 strategy for commands, carries out the instant ones, and yields on the last
 one (a wait, a readiness wait, a smoke test, or the end). Every command is
-logged as an event with its simulated time.
+logged as an event with its simulated time. What happens around a rollout
+(operator rollbacks, the drift monitor, retraining) lives in
+:mod:`simulator.lifecycle`; reading the finished run out of the world in
+:mod:`simulator.world.readout`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
 
-import numpy as np
 import simpy
 
 from simulator.commands import (
@@ -29,25 +31,25 @@ from simulator.commands import (
     WaitUntilReady,
 )
 from simulator.drift_monitor import DriftMonitor
-from simulator.errors import ScenarioError, StrategyError
-from simulator.result import RunResult, version_result
+from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
+from simulator.lifecycle import Retraining, monitor_drift, operate
+from simulator.observations import Observation
+from simulator.result import Decision, RunResult
 from simulator.scenario.base import suggest
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
 from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
+from simulator.world.readout import run_result
 from simulator.world.world import World
 
-__all__ = ["run", "run_all"]
+__all__ = ["run", "run_all", "drive"]
+
+DriftScores = Callable[[], Mapping[str, float]]
+"""The latest input drift score per version, as a drift monitor last reported it."""
 
 
-@dataclass
-class _Decision:
-    outcome: str = "incomplete"
-    reason: str = ""
-    time: float | None = None
-    finished_at: float | None = None
-    analysis: dict | None = None
-    candidate: str | None = None
+def _no_drift_scores() -> Mapping[str, float]:
+    return {}
 
 
 def _check_commands(label: str, commands: list[Command]) -> None:
@@ -66,17 +68,57 @@ def _check_commands(label: str, commands: list[Command]) -> None:
         )
 
 
-def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate: str,
-           decision: _Decision, finished: simpy.Event):
+def _state_of(strategy: Strategy) -> str:
+    state = getattr(strategy, "state", None)
+    return str(getattr(state, "value", state)) if state is not None else "unknown"
+
+
+def _step(strategy: Strategy, label: str, observation: Observation) -> list[Command]:
+    """The strategy's next commands; anything it raises becomes a :class:`StrategyError`."""
+    state = _state_of(strategy)
+    try:
+        return strategy.step(observation)
+    except SimulatorError:
+        raise
+    except Exception as error:
+        raise StrategyError(
+            f"strategy '{label}' ({strategy.kind}) failed in state '{state}' at t={observation.now:g}s: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+
+
+def _known_versions(label: str, command: Command, allowed: tuple[str, str]) -> None:
+    named: list[str] = []
+    if isinstance(command, (ScaleTo, Mirror, WaitUntilReady, RunSmokeTest)):
+        named = [command.version]
+    elif isinstance(command, SetWeights):
+        named = list(command.weights)
+    for version in named:
+        if version not in allowed:
+            raise StrategyError(
+                f"strategy '{label}' sent {type(command).__name__} for version '{version}'; "
+                f"expected one of the rollout's versions: {', '.join(allowed)}"
+            )
+
+
+def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: str, decision: Decision,
+          finished: simpy.Event, drift_scores: DriftScores = _no_drift_scores) -> Generator[simpy.Event, Any, None]:
+    """The command loop of one rollout of ``candidate`` over ``stable`` (a simpy process).
+
+    Fills ``decision`` and triggers ``finished`` when the strategy finishes or
+    an operator interrupts it.
+    """
     env = world.env
     decision.candidate = candidate
-    world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}")
-    observation = world.observe(stable, candidate)
+    world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}",
+              strategy=label, kind=strategy.kind, stable=stable, candidate=candidate)
+    observation = world.observe(stable, candidate, drift_scores=drift_scores())
     while True:
-        commands = strategy.step(observation)
+        commands = _step(strategy, label, observation)
         _check_commands(label, commands)
         smoke = None
         for command in commands:
+            _known_versions(label, command, (stable, candidate))
             if isinstance(command, ScaleTo):
                 world.scale_to(command.version, command.replicas)
             elif isinstance(command, SetWeights):
@@ -86,23 +128,24 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
             elif isinstance(command, Mirror):
                 world.set_mirror(command.version, command.percentage)
             elif isinstance(command, Note):
-                world.log(command.kind, command.detail)
+                world.log(command.kind, command.detail, **command.data)
             elif isinstance(command, Decide):
                 if decision.time is not None:
                     raise StrategyError(f"strategy '{label}' decided twice")
                 decision.outcome, decision.reason, decision.time = command.outcome, command.reason, env.now
                 decision.analysis = dict(command.analysis) if command.analysis else None
-                world.log(command.outcome, command.reason)
+                world.log(command.outcome, command.reason, outcome=command.outcome, candidate=candidate,
+                          stable=stable)
                 if command.outcome == "promoted":
-                    world.log("registry", world.registry.promote(candidate))
+                    world.log("registry", world.registry.promote(candidate), action="promote", version=candidate)
                 else:
-                    world.log("registry", world.registry.reject(candidate))
+                    world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
         last = commands[-1]
         if isinstance(last, Finish):
             if decision.time is None:
                 raise StrategyError(f"strategy '{label}' finished without deciding; expected a Decide command")
             decision.finished_at = env.now
-            world.log("finished", f"rollout finished ({decision.outcome})")
+            world.log("finished", f"rollout finished ({decision.outcome})", outcome=decision.outcome, aborted=False)
             finished.succeed()
             return
         try:
@@ -116,104 +159,21 @@ def _drive(world: World, strategy: Strategy, label: str, stable: str, candidate:
                     "smoke_test",
                     f"{last.samples} samples to {last.version}: {smoke.failed} failed, "
                     f"{smoke.correct}/{smoke.labelled} correct",
+                    version=last.version, samples=last.samples, failed=smoke.failed, labelled=smoke.labelled,
+                    correct=smoke.correct, latency_p99_s=smoke.latency_p99,
                 )
                 yield env.timeout(duration)
         except simpy.Interrupt as interrupt:
             # An operator took over (a rollback operation): the rollout stops where it is.
             if decision.time is None:
                 decision.outcome, decision.reason, decision.time = "rolled_back", str(interrupt.cause), env.now
-                world.log("rolled_back", decision.reason)
-                world.log("registry", world.registry.reject(candidate))
+                world.log("rolled_back", decision.reason, outcome="rolled_back", candidate=candidate, stable=stable)
+                world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
             decision.finished_at = env.now
-            world.log("finished", f"rollout aborted ({decision.outcome})")
+            world.log("finished", f"rollout aborted ({decision.outcome})", outcome=decision.outcome, aborted=True)
             finished.succeed()
             return
-        observation = world.observe(stable, candidate, smoke)
-
-
-def _operate(world: World, operation: RollbackOperation, rollout: simpy.Process | None,
-             finished: simpy.Event | None):
-    """Carry out an operator's rollback at its time (seed 000's ``RollbackModelAsync``)."""
-    env = world.env
-    yield env.timeout(operation.at)
-    registry = world.registry
-    target = operation.rollback_to
-    if target == "previous":
-        previous = registry.previous_production()
-        if previous is None:
-            world.log("operation", "rollback to the previous production version skipped: there is none")
-            return
-        target = previous
-    world.log("operation", f"rollback to {target} requested (production: {registry.production})")
-    if rollout is not None and finished is not None and not finished.triggered:
-        rollout.interrupt(f"operator rollback to {target}")
-        yield env.timeout(0)
-    replicas = max(world.scenario.service.replicas, world.desired[world.index(registry.production)])
-    world.scale_to(target, replicas)
-    yield world.wait_ready(target) | env.timeout(operation.ready_timeout)
-    if world.deployment(target).ready < replicas:
-        world.log("operation", f"rollback to {target} failed: replicas not ready within {operation.ready_timeout:g}s")
-        return
-    world.set_weights({target: 100.0})
-    for version in world.versions:
-        if version != target and world.desired[world.index(version)] > 0:
-            world.scale_to(version, 0)
-    world.log("registry", registry.promote(target))
-    world.log("operation", f"rolled back to {target}")
-
-
-def _monitor(world: World, monitor: DriftMonitor, on_drift):
-    """Check for drift every window; call ``on_drift(time)`` when it fires."""
-    env = world.env
-    while True:
-        yield env.timeout(monitor.config.window)
-        world.advance()
-        report = monitor.check(env.now)
-        if report is not None and report.detected:
-            on_drift(env.now)
-
-
-class _Retraining:
-    """Retrains on drift (or on schedule) and rolls each new version out with the named strategy."""
-
-    def __init__(self, world: World, scenario: Scenario, label: str, decision: _Decision,
-                 finished: simpy.Event) -> None:
-        assert scenario.retraining is not None
-        self.world, self.scenario, self.label = world, scenario, label
-        self.config = scenario.retraining
-        self.names = scenario.retrained_names()
-        self.decision, self.finished = decision, finished  # of the first retrained rollout
-        self.produced = 0
-        self.busy = False
-
-    def trigger(self, now: float, why: str) -> None:
-        if self.busy or self.produced >= len(self.names):
-            return
-        self.busy = True
-        self.world.env.process(self._retrain(why))
-
-    def _retrain(self, why: str):
-        world = self.world
-        version = self.names[self.produced]
-        world.log("retraining", f"started ({why}); {version} ready in {self.config.duration:g}s")
-        yield world.env.timeout(self.config.duration)
-        self.produced += 1
-        world.log("registry", world.registry.register(version))
-        first = self.produced == 1
-        decision = self.decision if first else _Decision()
-        finished = self.finished if first else world.env.event()
-        strategy = make_strategy(self.scenario.strategies[self.config.deploy_with])
-        rollout = world.env.process(
-            _drive(world, strategy, self.label, world.registry.production, version, decision, finished)
-        )
-        yield rollout
-        self.busy = False
-
-    def schedule(self):
-        assert self.config.every is not None
-        while True:
-            yield self.world.env.timeout(self.config.every)
-            self.trigger(self.world.env.now, "scheduled")
+        observation = world.observe(stable, candidate, smoke, drift_scores())
 
 
 def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
@@ -224,6 +184,9 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     ``operations`` are operator rollbacks in addition to the scenario's.
     With no strategies in the scenario, ``label`` is ``"none"``: steady
     serving of the stable version until the horizon.
+
+    A strategy that raises gives :class:`StrategyError`; anything else that
+    fails inside the engine gives :class:`EngineError`.
     """
     seed = scenario.seed if seed is None else seed
     if label is None:
@@ -233,166 +196,79 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
             f"no strategy labelled '{label}'{suggest(label, scenario.labels)}; "
             f"expected one of: {', '.join(scenario.labels)}"
         )
+    try:
+        return _run(scenario, label, seed, data_plane, operations or [])
+    except SimulatorError:
+        raise
+    except Exception as error:
+        raise EngineError(
+            f"the simulation of '{scenario.name}' ({label}, seed {seed}) failed: {type(error).__name__}: {error}"
+        ) from error
+
+
+def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
+         operations: list[RollbackOperation]) -> RunResult:
     env = simpy.Environment()
     world = World(scenario, seed, env, data_plane)
-    decision = _Decision()
+    decision = Decision()
     kind = "none"
+    until_rollout_end = scenario.simulation.until == "rollout_end"
     stop: simpy.Event = env.timeout(scenario.horizon)
     rollout: simpy.Process | None = None
     finished: simpy.Event | None = None
+    monitor = DriftMonitor(world, scenario.monitoring.drift) if scenario.monitoring.drift is not None else None
+    drift_scores = monitor.scores if monitor is not None else _no_drift_scores
     if label != NO_STRATEGY_LABEL and scenario.candidate is not None:
-        config = scenario.strategies[label]
-        strategy = make_strategy(config)
+        strategy = make_strategy(scenario.strategies[label])
         kind = strategy.kind
-        assert scenario.candidate is not None
         finished = env.event()
-        rollout = env.process(_drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished))
-        if scenario.simulation.until == "rollout_end":
+        rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
+                                    drift_scores))
+        if until_rollout_end:
             stop = stop | finished
-    monitor = None
-    if scenario.monitoring.drift is not None:
-        monitor = DriftMonitor(world, scenario.monitoring.drift)
+    retraining: Retraining | None = None
     if scenario.retraining is not None and label != NO_STRATEGY_LABEL and scenario.candidate is None:
         kind = make_strategy(scenario.strategies[label]).kind
+        deploy_with = scenario.strategies[scenario.retraining.deploy_with]
+
+        def start_rollout(stable: str, candidate: str, rollout_decision: Decision,
+                          rollout_finished: simpy.Event) -> simpy.Process:
+            return env.process(drive(world, make_strategy(deploy_with), label, stable, candidate, rollout_decision,
+                                     rollout_finished, drift_scores))
+
         finished = env.event()
-        retraining = _Retraining(world, scenario, label, decision, finished)
+        retraining = Retraining(world, scenario, start_rollout, decision, finished)
         if scenario.retraining.trigger == "schedule":
             env.process(retraining.schedule())
-        if scenario.simulation.until == "rollout_end":
+        if until_rollout_end:
             stop = stop | finished
-    else:
-        retraining = None
     if monitor is not None:
-        on_drift = (lambda now: retraining.trigger(now, "drift detected")) if (
-            retraining is not None and scenario.retraining is not None and scenario.retraining.trigger == "drift"
-        ) else (lambda now: None)
-        env.process(_monitor(world, monitor, on_drift))
+        retrain_on_drift = retraining if scenario.retraining is not None and scenario.retraining.trigger == "drift" \
+            else None
+
+        def on_drift(now: float) -> None:
+            if retrain_on_drift is not None:
+                retrain_on_drift.trigger("drift detected")
+
+        env.process(monitor_drift(world, monitor, on_drift))
     operations_run = [
-        env.process(_operate(world, operation, rollout, finished))
-        for operation in [*scenario.operations, *(operations or [])]
+        env.process(operate(world, operation, rollout, finished))
+        for operation in [*scenario.operations, *operations]
     ]
-    if operations_run and scenario.simulation.until == "rollout_end":
+    if operations_run and until_rollout_end:
         stop = env.timeout(scenario.horizon) | env.all_of(operations_run + ([finished] if finished else []))
     env.run(until=stop)
     if decision.time is None:
         decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
         if retraining is not None and retraining.produced == 0:
             decision.reason = "no retrained version was rolled out before the horizon"
-        world.log("incomplete", decision.reason)
+        world.log("incomplete", decision.reason, outcome="incomplete")
     world.finish()
-    return _result(world, scenario, label, kind, seed, decision, monitor)
-
-
-def _result(world: World, scenario: Scenario, label: str, kind: str, seed: int, decision: _Decision,
-            monitor: DriftMonitor | None) -> RunResult:
-    store = world.store
-    totals = store.totals
-    rolled_out = decision.candidate or scenario.candidate
-    versions = {
-        name: version_result(store, index)
-        for index, name in enumerate(world.versions)
-        if totals[index].requests > 0 or name in (scenario.stable, rolled_out)
-    }
-    candidate = versions.get(rolled_out) if rolled_out else None
-    return RunResult(
-        scenario=scenario.name,
-        strategy=label,
-        kind=kind,
-        seed=seed,
-        outcome=decision.outcome,
-        reason=decision.reason,
-        decision_time_s=None if decision.time is None else round(float(decision.time), 6),
-        duration_s=round(float(world.env.now), 6),
-        requests=sum(v.requests for v in versions.values()),
-        failed_requests=sum(v.failed_requests for v in versions.values()),
-        candidate_requests=candidate.requests if candidate else 0,
-        candidate_failed_requests=candidate.failed_requests if candidate else 0,
-        wrong_predictions=sum(v.wrong_predictions for v in versions.values()),
-        replica_seconds=round(world.replica_seconds(), 6),
-        versions=versions,
-        events=list(world.events),
-        data_plane=type(world.data_plane).__name__,
-        analysis=decision.analysis,
-        shadow=_shadow_figures(world),
-        registry=world.registry.snapshot(),
+    return run_result(
+        world, label=label, kind=kind, seed=seed, decision=decision,
         drift=monitor.summary(world.drift.first_change) if monitor else None,
         drift_checks=monitor.checks if monitor else [],
-        slo_violation_s=_slo_violation_seconds(world),
-        timeline=_timeline(world),
     )
-
-
-def _slo_violation_seconds(world: World) -> float | None:
-    """Seconds of scrape intervals in which user traffic as a whole missed an objective."""
-    slo = world.scenario.slo
-    if slo is None:
-        return None
-    store = world.store
-    bins = int(math.ceil(world.env.now / store.bin_seconds))
-    requests = store.requests[:bins].sum(axis=1)
-    violated = np.zeros(bins, dtype=bool)
-    if slo.error_rate is not None:
-        failed = store.failed[:bins].sum(axis=1)
-        violated |= (requests > 0) & (failed > slo.error_rate * requests)
-    if slo.latency_p99 is not None:
-        histograms = store.histogram[:bins].sum(axis=1)
-        p99 = np.array([store.histogram_quantile(h, 0.99) if h.any() else 0.0 for h in histograms])
-        violated |= p99 > slo.latency_p99
-    return float(violated.sum() * store.bin_seconds)
-
-
-def _shadow_figures(world: World) -> dict[str, dict[str, object]]:
-    """Mirrored traffic per version that served any: never seen by users."""
-    counts = world.store.shadow_counts
-    figures: dict[str, dict[str, object]] = {}
-    for index, name in enumerate(world.versions):
-        if counts["requests"][index] == 0:
-            continue
-        compared = int(counts["compared"][index])
-        disagreements = int(counts["disagreements"][index])
-        figures[name] = {
-            "requests": int(counts["requests"][index]),
-            "failed_requests": int(counts["failed_requests"][index]),
-            "compared": compared,
-            "disagreements": disagreements,
-            "divergence": disagreements / compared if compared else None,
-        }
-    return figures
-
-
-def _timeline(world: World) -> dict[str, np.ndarray]:
-    store = world.store
-    bins = int(math.ceil(world.env.now / store.bin_seconds))
-    rows = []
-    for index, name in enumerate(world.versions):
-        requests = store.requests[:bins, index]
-        if requests.sum() == 0:
-            continue
-        histogram = store.histogram[:bins, index]
-        p50 = np.array([store.histogram_quantile(h, 0.5) if h.sum() else np.nan for h in histogram])
-        p99 = np.array([store.histogram_quantile(h, 0.99) if h.sum() else np.nan for h in histogram])
-        labelled = store.labelled[:bins, index]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rows.append({
-                "t": np.arange(bins) * store.bin_seconds,
-                "version": np.full(bins, name),
-                "requests": requests,
-                "failed": store.failed[:bins, index],
-                "error_rate": np.where(requests > 0, store.failed[:bins, index] / np.maximum(requests, 1), np.nan),
-                "latency_p50_s": p50,
-                "latency_p99_s": p99,
-                "labelled": labelled,
-                "measured_accuracy": np.where(
-                    labelled > 0, store.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan
-                ),
-                "true_accuracy": np.where(
-                    store.answered[:bins, index] > 0,
-                    store.true_accuracy_sum[:bins, index] / np.maximum(store.answered[:bins, index], 1), np.nan
-                ),
-            })
-    if not rows:
-        return {}
-    return {key: np.concatenate([row[key] for row in rows]) for key in rows[0]}
 
 
 def run_all(scenario: Scenario, seed: int | None = None, labels: list[str] | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -46,7 +46,6 @@ class WindowStats:
     latency_p99: float | None
     labelled: int
     correct: int
-    drift_score: float | None = None
     latency_samples: int = 0
     shadow_compared: int = 0
     shadow_disagreements: int = 0
@@ -168,7 +167,9 @@ class Observation:
 
     ``now`` is the simulated time in seconds; ``weights`` the router's
     current traffic share per version in percent (``None`` while traffic
-    follows ready replicas); ``metrics`` the monitoring data as of ``now``.
+    follows ready replicas); ``metrics`` the monitoring data as of ``now``;
+    ``drift_scores`` the latest input drift score a drift monitor reported
+    for the requests each version serves (absent while none has).
     """
 
     now: float
@@ -178,6 +179,11 @@ class Observation:
     weights: Mapping[str, float] | None
     metrics: MetricsReader
     smoke_test: SmokeTestResult | None = None
+    drift_scores: Mapping[str, float] = field(default_factory=dict)
+
+    def drift_score(self, version: str) -> float | None:
+        """The latest input drift score reported for ``version`` (largest feature PSI), or ``None``."""
+        return self.drift_scores.get(version)
 
     def ready(self, version: str) -> int:
         """Ready replicas of ``version``."""

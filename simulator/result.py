@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,11 +9,25 @@ import numpy as np
 
 from simulator.events import Event
 
-__all__ = ["RunResult", "VersionResult"]
+__all__ = ["RunResult", "VersionResult", "Decision"]
 
 
-def _finite(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
+@dataclass
+class Decision:
+    """A rollout's decision as it is being taken: filled in by the driver, read into the result.
+
+    ``outcome`` is ``promoted``, ``rolled_back`` or ``incomplete``; ``time``
+    (seconds) when it was decided, ``finished_at`` when the rollout ended
+    (old version retired); ``analysis`` the figures behind the decision;
+    ``candidate`` the version rolled out.
+    """
+
+    outcome: str = "incomplete"
+    reason: str = ""
+    time: float | None = None
+    finished_at: float | None = None
+    analysis: dict[str, Any] | None = None
+    candidate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +118,3 @@ class RunResult:
         import pandas as pd
 
         return pd.DataFrame(self.timeline)
-
-
-def version_result(store: Any, index: int) -> VersionResult:
-    """Summarise version ``index`` of a :class:`~simulator.world.metrics.MetricStore`."""
-    totals = store.totals[index]
-    return VersionResult(
-        requests=totals.requests,
-        failed_requests=totals.failed_requests,
-        errors=totals.errors,
-        timed_out=totals.timed_out,
-        dropped=totals.dropped,
-        crashed=totals.crashed,
-        latency_mean_s=_finite(totals.latency_sum_s / totals.responded) if totals.responded else None,
-        latency_p50_s=_finite(store.latency_quantile_exact(index, 0.5)) if totals.responded else None,
-        latency_p99_s=_finite(store.latency_quantile_exact(index, 0.99)) if totals.responded else None,
-        queue_wait_mean_s=_finite(totals.queue_wait_sum_s / totals.started) if totals.started else None,
-        correct_predictions=totals.correct_predictions,
-        wrong_predictions=totals.wrong_predictions,
-    )

@@ -11,9 +11,9 @@ both and is not blamed on the candidate.
   chosen latency statistic exceeds it.
 * ``errorRateIncrease`` (absolute): fail if ``candidate - baseline`` error
   rate exceeds it.
-* ``driftScore``: fail if the input drift score (the largest feature PSI the
-  drift monitor measured against production's reference) exceeds it; not
-  evaluated while no drift monitor reports a score.
+* ``driftScore``: fail if the candidate's input drift score (``drift_score``:
+  the largest feature PSI a drift monitor reported for the requests it
+  serves) exceeds it; not evaluated while no drift monitor reports a score.
 
 A window with fewer than ``minimum_requests`` requests on either side, or
 whose newest scrape is older than ``max_staleness``, gives no verdict
@@ -35,11 +35,25 @@ Verdict = Literal["pass", "fail", "no_data"]
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """One rule's outcome: ``passed`` is ``None`` when the rule could not be evaluated."""
+    """One rule's outcome: ``passed`` is ``None`` when the rule could not be evaluated.
+
+    ``candidate`` and ``baseline`` are the measured values (rates 0-1,
+    latencies in seconds), ``value`` the compared quantity (difference, ratio
+    or relative drop) and ``limit`` the threshold it was held to.
+    """
 
     rule: str
     passed: bool | None
     detail: str
+    candidate: float | None = None
+    baseline: float | None = None
+    value: float | None = None
+    limit: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields (for event data)."""
+        return {"rule": self.rule, "passed": self.passed, "candidate": self.candidate, "baseline": self.baseline,
+                "value": self.value, "limit": self.limit}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,10 @@ class CheckResult:
         ordered = self.failed_rules + [rule for rule in self.rules if rule.passed is not False]
         return "; ".join(rule.detail for rule in ordered)
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields (for event data): the verdict and every rule's measured values."""
+        return {"verdict": self.verdict, "rules": [rule.to_dict() for rule in self.rules]}
+
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f}ms"
@@ -73,8 +91,13 @@ def compare_to_baseline(
     minimum_requests: int = 50,
     minimum_labels: int = 100,
     max_staleness: float = float("inf"),
+    drift_score: float | None = None,
 ) -> CheckResult:
-    """Judge ``candidate`` against ``baseline`` by ``thresholds``."""
+    """Judge ``candidate`` against ``baseline`` by ``thresholds``.
+
+    ``drift_score`` is the candidate's latest input drift score, ``None``
+    while no drift monitor has reported one.
+    """
     for side in (candidate, baseline):
         if side.requests < minimum_requests or side.staleness > max_staleness:
             why = (
@@ -93,6 +116,7 @@ def compare_to_baseline(
             "errorRateIncrease", passed,
             f"error rate {cand_rate:.4f} vs {base_rate:.4f} ({increase:+.4f} {'<=' if passed else '>'} "
             f"{thresholds.error_rate_increase:g})",
+            candidate=cand_rate, baseline=base_rate, value=increase, limit=thresholds.error_rate_increase,
         ))
     if thresholds.latency_increase is not None:
         cand_latency, base_latency = candidate.latency(latency_metric), baseline.latency(latency_metric)
@@ -105,6 +129,7 @@ def compare_to_baseline(
                 "latencyIncrease", passed,
                 f"latency {latency_metric} {_ms(cand_latency)} vs {_ms(base_latency)} "
                 f"(x{ratio:.2f} {'<=' if passed else '>'} {thresholds.latency_increase:g})",
+                candidate=cand_latency, baseline=base_latency, value=ratio, limit=thresholds.latency_increase,
             ))
     if thresholds.accuracy_drop is not None:
         if candidate.labelled < minimum_labels or baseline.labelled < minimum_labels:
@@ -120,15 +145,18 @@ def compare_to_baseline(
                 "accuracyDrop", passed,
                 f"accuracy {cand_acc:.4f} vs {base_acc:.4f} (drop {drop:.2%} {'<=' if passed else '>'} "
                 f"{thresholds.accuracy_drop:.0%})",
+                candidate=cand_acc, baseline=base_acc, value=drop, limit=thresholds.accuracy_drop,
             ))
     if thresholds.drift_score is not None:
-        if candidate.drift_score is None:
-            rules.append(RuleResult("driftScore", None, "drift score not evaluated: no drift monitor data"))
+        if drift_score is None:
+            rules.append(RuleResult("driftScore", None, "drift score not evaluated: no drift monitor data",
+                                    limit=thresholds.drift_score))
         else:
-            passed = candidate.drift_score <= thresholds.drift_score
+            passed = drift_score <= thresholds.drift_score
             rules.append(RuleResult(
                 "driftScore", passed,
-                f"drift score {candidate.drift_score:.3f} {'<=' if passed else '>'} {thresholds.drift_score:g}",
+                f"drift score {drift_score:.3f} {'<=' if passed else '>'} {thresholds.drift_score:g}",
+                candidate=drift_score, value=drift_score, limit=thresholds.drift_score,
             ))
     verdict: Verdict = "fail" if any(rule.passed is False for rule in rules) else "pass"
     return CheckResult(verdict, tuple(rules))

@@ -112,7 +112,8 @@ class ABTestStrategy:
                     f"split {share:g} % of users to {candidate}; {config.test.replace('_', ' ')} test of "
                     f"{config.primary_metric} at alpha {config.significance_level:g}, "
                     f"{config.minimum_samples} samples per arm"
-                )),
+                ), data={"split": share, "test": config.test, "metric": config.primary_metric,
+                         "alpha": config.significance_level, "minimum_samples": config.minimum_samples}),
                 Wait(seconds=config.check_interval),
             ]
         if self.state is _State.RUNNING:
@@ -169,7 +170,8 @@ class ABTestStrategy:
             return [Wait(seconds=config.check_interval)]
         outcome = self._test(stable_arm, candidate_arm)
         self.look += 1
-        note = Note(kind="ab_look", detail=f"look {self.look}/{len(self.plan)}: {outcome.summary()}")
+        note = Note(kind="ab_look", detail=f"look {self.look}/{len(self.plan)}: {outcome.summary()}",
+                    data={"look": self.look, "looks": len(self.plan), **outcome.to_dict()})
         if outcome.winner is None and self.look < len(self.plan):
             return [note, Wait(seconds=config.check_interval)]
         srm = self._sample_ratio(observation)

@@ -110,7 +110,8 @@ class BlueGreenStrategy:
             )
             if result.verdict == "fail":
                 return self._abandon(observation, f"smoke test failed: {result.summary()}")
-            note = Note(kind="smoke_test", detail=f"{config.smoke_test_samples} samples passed: {result.summary()}")
+            note = Note(kind="smoke_test", detail=f"{config.smoke_test_samples} samples passed: {result.summary()}",
+                        data={"phase": "smoke_test", "samples": config.smoke_test_samples, **result.to_dict()})
             return [note] + self._switch(observation)
         if self.state is _State.WATCHING:
             return self._watch(observation)
@@ -135,7 +136,9 @@ class BlueGreenStrategy:
         waited = observation.now - self.waiting_for_data_since
         limit = config.max_data_wait if config.max_data_wait is not None else config.monitoring_duration
         if waited < limit:
-            return [Note(kind="check", detail=f"waiting for data ({why})"), Wait(seconds=config.recheck_interval)]
+            return [Note(kind="check", detail=f"waiting for data ({why})",
+                         data={"phase": self.state.value, "verdict": "no_data", "waited_s": waited}),
+                    Wait(seconds=config.recheck_interval)]
         reason = f"no metrics after {waited:g}s ({why})"
         if self.state is _State.WATCHING:
             self.state = _State.DONE
@@ -167,6 +170,7 @@ class BlueGreenStrategy:
             minimum_requests=config.minimum_requests,
             minimum_labels=config.minimum_labels,
             max_staleness=2 * observation.metrics.scrape_interval,
+            drift_score=observation.drift_score(green),
         )
         if result.verdict == "no_data":
             return self._wait_for_data(observation, result.summary())
@@ -180,7 +184,8 @@ class BlueGreenStrategy:
             ]
         self.state = _State.KEEPING
         return [
-            Note(kind="check", detail=f"green passed: {result.summary()}"),
+            Note(kind="check", detail=f"green passed: {result.summary()}",
+                 data={"phase": "watching", **result.to_dict()}),
             Decide(outcome="promoted", reason=f"green validated after the switch: {result.summary()}"),
             Wait(seconds=config.keep_blue_duration),
         ]

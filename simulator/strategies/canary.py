@@ -126,6 +126,7 @@ class CanaryStrategy:
             minimum_requests=config.minimum_requests,
             minimum_labels=config.minimum_labels,
             max_staleness=2 * metrics.scrape_interval,
+            drift_score=observation.drift_score(observation.candidate),
         )
         label = f"step {self.step_index + 1} at {self.weight:g} %"
         if result.verdict == "no_data":
@@ -133,7 +134,7 @@ class CanaryStrategy:
         if result.verdict == "fail":
             self.state = _State.DONE
             return roll_back(observation, f"{label}: {result.summary()}")
-        return self._advance(observation, f"{label} passed: {result.summary()}")
+        return self._advance(observation, f"{label} passed: {result.summary()}", result.to_dict())
 
     def _judge(self, observation: Observation) -> list[Command]:
         config = self.config
@@ -157,11 +158,13 @@ class CanaryStrategy:
                 self.state = _State.DONE
                 return roll_back(observation, f"{label}: marginal {self.holds} times in a row: {result.summary()}")
             return [
-                Note(kind="check", detail=f"{label} holds ({self.holds}/{config.max_holds}): {result.summary()}"),
+                Note(kind="check", detail=f"{label} holds ({self.holds}/{config.max_holds}): {result.summary()}",
+                     data={**self._where(), "verdict": "marginal", "holds": self.holds, "score": result.score}),
                 Wait(seconds=config.monitoring_duration),
             ]
         self.holds = 0
-        return self._advance(observation, f"{label} passed: judge {result.summary()}")
+        return self._advance(observation, f"{label} passed: judge {result.summary()}",
+                             {"verdict": "pass", "score": result.score})
 
     def _wait_for_data(self, observation: Observation, label: str, why: str) -> list[Command]:
         config = self.config
@@ -173,12 +176,17 @@ class CanaryStrategy:
             self.state = _State.DONE
             return roll_back(observation, f"{label}: no metrics for {waited:g}s ({why})")
         return [
-            Note(kind="check", detail=f"{label}: waiting for data ({why})"),
+            Note(kind="check", detail=f"{label}: waiting for data ({why})",
+                 data={**self._where(), "verdict": "no_data", "waited_s": waited}),
             Wait(seconds=config.recheck_interval),
         ]
 
-    def _advance(self, observation: Observation, note: str) -> list[Command]:
-        commands: list[Command] = [Note(kind="check", detail=note)]
+    def _where(self) -> dict[str, object]:
+        """The step being checked (1-based) and its candidate weight, % (event data)."""
+        return {"step": self.step_index + 1, "weight": self.weight}
+
+    def _advance(self, observation: Observation, note: str, figures: dict[str, object]) -> list[Command]:
+        commands: list[Command] = [Note(kind="check", detail=note, data={**self._where(), **figures})]
         self.step_index += 1
         if self.step_index >= len(self.schedule):
             self.state = _State.DONE

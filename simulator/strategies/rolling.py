@@ -124,7 +124,9 @@ class RollingStrategy:
             if waited >= config.max_data_wait:
                 return self._roll_back(observation, f"{label}: no metrics for {waited:g}s")
             return [
-                Note(kind="check", detail=f"{label}: waiting for data ({window.requests} requests)"),
+                Note(kind="check", detail=f"{label}: waiting for data ({window.requests} requests)",
+                     data={"batch": self.batch, "replaced": self.replaced, "verdict": "no_data",
+                           "requests": window.requests, "waited_s": waited}),
                 Wait(seconds=config.recheck_interval),
             ]
         problems: list[str] = []
@@ -147,6 +149,7 @@ class RollingStrategy:
                     latency_metric=config.latency_metric,
                     minimum_requests=config.minimum_requests,
                     minimum_labels=config.minimum_labels,
+                    drift_score=observation.drift_score(candidate),
                 )
                 if relative.verdict == "fail":
                     problems.append(relative.summary())
@@ -154,7 +157,9 @@ class RollingStrategy:
                     detail.append(relative.summary())
         if problems:
             return self._roll_back(observation, f"{label}: health check failed: {'; '.join(problems)}")
-        note = Note(kind="check", detail=f"{label} healthy: {'; '.join(detail)}")
+        note = Note(kind="check", detail=f"{label} healthy: {'; '.join(detail)}",
+                    data={"batch": self.batch, "replaced": self.replaced, "verdict": "pass",
+                          "error_rate": error_rate, "latency_s": latency})
         if self.replaced >= self.total:
             self.state = _State.DONE
             return [

@@ -81,6 +81,7 @@ class ShadowStrategy:
         check = compare_to_baseline(
             shadow, production, config.rollback_thresholds, latency_metric=config.latency_metric,
             minimum_requests=config.minimum_requests, minimum_labels=config.minimum_labels,
+            drift_score=observation.drift_score(candidate),
         )
         divergence = shadow.divergence
         analysis = {
@@ -107,7 +108,8 @@ class ShadowStrategy:
         self.state = _State.PROMOTING
         return [
             stop,
-            Note(kind="check", detail=f"shadow passed: {shown}; {check.summary()}"),
+            Note(kind="check", detail=f"shadow passed: {shown}; {check.summary()}",
+                 data={"divergence": divergence, "max_divergence": config.max_divergence, **check.to_dict()}),
             Decide(outcome="promoted", reason=f"shadow validated: {shown}; {check.summary()}", analysis=analysis),
             ScaleTo(version=candidate, replicas=self.stable_replicas),
             WaitUntilReady(version=candidate, timeout=config.ready_timeout),

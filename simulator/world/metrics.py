@@ -1,15 +1,17 @@
 """Counters a monitoring stack would keep, and the truth kept apart from them.
 
-:class:`MetricStore` accumulates finished requests two ways:
+:class:`MetricStore` accumulates finished requests into two separate objects:
 
-* **monitoring series**: per scrape-interval bin and version, request and
-  failure counts, a latency histogram with exponential buckets (as a
-  Prometheus histogram), latency sums, and label counts binned by the time the
-  label *arrives*. Strategies read these only through
+* :class:`MonitoringSeries`, what a monitoring stack keeps: per
+  scrape-interval bin and version, request and failure counts, a latency
+  histogram with exponential buckets (as a Prometheus histogram), latency
+  sums, label counts binned by the time the label *arrives*, shadow
+  comparisons, and experiment logs of users. Strategies read it only through
   :class:`simulator.world.monitoring.MonitoringView`, which applies scrape
-  timing, delay and outages.
-* **run totals**: per version, exact counts and a fine latency histogram
-  (0.5 % wide bins) for the run result.
+  timing, delay and outages, and which is handed this object alone.
+* the truth, on the store itself: per version exact totals, a fine latency
+  histogram (0.5 % wide bins), and the true accuracy of answered requests,
+  for the run result and timelines only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MetricStore", "FinishedRequests", "Status", "VersionTotals"]
+__all__ = ["MetricStore", "MonitoringSeries", "FinishedRequests", "Status", "VersionTotals", "histogram_quantiles"]
 
 
 class Status:
@@ -88,8 +90,121 @@ class VersionTotals:
     wrong_predictions: int = 0
 
 
+def histogram_quantiles(counts: np.ndarray, bounds: np.ndarray, q: float) -> np.ndarray:
+    """Prometheus-style ``histogram_quantile`` of each row of bucket ``counts``, seconds.
+
+    ``counts`` has buckets on its last axis (``len(bounds) + 1`` of them, the
+    last one +Inf); ``bounds`` are the buckets' upper bounds in seconds. Rows
+    without any count give NaN. Linear interpolation inside the bucket that
+    holds rank ``q x total``; a rank in the +Inf bucket gives the highest bound.
+    """
+    counts = np.asarray(counts)
+    flat = counts.reshape(-1, counts.shape[-1])
+    total = flat.sum(axis=1)
+    result = np.full(len(flat), np.nan)
+    rows = np.flatnonzero(total > 0)
+    if len(rows):
+        cumulative = np.cumsum(flat[rows], axis=1)
+        rank = q * total[rows]
+        index = (cumulative < rank[:, None]).sum(axis=1)  # first bucket whose cumulative count reaches the rank
+        overflow = index >= len(bounds)
+        inside = np.minimum(index, len(bounds) - 1)
+        picked = np.arange(len(rows))
+        below = np.where(index > 0, cumulative[picked, np.maximum(index - 1, 0)], 0)
+        lower = np.where(index > 0, bounds[np.maximum(inside - 1, 0)], 0.0)
+        upper = bounds[inside]
+        in_bucket = flat[rows][picked, np.minimum(index, flat.shape[1] - 1)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(in_bucket > 0, lower + (upper - lower) * (rank - below) / in_bucket, upper)
+        result[rows] = np.where(overflow, bounds[-1], value)
+    return result.reshape(counts.shape[:-1])
+
+
+class MonitoringSeries:
+    """What a monitoring stack keeps: counters per scrape-interval bin and version, nothing exact.
+
+    Arrays are indexed ``[bin, version]`` (``histogram`` also by bucket); bin
+    ``k`` covers ``[k * bin_seconds, (k + 1) * bin_seconds)`` by the time a
+    request ended (a label: the time it arrived).
+    """
+
+    def __init__(self, versions: list[str], bin_seconds: float, n_bins: int, bucket_factor: float, users: int) -> None:
+        self.versions = list(versions)
+        self.bin_seconds = float(bin_seconds)
+        self.n_bins = n_bins
+        n_versions = len(versions)
+        # Histogram buckets: upper bounds 0.5 ms * factor^k up to >= 300 s, then +Inf.
+        n_buckets = int(math.ceil(math.log(300.0 / 0.0005) / math.log(bucket_factor))) + 1
+        self.bucket_bounds = 0.0005 * bucket_factor ** np.arange(n_buckets)
+        self.n_buckets = n_buckets + 1
+        self._log_low = math.log(0.0005)
+        self._log_factor = math.log(bucket_factor)
+        shape = (n_bins, n_versions)
+        self.requests = np.zeros(shape, dtype=np.int64)
+        self.failed = np.zeros(shape, dtype=np.int64)
+        self.latency_sum = np.zeros(shape)
+        self.latency_sum_squares = np.zeros(shape)
+        # Time each user last got a response from each version (experiment logs), seconds; -inf if never.
+        self.user_last_seen = np.full((n_versions, users), -np.inf)
+        self.histogram = np.zeros((n_bins, n_versions, self.n_buckets), dtype=np.int32)
+        self.labelled = np.zeros(shape, dtype=np.int64)
+        self.labelled_correct = np.zeros(shape, dtype=np.int64)
+        # Shadow copies compared with production, and how many disagreed (binned by the copy's end).
+        self.shadow_compared = np.zeros(shape, dtype=np.int64)
+        self.shadow_disagreements = np.zeros(shape, dtype=np.int64)
+
+    def quantiles(self, histograms: np.ndarray, q: float) -> np.ndarray:
+        """``histogram_quantile`` of each histogram (buckets on the last axis), seconds; NaN where empty."""
+        return histogram_quantiles(histograms, self.bucket_bounds, q)
+
+    def add(self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray,
+            reached: np.ndarray) -> None:
+        """Count requests (and their latency, where they reached a replica) in their bins."""
+        n_versions = len(self.versions)
+        low, high = int(bins.min()), int(bins.max()) + 1
+        span = high - low
+        flat = (bins - low) * n_versions + version
+        size = span * n_versions
+        self.requests[low:high] += np.bincount(flat, minlength=size).reshape(span, n_versions)
+        self.failed[low:high] += np.bincount(flat[failed], minlength=size).reshape(span, n_versions)
+        self.latency_sum[low:high] += np.bincount(
+            flat[reached], weights=latency[reached], minlength=size
+        ).reshape(span, n_versions)
+        self.latency_sum_squares[low:high] += np.bincount(
+            flat[reached], weights=latency[reached] ** 2, minlength=size
+        ).reshape(span, n_versions)
+        bucket = self._bucket_index(latency[reached])
+        hist_flat = flat[reached] * self.n_buckets + bucket
+        self.histogram[low:high] += np.bincount(
+            hist_flat, minlength=size * self.n_buckets
+        ).reshape(span, n_versions, self.n_buckets).astype(np.int32)
+
+    def add_labels(self, label_bins: np.ndarray, version: np.ndarray, correct: np.ndarray) -> None:
+        """Count labels in the bins of their arrival."""
+        n_versions = len(self.versions)
+        flat = label_bins * n_versions + version
+        size = self.n_bins * n_versions
+        self.labelled += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
+        self.labelled_correct += np.bincount(
+            flat, weights=correct, minlength=size
+        ).reshape(self.n_bins, n_versions).astype(np.int64)
+
+    def add_shadow(self, flat: np.ndarray, compared: np.ndarray, disagrees: np.ndarray) -> None:
+        """Count compared and disagreeing shadow copies (``flat`` = bin x versions + version)."""
+        n_versions = len(self.versions)
+        size = self.n_bins * n_versions
+        self.shadow_compared += np.bincount(flat[compared], minlength=size).reshape(self.n_bins, n_versions)
+        self.shadow_disagreements += np.bincount(flat[disagrees], minlength=size).reshape(self.n_bins, n_versions)
+
+    def _bucket_index(self, latency: np.ndarray) -> np.ndarray:
+        # Bucket k holds latencies in (bound[k-1], bound[k]]; the last is +Inf.
+        with np.errstate(divide="ignore"):
+            raw = np.ceil((np.log(np.maximum(latency, 1e-12)) - self._log_low) / self._log_factor - 1e-9)
+        return np.clip(raw, 0, self.n_buckets - 1).astype(np.int64)
+
+
 class MetricStore:
-    """Time-binned monitoring counters and exact run totals for every version."""
+    """Monitoring series (:attr:`series`) and the exact truth of a run, for every version."""
 
     def __init__(
         self,
@@ -105,28 +220,11 @@ class MetricStore:
         self.label_delay = float(label_delay)
         n_versions = len(versions)
         self.n_bins = int(math.ceil((horizon + label_delay) / bin_seconds)) + 2
-        # Histogram buckets: upper bounds 0.5 ms * factor^k up to >= 300 s, then +Inf.
-        n_buckets = int(math.ceil(math.log(300.0 / 0.0005) / math.log(bucket_factor))) + 1
-        self.bucket_bounds = 0.0005 * bucket_factor ** np.arange(n_buckets)
-        self.n_buckets = n_buckets + 1
-        self._log_low = math.log(0.0005)
-        self._log_factor = math.log(bucket_factor)
+        self.series = MonitoringSeries(versions, bin_seconds, self.n_bins, bucket_factor, users)
         shape = (self.n_bins, n_versions)
-        self.requests = np.zeros(shape, dtype=np.int64)
-        self.failed = np.zeros(shape, dtype=np.int64)
-        self.latency_sum = np.zeros(shape)
-        self.latency_sum_squares = np.zeros(shape)
-        # Time each user last got a response from each version (experiment logs), seconds; -inf if never.
-        self.user_last_seen = np.full((n_versions, users), -np.inf)
-        self.histogram = np.zeros((self.n_bins, n_versions, self.n_buckets), dtype=np.int32)
-        self.labelled = np.zeros(shape, dtype=np.int64)
-        self.labelled_correct = np.zeros(shape, dtype=np.int64)
-        # Shadow copies compared with production, and how many disagreed (binned by the copy's end).
         # Sum of the true accuracy of answered user requests: the truth, for timelines only.
         self.true_accuracy_sum = np.zeros(shape)
         self.answered = np.zeros(shape, dtype=np.int64)
-        self.shadow_compared = np.zeros(shape, dtype=np.int64)
-        self.shadow_disagreements = np.zeros(shape, dtype=np.int64)
         self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
                               for name in ("requests", "failed_requests", "compared", "disagreements")}
         self._counts = {
@@ -154,7 +252,7 @@ class MetricStore:
         failed = (done.status != Status.OK) | done.error
         responded = done.status == Status.OK
         bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
-        self._add_series(bins, done.version, failed, latency, reached)
+        self.series.add(bins, done.version, failed, latency, reached)
         self._add_labels(done, responded & ~done.error & done.labelled)
         if done.shadow is not None and done.shadow.any():
             self._record_shadow(done, bins, failed)
@@ -166,7 +264,7 @@ class MetricStore:
             done.true_accuracy = true_accuracy
             latency, failed, responded, bins = latency[user], failed[user], responded[user], bins[user]
         version, status = done.version, done.status
-        self.user_last_seen[version, done.user] = done.client_end
+        self.series.user_last_seen[version, done.user] = done.client_end
         success = responded & ~done.error
         if done.true_accuracy is not None and success.any():
             flat = bins[success] * n_versions + version[success]
@@ -218,16 +316,10 @@ class MetricStore:
         """Labels arrive ``label_delay`` after the response; bin them by arrival time."""
         if not labelled.any():
             return
-        n_versions = len(self.versions)
         label_bins = np.minimum(
             ((done.client_end[labelled] + self.label_delay) / self.bin_seconds).astype(np.int64), self.n_bins - 1
         )
-        flat = label_bins * n_versions + done.version[labelled]
-        size = self.n_bins * n_versions
-        self.labelled += np.bincount(flat, minlength=size).reshape(self.n_bins, n_versions)
-        self.labelled_correct += np.bincount(
-            flat, weights=done.correct[labelled], minlength=size
-        ).reshape(self.n_bins, n_versions).astype(np.int64)
+        self.series.add_labels(label_bins, done.version[labelled], done.correct[labelled])
 
     def _record_shadow(self, done: FinishedRequests, bins: np.ndarray, failed: np.ndarray) -> None:
         assert done.shadow is not None and done.compared is not None and done.disagrees is not None
@@ -240,38 +332,7 @@ class MetricStore:
         compared, disagrees = done.compared[shadow], done.disagrees[shadow]
         counts["compared"] += np.bincount(version[compared], minlength=n_versions)
         counts["disagreements"] += np.bincount(version[disagrees], minlength=n_versions)
-        flat = bins[shadow] * n_versions + version
-        size = self.n_bins * n_versions
-        self.shadow_compared += np.bincount(flat[compared], minlength=size).reshape(self.n_bins, n_versions)
-        self.shadow_disagreements += np.bincount(flat[disagrees], minlength=size).reshape(self.n_bins, n_versions)
-
-    def _add_series(
-        self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray, reached: np.ndarray
-    ) -> None:
-        n_versions = len(self.versions)
-        low, high = int(bins.min()), int(bins.max()) + 1
-        span = high - low
-        flat = (bins - low) * n_versions + version
-        size = span * n_versions
-        self.requests[low:high] += np.bincount(flat, minlength=size).reshape(span, n_versions)
-        self.failed[low:high] += np.bincount(flat[failed], minlength=size).reshape(span, n_versions)
-        self.latency_sum[low:high] += np.bincount(
-            flat[reached], weights=latency[reached], minlength=size
-        ).reshape(span, n_versions)
-        self.latency_sum_squares[low:high] += np.bincount(
-            flat[reached], weights=latency[reached] ** 2, minlength=size
-        ).reshape(span, n_versions)
-        bucket = self._bucket_index(latency[reached])
-        hist_flat = flat[reached] * self.n_buckets + bucket
-        self.histogram[low:high] += np.bincount(
-            hist_flat, minlength=size * self.n_buckets
-        ).reshape(span, n_versions, self.n_buckets).astype(np.int32)
-
-    def _bucket_index(self, latency: np.ndarray) -> np.ndarray:
-        # Bucket k holds latencies in (bound[k-1], bound[k]]; the last is +Inf.
-        with np.errstate(divide="ignore"):
-            raw = np.ceil((np.log(np.maximum(latency, 1e-12)) - self._log_low) / self._log_factor - 1e-9)
-        return np.clip(raw, 0, self.n_buckets - 1).astype(np.int64)
+        self.series.add_shadow(bins[shadow] * n_versions + version, compared, disagrees)
 
     def _fine_index(self, latency: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
@@ -293,19 +354,3 @@ class MetricStore:
         lower = _FINE_LOW * 10 ** ((index - 1) / _FINE_BINS_PER_DECADE)
         upper = _FINE_LOW * 10 ** (index / _FINE_BINS_PER_DECADE)
         return float(lower + (upper - lower) * fraction)
-
-    def histogram_quantile(self, counts: np.ndarray, q: float) -> float:
-        """Prometheus-style ``histogram_quantile`` over bucket ``counts``, seconds."""
-        total = counts.sum()
-        if total == 0:
-            return float("nan")
-        cumulative = np.cumsum(counts)
-        rank = q * total
-        index = int(np.searchsorted(cumulative, rank, side="left"))
-        if index >= len(self.bucket_bounds):
-            return float(self.bucket_bounds[-1])
-        below = cumulative[index - 1] if index > 0 else 0
-        lower = self.bucket_bounds[index - 1] if index > 0 else 0.0
-        upper = self.bucket_bounds[index]
-        in_bucket = counts[index]
-        return float(lower + (upper - lower) * (rank - below) / in_bucket) if in_bucket else float(upper)

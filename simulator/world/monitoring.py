@@ -5,9 +5,11 @@ scrape becomes visible ``delay`` seconds later. A scrape taken during a
 metrics outage is lost. Counters are cumulative, as in Prometheus, so a window
 is the difference between the first and last delivered scrapes inside it
 (``increase()`` without extrapolation); when fewer than two scrapes fall in
-the window there is no data. With a drift monitor running, every window also
-carries the latest input drift score (the largest feature PSI against
-production's reference), which the ``driftScore`` rollback rule reads.
+the window there is no data.
+
+The view is handed the :class:`~simulator.world.metrics.MonitoringSeries`
+alone, never the run's exact totals or true accuracy, so no path leads from
+an observation to the truth.
 """
 
 from __future__ import annotations
@@ -17,28 +19,22 @@ import math
 import numpy as np
 
 from simulator.observations import MetricSeries, WindowStats
-from simulator.world.metrics import MetricStore
+from simulator.world.metrics import MonitoringSeries
 
 __all__ = ["MonitoringView"]
 
 
 class MonitoringView:
-    """Read-only, time-bounded view of a :class:`MetricStore` (implements ``MetricsReader``)."""
+    """Read-only, time-bounded view of the monitoring series (implements ``MetricsReader``)."""
 
-    def __init__(
-        self,
-        store: MetricStore,
-        now: float,
-        delay: float,
-        outages: list[tuple[float, float]],
-        drift_score: float | None = None,
-    ) -> None:
-        self.store = store
+    __slots__ = ("_series", "now", "delay", "scrape_interval", "_outages")
+
+    def __init__(self, series: MonitoringSeries, now: float, delay: float, outages: list[tuple[float, float]]) -> None:
+        self._series = series
         self.now = now
         self.delay = delay
-        self.scrape_interval = store.bin_seconds
+        self.scrape_interval = series.bin_seconds
         self._outages = outages
-        self.drift_score = drift_score
 
     def _delivered(self, k: int) -> bool:
         t = k * self.scrape_interval
@@ -69,8 +65,8 @@ class MonitoringView:
             first += 1
         if first >= last:
             return WindowStats.empty(version, staleness)
-        index = self.store.versions.index(version)
-        store = self.store
+        store = self._series
+        index = store.versions.index(version)
         bins = slice(first, last)  # scrape k sees bins 0..k-1
         requests = int(store.requests[bins, index].sum())
         failed = int(store.failed[bins, index].sum())
@@ -82,7 +78,7 @@ class MonitoringView:
         correct = int(store.labelled_correct[bins, index].sum())
 
         def quantile(q: float) -> float | None:
-            return store.histogram_quantile(histogram, q) if reached and quantiles else None
+            return float(store.quantiles(histogram, q)) if reached and quantiles else None
 
         return WindowStats(
             version=version,
@@ -100,7 +96,6 @@ class MonitoringView:
             labelled=labelled,
             correct=correct,
             latency_samples=reached,
-            drift_score=self.drift_score,
             shadow_compared=int(store.shadow_compared[bins, index].sum()),
             shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
         )
@@ -108,8 +103,8 @@ class MonitoringView:
     def series(self, version: str, duration: float) -> MetricSeries:
         """``version``'s metrics per scrape interval over the same window :meth:`window` uses."""
         stats = self.window(version, duration, quantiles=False)
-        index = self.store.versions.index(version)
-        store = self.store
+        store = self._series
+        index = store.versions.index(version)
         if not stats.has_data:
             empty = np.empty(0)
             return MetricSeries(version=version, requests=empty, error_rate=empty, latency_p50=empty,
@@ -122,10 +117,9 @@ class MonitoringView:
         with np.errstate(invalid="ignore", divide="ignore"):
             error_rate = np.where(requests > 0, store.failed[first:last, index] / requests, np.nan)
             accuracy = np.where(labelled > 0, store.labelled_correct[first:last, index] / labelled, np.nan)
-        p50 = np.array([store.histogram_quantile(h, 0.5) if h.any() else np.nan for h in histograms])
-        p99 = np.array([store.histogram_quantile(h, 0.99) if h.any() else np.nan for h in histograms])
-        return MetricSeries(version=version, requests=requests, error_rate=error_rate, latency_p50=p50,
-                            latency_p99=p99, labelled=labelled, accuracy=accuracy)
+        return MetricSeries(version=version, requests=requests, error_rate=error_rate,
+                            latency_p50=store.quantiles(histograms, 0.5), latency_p99=store.quantiles(histograms, 0.99),
+                            labelled=labelled, accuracy=accuracy)
 
     def window_since(self, version: str, since: float, quantiles: bool = True) -> WindowStats:
         """``version``'s metrics from the first delivered scrape at or after ``since`` (seconds)."""
@@ -133,8 +127,8 @@ class MonitoringView:
 
     def users_since(self, version: str, since: float) -> int:
         """Distinct users ``version`` answered from ``since`` until now (seconds)."""
-        index = self.store.versions.index(version)
-        return int(np.count_nonzero(self.store.user_last_seen[index] >= since))
+        index = self._series.versions.index(version)
+        return int(np.count_nonzero(self._series.user_last_seen[index] >= since))
 
 
 def _std(total: float, total_squares: float, count: int) -> float | None:

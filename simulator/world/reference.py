@@ -7,22 +7,20 @@ waits for a slot or gives up at the client timeout; a crash interrupts the
 requests in flight on the replica. It draws nothing of its own: it uses the
 same traffic, routing draws and service times as the batch plane, so on the
 same seed the two must agree request for request (up to requests still in
-flight when the run ends). Tests hold the batch plane to it.
+flight when the run ends). Tests hold the batch plane to it. Like the batch
+plane, it sees the world only through
+:class:`~simulator.world.serving.ServingState`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from simulator.world.dataplane import service_times
 from simulator.world.metrics import Status
-
-if TYPE_CHECKING:
-    from simulator.world.world import World
+from simulator.world.serving import ServedChunk, ServingState
 
 __all__ = ["PerRequestDataPlane"]
 
@@ -32,27 +30,27 @@ _CHUNK_SECONDS = 1.0
 class PerRequestDataPlane:
     """Serves requests as individual simpy processes in the world's environment."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.env = world.env
-        self.balancer = world.scenario.service.balancer
+    def __init__(self, state: ServingState, env: simpy.Environment) -> None:
+        self.state = state
+        self.env = env
+        self.balancer = state.balancer
         self.resources: dict[int, simpy.Resource] = {}
         self.connections: dict[int, int] = defaultdict(int)
         self.in_flight: dict[int, set[simpy.Process]] = defaultdict(set)
-        self.round_robin_next = np.zeros(len(world.versions), dtype=np.int64)
+        self.round_robin_next = np.zeros(state.n_versions, dtype=np.int64)
         self.finished: list[tuple] = []
         self.env.process(self._source())
 
     # -- requests ----------------------------------------------------------
 
     def _source(self):
-        env, world = self.env, self.world
+        env, state = self.env, self.state
         while True:
-            batch = world.traffic.take_until(env.now + _CHUNK_SECONDS)
+            batch = state.traffic.take_until(env.now + _CHUNK_SECONDS)
             # Service time of every request on every version, drawn exactly as the batch plane does.
-            table = np.empty((len(world.versions), len(batch)))
-            for index in range(len(world.versions)):
-                table[index] = service_times(world, batch, np.full(len(batch), index))
+            table = np.empty((state.n_versions, len(batch)))
+            for index in range(state.n_versions):
+                table[index] = state.service_times(batch, np.full(len(batch), index))
             for i in range(len(batch)):
                 arrival = batch.arrival[i]
                 if arrival > env.now:
@@ -63,7 +61,7 @@ class PerRequestDataPlane:
                 yield env.timeout(end - env.now)
 
     def _choose_replica(self, version: int, u_balance: float) -> int:
-        ready_ids, ready_start, ready_count = self.world.replicas.ready_arrays()
+        ready_ids, ready_start, ready_count = self.state.replicas.ready_arrays()
         count = int(ready_count[version])
         if count == 0:
             return -1
@@ -81,15 +79,15 @@ class PerRequestDataPlane:
 
     def _request(self, batch, i: int, service_by_version: np.ndarray, shadow_of: int | None = None):
         """One request; with ``shadow_of`` set, a mirrored copy of a request that ``shadow_of`` serves."""
-        env, world = self.env, self.world
+        env, state = self.env, self.state
         arrival = env.now
         if shadow_of is None:
-            version = int(world.route(batch.take(slice(i, i + 1)))[0])
-            if world.mirror is not None and batch.u_mirror[i] < world.mirror[1] and version != world.mirror[0]:
+            version = int(state.route(batch.take(slice(i, i + 1)))[0])
+            if state.mirror is not None and batch.u_mirror[i] < state.mirror[1] and version != state.mirror[0]:
                 env.process(self._request(batch, i, service_by_version, shadow_of=version))
         else:
-            assert world.mirror is not None
-            version = world.mirror[0]
+            assert state.mirror is not None
+            version = state.mirror[0]
         draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i],
                  shadow_of is not None, version if shadow_of is None else shadow_of, batch.u_shadow[i],
                  batch.u_segment[i])
@@ -99,8 +97,8 @@ class PerRequestDataPlane:
             return
         resource = self.resources.get(replica)
         if resource is None:
-            resource = self.resources[replica] = simpy.Resource(env, capacity=world.scenario.service.concurrency)
-        timeout = world.timeout
+            resource = self.resources[replica] = simpy.Resource(env, capacity=state.concurrency)
+        timeout = state.timeout
         self.connections[replica] += 1
         process = env.active_process
         assert process is not None
@@ -141,21 +139,17 @@ class PerRequestDataPlane:
 
     # -- data plane interface ----------------------------------------------
 
-    def advance_to(self, until: float) -> None:
-        """Record every request finished so far (simpy has already served them)."""
+    def advance_to(self, until: float) -> list[ServedChunk]:
+        """The requests finished so far (simpy has already served them)."""
         if not self.finished:
-            return
+            return []
         columns = list(zip(*self.finished, strict=True))
         self.finished = []
-        self.world.record(
-            arrival=np.array(columns[0]), version=np.array(columns[1], dtype=np.int64),
-            status=np.array(columns[2], dtype=np.int64), start=np.array(columns[3]),
-            client_end=np.array(columns[4]), u_error=np.array(columns[5]),
-            u_correct=np.array(columns[6]), u_label=np.array(columns[7]),
-            user=np.array(columns[8], dtype=np.int64), shadow=np.array(columns[9], dtype=bool),
-            origin=np.array(columns[10], dtype=np.int64), u_shadow=np.array(columns[11]),
-            u_segment=np.array(columns[12]),
-        )
+        dtypes = {"version": np.int64, "status": np.int64, "user": np.int64, "shadow": bool, "origin": np.int64}
+        names = ("arrival", "version", "status", "start", "client_end", "u_error", "u_correct", "u_label", "user",
+                 "shadow", "origin", "u_shadow", "u_segment")  # the order of _record's tuples
+        return [{name: np.array(column, dtype=dtypes.get(name, float)) for name, column in zip(names, columns,
+                                                                                              strict=True)}]
 
     def replica_crashed(self, replica: int, now: float) -> None:
         """Interrupt every request in flight on ``replica``; it restarts with empty queues."""
@@ -163,6 +157,6 @@ class PerRequestDataPlane:
             process.interrupt("replica crashed")
         self.resources.pop(replica, None)
 
-    def finish(self, now: float) -> None:
-        """Record what has finished (requests still in flight at the end are not counted)."""
-        self.advance_to(now)
+    def finish(self, now: float) -> list[ServedChunk]:
+        """What has finished (requests still in flight at the end are not counted)."""
+        return self.advance_to(now)

@@ -5,7 +5,9 @@ crashes and restarts, routing changes) runs as simpy processes and methods;
 its data plane (:class:`~simulator.world.dataplane.BatchDataPlane` or the
 per-request reference) serves the requests. Every method that changes
 control state first brings the data plane up to the current time, so each
-request is routed with the state in force when it arrived.
+request is routed with the state in force when it arrived. Data planes see
+the world through the narrow :class:`~simulator.world.serving.ServingState`
+it implements, and hand back finished requests, which the world records.
 
 The world has one region today. Regions would add a level above the replica
 table (pools per region, a traffic share per region, regional faults), with
@@ -25,20 +27,23 @@ from simulator.observations import DeploymentStatus, Observation, SmokeTestResul
 from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
-from simulator.world.dataplane import BatchDataPlane, DataPlane, finished_requests, route_versions
+from simulator.world.dataplane import BatchDataPlane, route_versions
 from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
+from simulator.world.outcomes import RequestOutcomes
+from simulator.world.reference import PerRequestDataPlane
 from simulator.world.registry import ModelRegistry
 from simulator.world.replicas import ReplicaState, ReplicaTable
+from simulator.world.serving import DataPlane, ServedChunk
 from simulator.world.traffic import RequestBatch, TrafficSource, user_buckets
 
 __all__ = ["World"]
 
 
 class World:
-    """One run's simulated world (one scenario, one seed)."""
+    """One run's simulated world (one scenario, one seed); the data planes' ``ServingState``."""
 
     def __init__(self, scenario: Scenario, seed: int, env: simpy.Environment, data_plane: str | None = None) -> None:
         self.scenario = scenario
@@ -51,8 +56,10 @@ class World:
         self.error_rates = np.array([config.error_rate for config in configs])
         self.accuracies = np.array([config.accuracy for config in configs])
         self.startup = [config.startup for config in configs]
-        self.label_fraction = scenario.monitoring.labels.fraction
+        self.n_versions = len(self.versions)
         self.timeout = scenario.service.timeout
+        self.balancer: str = scenario.service.balancer
+        self.concurrency = scenario.service.concurrency
         self.streams = RandomStreams(seed)
         self.faults = FaultSchedule(scenario.faults, self.versions)
         self.traffic = TrafficSource.for_run(scenario.traffic, self.faults.spikes, self.streams)
@@ -67,27 +74,25 @@ class World:
         )
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
-        self.latest_drift_score: float | None = None  # set by the drift monitor at each check
         drift = scenario.drift
         self.drift = DriftSchedule(
             scenario.feature_set(), drift.data if drift else [], drift.concept if drift else None,
             self.versions, self.accuracies,
             {name: config.segments for name, config in all_versions.items() if config.segments},
         )
+        self.outcomes = RequestOutcomes(self.faults, self.error_rates, self.drift, scenario.monitoring.labels.fraction,
+                                        scenario.prediction_correlation)
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False
         self.mirror: tuple[int, float] | None = None  # (shadow version index, fraction of requests copied)
-        self.prediction_correlation = scenario.prediction_correlation
         # Each user's fixed position in [0, 1) for sticky splits (an experiment's hash assignment).
         self.user_buckets = user_buckets(scenario.traffic.users, self.streams.generator("assignment"))
         self._ready_waiters: list[tuple[int, simpy.Event]] = []
         kind = data_plane or scenario.simulation.data_plane
         self.data_plane: DataPlane
         if kind == "per_request":
-            from simulator.world.reference import PerRequestDataPlane
-
-            self.data_plane = PerRequestDataPlane(self)
+            self.data_plane = PerRequestDataPlane(self, env)
         else:
             self.data_plane = BatchDataPlane(self, scenario.simulation.max_slice)
 
@@ -99,7 +104,8 @@ class World:
         self.weights = self._weights_array({scenario.stable: 100.0})
         for fault in self.faults.crashes:
             env.process(self._crash_at(fault))
-        self.log("start", f"{scenario.service.replicas} replicas of {scenario.stable} serving 100 %")
+        self.log("start", f"{scenario.service.replicas} replicas of {scenario.stable} serving 100 %",
+                 version=scenario.stable, replicas=scenario.service.replicas)
 
     # -- helpers -----------------------------------------------------------
 
@@ -107,17 +113,27 @@ class World:
         """Index of ``version`` in the world's arrays."""
         return self.versions.index(version)
 
-    def log(self, kind: str, detail: str) -> None:
-        """Append an event at the current simulated time."""
-        self.events.append(Event(round(float(self.env.now), 6), kind, detail))
+    def log(self, kind: str, detail: str, /, **data: object) -> None:
+        """Append an event at the current simulated time: the sentence and the same facts as fields."""
+        self.events.append(Event(round(float(self.env.now), 6), kind, detail, data))
 
     def advance(self) -> None:
-        """Serve every request that arrived before now."""
-        self.data_plane.advance_to(self.env.now)
+        """Serve every request that arrived before now, and record those whose outcome is final."""
+        self._record(self.data_plane.advance_to(self.env.now))
 
-    def record(self, **arrays: np.ndarray) -> None:
-        """Record final requests (called by the data plane)."""
-        self.store.record(finished_requests(self, **arrays))
+    def _record(self, served: list[ServedChunk]) -> None:
+        for chunk in served:
+            self.store.record(self.outcomes.decide(chunk))
+
+    def service_times(self, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
+        """Service time per request (seconds) for the version it was routed to, faults applied."""
+        service = np.empty(len(batch))
+        for index in np.unique(version):
+            mine = version == index
+            times = self.latency[index].transform(batch.u_service[mine], batch.z_service[mine])
+            factor = self.faults.latency_factor(int(index), batch.arrival[mine])
+            service[mine] = times if factor is None else times * factor
+        return service
 
     def _weights_array(self, weights: Mapping[str, float]) -> np.ndarray:
         array = np.zeros(len(self.versions))
@@ -174,7 +190,8 @@ class World:
             for replica in order[: before - replicas]:
                 self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
         if replicas != before:
-            self.log("scale", f"{version}: {before} -> {replicas} replicas")
+            self.log("scale", f"{version}: {before} -> {replicas} replicas", version=version, previous=before,
+                     replicas=replicas)
         self._notify_waiters()
 
     def _start_up(self, replica: int, delay: float):
@@ -183,7 +200,8 @@ class World:
             self.advance()
             self.replicas.set_state(replica, ReplicaState.READY, self.env.now)
             version = self.versions[self.replicas.version(replica)]
-            self.log("replica_ready", f"{version} replica {replica} ready")
+            self.log("replica_ready", f"{version} replica {replica} ready", version=version, replica=replica,
+                     restarted=False)
             self._notify_waiters()
 
     def set_weights(self, weights: Mapping[str, float], sticky: bool = False) -> None:
@@ -192,21 +210,22 @@ class World:
         self.weights = self._weights_array(weights)
         self.sticky = sticky
         shown = ", ".join(f"{v} {w:g} %" for v, w in weights.items() if w > 0)
-        self.log("set_weights", shown + (" (sticky per user)" if sticky else ""))
+        self.log("set_weights", shown + (" (sticky per user)" if sticky else ""),
+                 weights={v: float(w) for v, w in weights.items() if w > 0}, sticky=sticky)
 
     def set_mirror(self, version: str, percentage: float) -> None:
         """Copy ``percentage`` % of user requests to ``version`` as shadow traffic (0 stops mirroring)."""
         self.advance()
         self.mirror = (self.index(version), percentage / 100.0) if percentage > 0 else None
         detail = f"{percentage:g} % of requests mirrored to {version}" if percentage > 0 else "mirroring stopped"
-        self.log("mirror", detail)
+        self.log("mirror", detail, version=version, percentage=float(percentage))
 
     def route_by_replicas(self) -> None:
         """Route new requests across all ready replicas alike (a plain service)."""
         self.advance()
         self.weights = None
         self.sticky = False
-        self.log("set_weights", "by ready replicas")
+        self.log("set_weights", "by ready replicas", weights=None, sticky=False)
 
     def _crash_at(self, fault: CrashFault):
         yield self.env.timeout(fault.at)
@@ -214,7 +233,8 @@ class World:
         index = self.index(fault.version)
         ready = self.replicas.ids(index, ReplicaState.READY)
         if not ready:
-            self.log("fault", f"crash of {fault.version} skipped: no ready replica")
+            self.log("fault", f"crash of {fault.version} skipped: no ready replica", fault="crash",
+                     version=fault.version, replica=None, skipped=True)
             return
         restart = fault.restart_after
         if restart is None:
@@ -224,7 +244,8 @@ class World:
         for replica in ready[: fault.replicas]:
             self.replicas.set_state(replica, ReplicaState.CRASHED, self.env.now)
             self.data_plane.replica_crashed(replica, self.env.now)
-            self.log("fault", f"{fault.version} replica {replica} crashed (restart in {restart:g}s)")
+            self.log("fault", f"{fault.version} replica {replica} crashed (restart in {restart:g}s)", fault="crash",
+                     version=fault.version, replica=replica, restart_after=restart)
             self.env.process(self._restart(replica, restart))
         self._notify_waiters()
 
@@ -233,7 +254,9 @@ class World:
         if self.replicas.state(replica) == ReplicaState.CRASHED:
             self.advance()
             self.replicas.set_state(replica, ReplicaState.READY, self.env.now)
-            self.log("replica_ready", f"{self.versions[self.replicas.version(replica)]} replica {replica} restarted")
+            version = self.versions[self.replicas.version(replica)]
+            self.log("replica_ready", f"{version} replica {replica} restarted", version=version, replica=replica,
+                     restarted=True)
             self._notify_waiters()
 
     def wait_ready(self, version: str) -> simpy.Event:
@@ -301,13 +324,16 @@ class World:
 
     def monitoring(self) -> MonitoringView:
         """What monitoring shows at the current time."""
-        return MonitoringView(
-            self.store, self.env.now, self.scenario.monitoring.delay, self.faults.metrics_outages,
-            drift_score=self.latest_drift_score,
-        )
+        return MonitoringView(self.store.series, self.env.now, self.scenario.monitoring.delay,
+                              self.faults.metrics_outages)
 
-    def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None) -> Observation:
-        """An observation for a strategy rolling ``candidate`` out over ``stable``."""
+    def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None,
+                drift_scores: Mapping[str, float] | None = None) -> Observation:
+        """An observation for a strategy rolling ``candidate`` out over ``stable``.
+
+        ``drift_scores`` are the latest input drift scores per version that a
+        drift monitor reported (the world keeps none itself).
+        """
         self.advance()
         return Observation(
             now=float(self.env.now),
@@ -317,11 +343,12 @@ class World:
             weights=self.current_weights(),
             metrics=self.monitoring(),
             smoke_test=smoke_test,
+            drift_scores=dict(drift_scores or {}),
         )
 
     def finish(self) -> None:
         """Serve and record everything up to now, including requests still in flight."""
-        self.data_plane.finish(self.env.now)
+        self._record(self.data_plane.finish(self.env.now))
 
     def replica_seconds(self) -> float:
         """Replica-seconds used so far."""

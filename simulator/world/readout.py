@@ -1,0 +1,162 @@
+"""Reading a finished run out of the world: exact totals, timelines, SLO minutes, shadow figures.
+
+This is where the truth (:class:`~simulator.world.metrics.MetricStore`'s
+exact totals and true accuracy) is read, after the run, to build its
+:class:`~simulator.result.RunResult`. Strategies never see it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simulator.result import Decision, RunResult, VersionResult
+from simulator.world.metrics import MetricStore
+from simulator.world.world import World
+
+__all__ = ["run_result", "version_result", "timeline", "slo_violation_seconds", "shadow_figures"]
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def version_result(store: MetricStore, index: int) -> VersionResult:
+    """What version ``index`` did over the run, from the exact totals."""
+    totals = store.totals[index]
+    return VersionResult(
+        requests=totals.requests,
+        failed_requests=totals.failed_requests,
+        errors=totals.errors,
+        timed_out=totals.timed_out,
+        dropped=totals.dropped,
+        crashed=totals.crashed,
+        latency_mean_s=_finite(totals.latency_sum_s / totals.responded) if totals.responded else None,
+        latency_p50_s=_finite(store.latency_quantile_exact(index, 0.5)) if totals.responded else None,
+        latency_p99_s=_finite(store.latency_quantile_exact(index, 0.99)) if totals.responded else None,
+        queue_wait_mean_s=_finite(totals.queue_wait_sum_s / totals.started) if totals.started else None,
+        correct_predictions=totals.correct_predictions,
+        wrong_predictions=totals.wrong_predictions,
+    )
+
+
+def run_result(world: World, *, label: str, kind: str, seed: int, decision: Decision,
+               drift: dict[str, Any] | None = None, drift_checks: list[dict[str, Any]] | None = None) -> RunResult:
+    """The result of the run that ``world`` has just finished (call :meth:`World.finish` first).
+
+    ``drift`` and ``drift_checks`` are the drift monitor's summary and checks, when one ran.
+    """
+    scenario = world.scenario
+    store = world.store
+    totals = store.totals
+    rolled_out = decision.candidate or scenario.candidate
+    versions = {
+        name: version_result(store, index)
+        for index, name in enumerate(world.versions)
+        if totals[index].requests > 0 or name in (scenario.stable, rolled_out)
+    }
+    candidate = versions.get(rolled_out) if rolled_out else None
+    return RunResult(
+        scenario=scenario.name,
+        strategy=label,
+        kind=kind,
+        seed=seed,
+        outcome=decision.outcome,
+        reason=decision.reason,
+        decision_time_s=None if decision.time is None else round(float(decision.time), 6),
+        duration_s=round(float(world.env.now), 6),
+        requests=sum(v.requests for v in versions.values()),
+        failed_requests=sum(v.failed_requests for v in versions.values()),
+        candidate_requests=candidate.requests if candidate else 0,
+        candidate_failed_requests=candidate.failed_requests if candidate else 0,
+        wrong_predictions=sum(v.wrong_predictions for v in versions.values()),
+        replica_seconds=round(world.replica_seconds(), 6),
+        versions=versions,
+        events=list(world.events),
+        data_plane=type(world.data_plane).__name__,
+        analysis=decision.analysis,
+        shadow=shadow_figures(world),
+        registry=world.registry.snapshot(),
+        drift=drift,
+        drift_checks=drift_checks or [],
+        slo_violation_s=slo_violation_seconds(world),
+        timeline=timeline(world),
+    )
+
+
+def _bins(world: World) -> int:
+    return int(math.ceil(world.env.now / world.store.bin_seconds))
+
+
+def slo_violation_seconds(world: World) -> float | None:
+    """Seconds of scrape intervals in which user traffic as a whole missed an objective (``None`` without SLO)."""
+    slo = world.scenario.slo
+    if slo is None:
+        return None
+    series = world.store.series
+    bins = _bins(world)
+    requests = series.requests[:bins].sum(axis=1)
+    violated = np.zeros(bins, dtype=bool)
+    if slo.error_rate is not None:
+        failed = series.failed[:bins].sum(axis=1)
+        violated |= (requests > 0) & (failed > slo.error_rate * requests)
+    if slo.latency_p99 is not None:
+        p99 = series.quantiles(series.histogram[:bins].sum(axis=1), 0.99)
+        violated |= p99 > slo.latency_p99  # NaN (no traffic) never violates
+    return float(violated.sum() * series.bin_seconds)
+
+
+def shadow_figures(world: World) -> dict[str, dict[str, object]]:
+    """Mirrored traffic per version that served any: never seen by users."""
+    counts = world.store.shadow_counts
+    figures: dict[str, dict[str, object]] = {}
+    for index, name in enumerate(world.versions):
+        if counts["requests"][index] == 0:
+            continue
+        compared = int(counts["compared"][index])
+        disagreements = int(counts["disagreements"][index])
+        figures[name] = {
+            "requests": int(counts["requests"][index]),
+            "failed_requests": int(counts["failed_requests"][index]),
+            "compared": compared,
+            "disagreements": disagreements,
+            "divergence": disagreements / compared if compared else None,
+        }
+    return figures
+
+
+def timeline(world: World) -> dict[str, np.ndarray]:
+    """Per scrape interval and version that served: requests, failures, p50/p99, measured and true accuracy."""
+    store = world.store
+    series = store.series
+    bins = _bins(world)
+    rows = []
+    for index, name in enumerate(world.versions):
+        requests = series.requests[:bins, index]
+        if requests.sum() == 0:
+            continue
+        histogram = series.histogram[:bins, index]
+        labelled = series.labelled[:bins, index]
+        answered = store.answered[:bins, index]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rows.append({
+                "t": np.arange(bins) * series.bin_seconds,
+                "version": np.full(bins, name),
+                "requests": requests,
+                "failed": series.failed[:bins, index],
+                "error_rate": np.where(requests > 0, series.failed[:bins, index] / np.maximum(requests, 1), np.nan),
+                "latency_p50_s": series.quantiles(histogram, 0.5),
+                "latency_p99_s": series.quantiles(histogram, 0.99),
+                "labelled": labelled,
+                "measured_accuracy": np.where(
+                    labelled > 0, series.labelled_correct[:bins, index] / np.maximum(labelled, 1), np.nan
+                ),
+                "true_accuracy": np.where(
+                    answered > 0, store.true_accuracy_sum[:bins, index] / np.maximum(answered, 1), np.nan
+                ),
+            })
+    if not rows:
+        return {}
+    return {key: np.concatenate([row[key] for row in rows]) for key in rows[0]}

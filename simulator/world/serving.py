@@ -1,0 +1,70 @@
+"""What a data plane may see of the world: the serving state, nothing more.
+
+A data plane (the batch kernel or the per-request reference) serves
+requests. It reads the traffic, the routing in force, the replica table and
+the service-time model through :class:`ServingState`, and hands back the
+requests whose outcome is final as plain arrays (:data:`ServedChunk`). It
+never records metrics, never reads the scenario and never calls back into
+the world's control plane; the world decides what a finished request's
+errors, predictions and labels are, and records them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from simulator.world.replicas import ReplicaTable
+from simulator.world.traffic import RequestBatch, TrafficSource
+
+__all__ = ["ServingState", "ServedChunk", "DataPlane", "SERVED_FIELDS"]
+
+ServedChunk = dict[str, np.ndarray]
+"""Requests whose outcome is final, one array per field of :data:`SERVED_FIELDS`, in arrival order."""
+
+SERVED_FIELDS = (
+    "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
+    "shadow", "origin", "u_shadow", "u_segment",
+)
+"""Fields of a served chunk: times in seconds, indices, status codes and each request's own draws."""
+
+
+class ServingState(Protocol):
+    """The world as a data plane sees it."""
+
+    traffic: TrafficSource
+    replicas: ReplicaTable
+    timeout: float
+    """Client timeout, seconds."""
+    balancer: str
+    """``random``, ``round_robin`` or ``least_connections``."""
+    concurrency: int
+    """Requests one replica serves at once."""
+    n_versions: int
+    mirror: tuple[int, float] | None
+    """(shadow version index, fraction of requests copied), or ``None``."""
+
+    def route(self, batch: RequestBatch) -> np.ndarray:
+        """Version index of each request of ``batch`` by the routing in force now."""
+        ...
+
+    def service_times(self, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
+        """Service time (seconds) of each request on the version given for it, faults applied."""
+        ...
+
+
+class DataPlane(Protocol):
+    """What the world asks of a data plane."""
+
+    def advance_to(self, until: float) -> list[ServedChunk]:
+        """Serve every request arriving before ``until`` (seconds); return those whose outcome is final."""
+        ...
+
+    def replica_crashed(self, replica: int, now: float) -> None:
+        """Fail the requests in flight on ``replica`` at ``now``."""
+        ...
+
+    def finish(self, now: float) -> list[ServedChunk]:
+        """Return everything still pending at the end of the run."""
+        ...

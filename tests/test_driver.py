@@ -1,0 +1,123 @@
+"""The driver's command loop: errors that name the strategy, illegal commands, structured events."""
+
+from __future__ import annotations
+
+import pytest
+
+import simulator.driver as driver
+from simulator.cli import main
+from simulator.commands import ScaleTo, SetWeights, Wait
+from simulator.errors import EngineError, StrategyError
+from simulator.observations import Observation
+from simulator.scenario import load_scenario
+from tests.helpers import SCENARIOS
+
+
+class _Exploding:
+    """A strategy that raises on its second step (after one wait)."""
+
+    kind = "exploding"
+
+    def __init__(self) -> None:
+        self.state = "waiting"
+
+    def step(self, observation: Observation):
+        if self.state == "waiting":
+            self.state = "checking"
+            return [Wait(seconds=60)]
+        raise ValueError("division by zero in my rule")
+
+
+class _Trespassing:
+    """A strategy that routes traffic to a version that is not part of its rollout."""
+
+    kind = "trespassing"
+    state = "start"
+
+    def step(self, observation: Observation):
+        return [SetWeights(weights={"v9": 100.0}), Wait(seconds=1)]
+
+
+@pytest.fixture
+def quickstart():
+    return load_scenario(SCENARIOS / "quickstart.yaml")
+
+
+def test_an_exception_in_a_strategy_becomes_a_strategy_error_naming_it_and_its_state(monkeypatch, quickstart) -> None:
+    monkeypatch.setattr(driver, "make_strategy", lambda config: _Exploding())
+    with pytest.raises(StrategyError) as raised:
+        driver.run(quickstart, "canary", seed=1)
+    message = str(raised.value)
+    assert "strategy 'canary' (exploding)" in message
+    assert "state 'checking'" in message and "t=60s" in message
+    assert "ValueError: division by zero in my rule" in message
+    causes, error = [], raised.value
+    while error.__cause__ is not None and len(causes) < 5:
+        causes.append(error := error.__cause__)
+    assert any(isinstance(cause, ValueError) for cause in causes)  # the original error is kept for debugging
+
+
+def test_a_command_for_a_version_outside_the_rollout_is_a_strategy_error(monkeypatch, quickstart) -> None:
+    monkeypatch.setattr(driver, "make_strategy", lambda config: _Trespassing())
+    with pytest.raises(StrategyError, match="version 'v9'; expected one of the rollout's versions: v1, v2"):
+        driver.run(quickstart, "canary", seed=1)
+
+
+def test_an_illegal_command_value_is_a_strategy_error(monkeypatch, quickstart) -> None:
+    class NegativeScale:
+        kind = "negative"
+        state = "start"
+
+        def step(self, observation: Observation):
+            return [ScaleTo(version=observation.candidate, replicas=-1), Wait(seconds=1)]
+
+    monkeypatch.setattr(driver, "make_strategy", lambda config: NegativeScale())
+    with pytest.raises(StrategyError, match="replicas must be >= 0, got -1"):
+        driver.run(quickstart, "canary", seed=1)
+
+
+def test_a_failure_inside_the_engine_is_an_engine_error(monkeypatch, quickstart) -> None:
+    def broken(self, version: str, replicas: int) -> None:
+        raise RuntimeError("replica table corrupted")
+
+    monkeypatch.setattr("simulator.world.world.World.scale_to", broken)
+    with pytest.raises(EngineError, match="quickstart-latency-regression.*canary, seed 1.*replica table corrupted"):
+        driver.run(quickstart, "canary", seed=1)
+
+
+def test_the_cli_reports_a_strategy_error_on_one_line_without_a_traceback(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(driver, "make_strategy", lambda config: _Exploding())
+    status = main(["run", str(SCENARIOS / "quickstart.yaml"), "--strategy", "canary"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.count("\n") == 1 and err.startswith("error: strategy 'canary'")
+    assert "Traceback" not in err
+
+
+def test_events_carry_the_facts_as_fields(quickstart) -> None:
+    result = driver.run(quickstart, "canary", seed=42)
+    kinds = {event.kind: event.data for event in result.events}
+    assert kinds["rollout_start"] == {"strategy": "canary", "kind": "canary", "stable": "v1", "candidate": "v2"}
+    first_scale = next(e.data for e in result.events if e.kind == "scale")
+    assert first_scale == {"version": "v2", "previous": 0, "replicas": 1}
+    first_weights = next(e.data for e in result.events if e.kind == "set_weights")
+    assert first_weights == {"weights": {"v2": 10.0, "v1": 90.0}, "sticky": False}
+    decision = next(e for e in result.events if e.kind == result.outcome)
+    assert decision.data == {"outcome": result.outcome, "candidate": "v2", "stable": "v1"}
+    assert result.events[-1].kind == "finished" and result.events[-1].data["outcome"] == result.outcome
+
+
+def test_a_canary_check_event_carries_its_step_weight_and_measured_values(quickstart) -> None:
+    result = driver.run(quickstart, "canary", seed=42)
+    assert result.outcome == "rolled_back"  # the candidate is twice as slow
+    ready = [e for e in result.events if e.kind == "replica_ready" and e.data["version"] == "v2"]
+    assert ready and all(e.data["restarted"] is False for e in ready)
+    # The rollback reason holds the failed latency rule; no check passed before it at 10 %.
+    rolled = next(e for e in result.events if e.kind == "rolled_back")
+    assert "latency p99" in rolled.detail
+    checks = [e.data for e in result.events if e.kind == "check" and e.data.get("verdict") == "pass"]
+    for data in checks:
+        assert {"step", "weight", "rules"} <= set(data)
+        latency = next(rule for rule in data["rules"] if rule["rule"] == "latencyIncrease")
+        assert latency["value"] == pytest.approx(latency["candidate"] / latency["baseline"])
+        assert latency["passed"] == (latency["value"] <= latency["limit"])
