@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     from simulator.driver import run
     from simulator.report import print_runs, runs_document
-    from simulator.scenario import load_scenario, read_scenario_data
+    from simulator.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     labels = args.strategy or scenario.labels
@@ -89,9 +89,9 @@ def _run(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--seed: got {args.seed}; expected an integer >= 0", file=args.file)
     results = [run(scenario, label, args.seed, args.data_plane) for label in labels]
     if args.out:
-        from simulator.report.files import write_run_results
+        from simulator.report import write_run_results
 
-        write_run_results(args.out, scenario.name, results, read_scenario_data(args.file))
+        write_run_results(args.out, scenario.name, results, scenario.model_dump(mode="json", by_alias=True))
     if args.json:
         json.dump(runs_document(scenario.name, results), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -111,20 +111,22 @@ def _experiment(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
     options = dict(labels=args.strategy, out=args.out, executor=args.executor, jobs=args.jobs,
-                   scheduler=args.scheduler, progress=sys.stderr.isatty())
+                   scheduler=args.scheduler, progress=sys.stderr.isatty(), representative=bool(args.out))
     if args.command == "compare":
         result = compare(args.file, args.runs, **options)
     else:
         params = dict(parse_param(text) for text in args.param)
         result = sweep(args.file, params, args.runs, **options)
+    if args.out:
+        from simulator.report import write_experiment_report
+
+        write_experiment_report(result, args.out)  # the rendered report, beside the data compare stored
     if args.json:
         print(json.dumps({"summary": json.loads(result.summary.to_json(orient="records")),
                           "paired": json.loads(result.paired.to_json(orient="records")) if not result.paired.empty
                           else []}, indent=2))
     else:
-        from simulator.scenario import read_scenario_data
-
-        print(experiment_markdown(str(read_scenario_data(args.file).get("name")), result.summary, result.paired))
+        print(experiment_markdown(result.scenario.name, result.summary, result.paired))
         if args.out:
             print(f"{result.executed} runs made; results in {args.out}/ (report.md, runs.parquet, summary.json)")
     failed = int(result.rows["error"].notna().sum())

@@ -53,6 +53,23 @@ def test_run_out_writes_results(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == expected
     assert (out / "timeline.png").read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
+    from simulator.scenario import load_scenario
+
+    assert load_scenario(out / "scenario.json") == load_scenario(QUICKSTART)  # the scenario as run, whole
+
+
+def test_sweep_out_writes_data_and_report_and_resumes(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "sweep"
+    command = ["sweep", QUICKSTART, "--param", "strategies.canary.monitoringDuration=2m,5m", "--runs", "2",
+               "--out", str(out)]
+    assert main(command) == 0
+    assert "4 runs made" in capsys.readouterr().out
+    names = {p.name for p in out.iterdir()}
+    assert {"scenario.json", "runs.jsonl", "runs.parquet", "summary.json", "report.md", "report.html",
+            "timeline.parquet", "figure-1.png", "figure-4.svg"} <= names
+    assert main(command) == 0
+    assert "0 runs made" in capsys.readouterr().out
+    assert {p.name for p in out.iterdir()} == names and [p.name for p in tmp_path.iterdir()] == ["sweep"]
 
 
 def test_validate_and_schema(capsys) -> None:

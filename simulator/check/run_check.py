@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from scipy import stats
 from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
 from simulator.errors import ScenarioError
 from simulator.experiment import compare
-from simulator.scenario.loader import load_scenario, read_scenario_data
+from simulator.scenario.loader import parse_scenario, read_scenario_data
 
 __all__ = ["CheckResult", "check", "scenario_files", "save_baseline"]
 
@@ -34,20 +35,25 @@ class CheckResult:
         return all(j.verdict != "fail" for j in self.judgements) and not self.regressions
 
 
-def scenario_files(paths: list[str]) -> list[Path]:
-    """Scenario files among ``paths`` (directories are searched, non-recursively, for files with ``expect``)."""
-    files: list[Path] = []
+def _read(paths: list[str]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each scenario file among ``paths`` with its raw mapping, every file read once."""
     for text in paths:
         path = Path(text)
         if path.is_dir():
             for candidate in sorted(path.iterdir()):
-                if candidate.suffix.lower() in SUFFIXES and "expect" in read_scenario_data(candidate):
-                    files.append(candidate)
+                if candidate.suffix.lower() in SUFFIXES:
+                    data = read_scenario_data(candidate)
+                    if "expect" in data:
+                        yield candidate, data
         elif path.exists():
-            files.append(path)
+            yield path, read_scenario_data(path)
         else:
             raise ScenarioError("file not found; expected a scenario file or a directory", file=text)
-    return files
+
+
+def scenario_files(paths: list[str]) -> list[Path]:
+    """Scenario files among ``paths`` (directories are searched, non-recursively, for files with ``expect``)."""
+    return [path for path, _ in _read(paths)]
 
 
 def _per_seed(rows, expectation: Expectation) -> dict[int, float]:
@@ -58,18 +64,20 @@ def _per_seed(rows, expectation: Expectation) -> dict[int, float]:
 
 def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = None,
           progress: bool = False) -> CheckResult:
-    """Parse every file first (bad input fails before any run), then run and judge each."""
-    files = scenario_files(paths)
+    """Read and validate every file once, first (bad input fails before any run), then run and judge each.
+
+    ``baseline`` is a document from :func:`save_baseline`; ``jobs`` local processes run the runs.
+    """
     plans = []
-    for path in files:
-        scenario = load_scenario(path)
-        plans.append((path, scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
+    for path, data in _read(paths):
+        scenario = parse_scenario(data, source=str(path))
+        plans.append((scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
     result = CheckResult()
-    for path, scenario, expectations in plans:
+    for scenario, expectations in plans:
         labels = list(dict.fromkeys(e.label for e in expectations))
         if not labels:
             continue
-        rows = compare(path, labels=labels, jobs=jobs, progress=progress).rows
+        rows = compare(scenario, labels=labels, jobs=jobs, progress=progress, representative=False).rows
         for expectation in expectations:
             result.judgements.append(judge(scenario.name, expectation, rows))
             key = f"{scenario.name}|{expectation.label}|{expectation.key}"

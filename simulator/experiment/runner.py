@@ -1,25 +1,26 @@
 """Running many (strategy, seed, parameter point) cases, on one core, local processes or Dask.
 
-Every case is described by plain data (the scenario's raw mapping, a label,
-a seed and parameter overrides) and run by :func:`run_case`, a top-level
-function, so any executor can ship it to another process or machine. A run
-is deterministic given its case, so the rows do not depend on the executor.
+Every case is a validated :class:`~simulator.scenario.Scenario` (with the
+case's sweep point already applied) and a :class:`Case` (label, seed,
+parameters), run by :func:`run_case`, a top-level function; both pickle, so
+any executor can ship them to another process or machine. A run is
+deterministic given its case, so the rows do not depend on the executor.
 An exception in one case is recorded in its row; the others go on.
 """
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.driver import run
 from simulator.experiment.figures import candidate_truth, run_figures
-from simulator.scenario.loader import parse_scenario
+from simulator.result import RunResult
+from simulator.scenario.model import Scenario
 
-__all__ = ["Case", "run_case", "apply_params", "execute", "with_progress"]
+__all__ = ["Case", "Work", "run_case", "execute", "representative_runs", "with_progress"]
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,18 @@ class Case:
         return f"{self.label}|{self.seed}|{point}"
 
 
-def apply_params(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the raw scenario ``data`` with each dotted key path set to its value."""
-    data = copy.deepcopy(data)
-    for path, value in params.items():
-        node = data
-        keys = path.split(".")
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
-    return data
+Work = tuple[Scenario, Case]
+"""A case and the scenario it runs on (its ``params`` already applied)."""
 
 
-def run_case(data: dict[str, Any], case: Case) -> dict[str, Any]:
-    """Run one case; return its row (with ``error`` set instead of figures if it raised)."""
+def run_case(scenario: Scenario, case: Case) -> dict[str, Any]:
+    """Run one case on ``scenario`` (the case's point already applied); return its row.
+
+    If the run raises, the row has ``error`` set instead of figures.
+    """
     row: dict[str, Any] = {"case": case.key, "strategy": case.label, "seed": case.seed}
     row.update({f"param:{k}": v for k, v in case.params.items()})
     try:
-        scenario = parse_scenario(apply_params(data, case.params))
         result = run(scenario, case.label, case.seed)
         row.update(run_figures(result, scenario, candidate_truth(scenario)))
         row["events"] = [event.to_dict() for event in result.events]
@@ -63,58 +58,72 @@ def run_case(data: dict[str, Any], case: Case) -> dict[str, Any]:
     return row
 
 
-def _run_batch(data: dict[str, Any], cases: list[Case]) -> list[dict[str, Any]]:
-    return [run_case(data, case) for case in cases]
+def representative_runs(scenario: Scenario, labels: Sequence[str], limit: int = 6) -> list[RunResult]:
+    """The first ``limit`` of ``labels``, each run on the scenario's first seed, whole (with timelines).
+
+    A label the scenario does not have, or whose run raises (its error is
+    in the rows already), is left out.
+    """
+    results = []
+    for label in [label for label in list(labels)[:limit] if label in scenario.labels]:
+        try:
+            results.append(run(scenario, label, scenario.seed))
+        except Exception:  # the same run's error is recorded in its row
+            continue
+    return results
 
 
-def execute(data: dict[str, Any], cases: list[Case], *, executor: str = "local", jobs: int | None = None,
+def _run_batch(batch: list[Work]) -> list[dict[str, Any]]:
+    return [run_case(scenario, case) for scenario, case in batch]
+
+
+def execute(work: Sequence[Work], *, executor: str = "local", jobs: int | None = None,
             scheduler: str | None = None) -> Iterator[dict[str, Any]]:
-    """Run ``cases``, yielding rows as they complete (in any order).
+    """Run every (scenario, case) of ``work``, yielding rows as they complete (in any order).
 
     ``executor``: ``serial`` (this process), ``local`` (``jobs`` spawned
     processes; one by default), or ``dask`` (the scheduler at ``scheduler``,
     or a local cluster).
     """
-    if not cases:
+    if not work:
         return
     jobs = jobs or 1
     if executor == "serial" or (executor == "local" and jobs == 1):
-        for case in cases:
-            yield run_case(data, case)
+        for scenario, case in work:
+            yield run_case(scenario, case)
         return
-    batches = _batches(cases, max(1, len(cases) // (jobs * 8)))
+    batches = _batches(work, max(1, len(work) // (jobs * 8)))
     if executor == "local":
-        yield from _local(data, batches, jobs)
+        yield from _local(batches, jobs)
     elif executor == "dask":
-        yield from _dask(data, batches, scheduler, jobs)
+        yield from _dask(batches, scheduler, jobs)
     else:
         raise ValueError(f"unknown executor '{executor}'; expected serial, local or dask")
 
 
-def _batches(cases: list[Case], size: int) -> list[list[Case]]:
-    return [cases[i:i + size] for i in range(0, len(cases), size)]
+def _batches(work: Sequence[Work], size: int) -> list[list[Work]]:
+    return [list(work[i:i + size]) for i in range(0, len(work), size)]
 
 
-def _local(data: dict[str, Any], batches: list[list[Case]], jobs: int) -> Iterator[dict[str, Any]]:
+def _local(batches: list[list[Work]], jobs: int) -> Iterator[dict[str, Any]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1, len(batches)), mp_context=context) as pool:
-        futures = [pool.submit(_run_batch, data, batch) for batch in batches]
+        futures = [pool.submit(_run_batch, batch) for batch in batches]
         for future in as_completed(futures):
             yield from future.result()
 
 
-def _dask(data: dict[str, Any], batches: list[list[Case]], scheduler: str | None,
-          jobs: int) -> Iterator[dict[str, Any]]:
+def _dask(batches: list[list[Work]], scheduler: str | None, jobs: int) -> Iterator[dict[str, Any]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - depends on the extra
         raise RuntimeError("the dask executor needs the 'dask' extra: pip install 'rollout-sim[dask]'") from None
     cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True)
     with Client(scheduler or cluster) as client:
-        futures = [client.submit(_run_batch, data, batch, pure=False) for batch in batches]
+        futures = [client.submit(_run_batch, batch, pure=False) for batch in batches]
         for future in as_completed(futures):
             yield from future.result()
     if cluster is not None:

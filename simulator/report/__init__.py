@@ -1,6 +1,39 @@
-"""Presenting results: terminal tables, JSON documents, files and plots."""
+"""Presenting results: terminal tables, JSON documents, files and plots.
+
+The renderers that need matplotlib are imported on first use (PEP 562), so
+printing a table does not pay for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from simulator.report.json_output import runs_document
 from simulator.report.terminal import print_runs
 
-__all__ = ["runs_document", "print_runs"]
+if TYPE_CHECKING:
+    from simulator.report.experiment_plots import experiment_figures
+    from simulator.report.files import write_experiment_report, write_run_results
+
+__all__ = ["runs_document", "print_runs", "experiment_figures", "write_experiment_report", "write_run_results"]
+
+# Public name -> the module that defines it, for the names imported on first use.
+_LAZY = {
+    "experiment_figures": "simulator.report.experiment_plots",
+    "write_experiment_report": "simulator.report.files",
+    "write_run_results": "simulator.report.files",
+}
+
+
+def __getattr__(name: str) -> Any:
+    origin = _LAZY.get(name)
+    if origin is None:
+        raise AttributeError(f"module 'simulator.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(origin), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

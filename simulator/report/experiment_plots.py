@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -12,6 +12,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from simulator.report.plots import plot_timelines  # noqa: E402
+
+if TYPE_CHECKING:
+    from simulator.experiment import ExperimentResult
 
 __all__ = ["experiment_figures", "pareto_front"]
 
@@ -30,9 +33,22 @@ def _group_names(summary: pd.DataFrame) -> list[str]:
     return [", ".join(str(row[g]) for g in groups) for _, row in summary.iterrows()]
 
 
-def experiment_figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any],
-                       params: list[str]) -> list[tuple[str, Any]]:
-    """(title, matplotlib figure) pairs for the report."""
+def experiment_figures(result: ExperimentResult, *, timelines: bool = True) -> list[tuple[str, Any]]:
+    """The report's figures as (title, matplotlib figure) pairs, in the report's order (e.g. for notebooks).
+
+    The timelines of the representative runs (requests/s, p99 latency in ms,
+    error rate and accuracy over minutes) come first when ``timelines`` and
+    the result has them; then outcome rates with Wilson intervals, the
+    distributions of exposure (requests) and time to decision (seconds), and
+    for a sweep the Pareto view of rollout duration (seconds) against
+    exposure to a bad candidate (requests).
+    """
+    representative = result.representative if timelines else []
+    return _figures(result.rows, result.summary, representative, result.parameters)
+
+
+def _figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any],
+             params: list[str]) -> list[tuple[str, Any]]:
     figures: list[tuple[str, Any]] = []
     if representative:
         figures.append((f"Timeline of seed {representative[0].seed} per strategy (decisions as dashed lines)",

@@ -1,24 +1,31 @@
-"""Writing a run's results to a directory: JSON, CSV timelines and events, a PNG plot.
+"""The one writer of results directories' rendered files: ``run --out``, and the report of compare and sweep.
 
-Everything is written to a temporary directory beside the target and moved
-into place at the end, so an error never leaves a half-written result.
+Everything goes through :func:`simulator.files.staged_files` (staged beside
+the target, then each file moved into place), the same mechanism
+:mod:`simulator.experiment.store` writes an experiment's data with, so an
+error never leaves a half-written file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulator.files import staged_files
+from simulator.report.experiment_plots import experiment_figures
+from simulator.report.html import experiment_html
 from simulator.report.json_output import runs_document
+from simulator.report.markdown import experiment_markdown
 from simulator.report.plots import plot_timelines
 from simulator.result import RunResult
 
-__all__ = ["write_run_results"]
+if TYPE_CHECKING:
+    from simulator.experiment import ExperimentResult
+
+__all__ = ["write_run_results", "write_experiment_report"]
 
 
 def write_run_results(out_dir: str | Path, scenario_name: str, results: list[RunResult],
@@ -26,9 +33,7 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
     """Write ``runs.json``, ``scenario.json``, timelines (``timeline.parquet`` and ``.csv``), ``events.csv``,
     drift checks (``drift.parquet`` and ``.csv``, when a drift monitor ran) and ``timeline.png`` into ``out_dir``."""
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with staged_files(target) as staging:
         (staging / "runs.json").write_text(json.dumps(runs_document(scenario_name, results), indent=2) + "\n")
         if scenario_data is not None:
             (staging / "scenario.json").write_text(json.dumps(scenario_data, indent=2, default=str) + "\n")
@@ -53,11 +58,42 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
         )
         events.to_csv(staging / "events.csv", index=False)
         plot_timelines(results, staging / "timeline.png")
-        target.mkdir(parents=True, exist_ok=True)
-        written = []
-        for item in sorted(staging.iterdir()):
-            os.replace(item, target / item.name)
-            written.append(target / item.name)
-        return written
+        names = sorted(item.name for item in staging.iterdir())
+    return [target / name for name in names]
+
+
+def write_experiment_report(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
+    """Render ``report.md``, ``report.html``, ``figure-N.png`` and ``.svg`` and ``timeline.parquet`` into ``out_dir``.
+
+    ``result`` comes from :func:`~simulator.experiment.compare` or
+    :func:`~simulator.experiment.sweep`; ``out_dir`` is typically the
+    directory they stored their data in (``out``). ``timeline.parquet`` holds
+    the representative runs' timelines (per scrape interval and version),
+    tagged with strategy and seed. Returns the paths written.
+    """
+    target = Path(out_dir)
+    scenario = result.scenario
+    figures: list[tuple[str, Any]] = []
+    try:
+        with staged_files(target) as staging:
+            (staging / "report.md").write_text(experiment_markdown(scenario.name, result.summary, result.paired))
+            timelines = [run.timeline_frame().assign(strategy=run.strategy, seed=run.seed)
+                         for run in result.representative]
+            timelines = [frame for frame in timelines if not frame.empty]
+            if timelines:
+                pd.concat(timelines, ignore_index=True).to_parquet(staging / "timeline.parquet", index=False)
+            figures = experiment_figures(result)
+            for number, (_, figure) in enumerate(figures, start=1):
+                stem = staging / f"figure-{number}"
+                figure.savefig(stem.with_suffix(".png"), dpi=100, bbox_inches="tight")
+                figure.savefig(stem.with_suffix(".svg"), bbox_inches="tight")
+            html = experiment_html(scenario.name, scenario.description, result.rows, result.summary, result.paired,
+                                   figures)
+            (staging / "report.html").write_text(html)
+            names = sorted(item.name for item in staging.iterdir())
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        import matplotlib.pyplot as plt  # after simulator.report.plots chose the Agg backend
+
+        for _, figure in figures:
+            plt.close(figure)
+    return [target / name for name in names]

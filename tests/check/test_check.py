@@ -148,3 +148,36 @@ def test_junit_xml_is_read_by_junitparser(tmp_path) -> None:
     assert len(suites) == 1 and suites[0].tests == 2 and suites[0].failures == 1
     outcomes = [[type(result).__name__ for result in case.result] for case in suites[0]]
     assert outcomes == [[], ["Failure"]]
+
+
+def test_check_reads_each_file_once_and_makes_no_extra_runs(tmp_path, monkeypatch) -> None:
+    from simulator.check import run_check
+    from simulator.experiment import runner
+    from simulator.scenario import loader
+
+    reads: list[str] = []
+    original_read = loader.read_scenario_data
+
+    def counting_read(path):
+        reads.append(Path(path).name)
+        return original_read(path)
+
+    runs: list[tuple[str, int]] = []
+    original_run = runner.run
+
+    def counting_run(scenario, label, seed, *args, **kwargs):
+        runs.append((label, seed))
+        return original_run(scenario, label, seed, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "read_scenario_data", counting_read)
+    monkeypatch.setattr(run_check, "read_scenario_data", counting_read)
+    monkeypatch.setattr(runner, "run", counting_run)
+    data = small_quickstart(canary={"rolled_back": ">= 0.9"})
+    data["runs"] = 3
+    write(tmp_path, data, "first.yaml")
+    write(tmp_path, data, "second.yaml")
+    (tmp_path / "notes.yaml").write_text("name: notes without expectations\n")
+    result = check([str(tmp_path)])
+    assert [j.verdict for j in result.judgements] == ["pass", "pass"]
+    assert sorted(reads) == ["first.yaml", "notes.yaml", "second.yaml"]
+    assert len(runs) == 2 * 3  # canary on 3 seeds per file, and no representative run

@@ -11,11 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.experiment import compare, sweep
+from simulator.errors import ScenarioError
+from simulator.experiment import apply_params, compare, sweep
+from simulator.experiment import points as points_module
 from simulator.experiment import runner as runner_module
-from tests.helpers import SCENARIOS
+from simulator.scenario import load_scenario
+from tests.helpers import SCENARIOS, scenario_data
 
 QUICKSTART = SCENARIOS / "quickstart.yaml"
+DATA_FILES = {"scenario.json", "runs.jsonl", "runs.parquet", "events.parquet", "summary.json"}
+REPORT_FILES = {"report.md", "report.html", "timeline.parquet", "figure-1.png", "figure-1.svg"}
 
 
 def comparable(rows: pd.DataFrame) -> pd.DataFrame:
@@ -58,15 +63,40 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(monkeypatch) -> N
     assert result.summary.iloc[0]["runs"] == 4 and result.summary.iloc[0]["errors"] == 1
 
 
+def test_compare_takes_a_loaded_scenario() -> None:
+    result = compare(load_scenario(QUICKSTART), runs=2)
+    assert len(result.rows) == 2 * 4 and result.rows["error"].isna().all()
+    assert result.scenario.name == "quickstart-latency-regression"
+
+
+def test_a_path_a_mapping_and_a_scenario_give_the_same_rows() -> None:
+    by_path = compare(QUICKSTART, runs=2, representative=False)
+    by_mapping = compare(scenario_data("quickstart.yaml"), runs=2, representative=False)
+    by_scenario = compare(load_scenario(QUICKSTART), runs=2, representative=False)
+    pd.testing.assert_frame_equal(by_path.rows, by_mapping.rows)
+    pd.testing.assert_frame_equal(by_path.rows, by_scenario.rows)
+    assert by_path.scenario == by_mapping.scenario == by_scenario.scenario
+
+
+def test_representative_runs_are_each_strategy_on_the_first_seed() -> None:
+    scenario = load_scenario(QUICKSTART)
+    result = compare(scenario, runs=2)
+    assert [r.strategy for r in result.representative] == scenario.labels
+    assert {r.seed for r in result.representative} == {scenario.seed}
+    first = result.rows[result.rows["seed"] == scenario.seed].set_index("strategy")
+    for run in result.representative:  # the same run as the row's, kept whole
+        assert run.outcome == first.loc[run.strategy, "outcome"] and not run.timeline_frame().empty
+    assert compare(scenario, runs=2, representative=False).representative == []
+
+
 def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
     first = compare(QUICKSTART, runs=3, out=tmp_path)
     assert first.executed == 12
-    again = compare(QUICKSTART, runs=5, out=tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} == DATA_FILES  # data only: the report renders the rest
+    again = compare(load_scenario(QUICKSTART), runs=5, out=tmp_path)
     assert again.executed == 8 and len(again.rows) == 20
-    assert {p.name for p in tmp_path.iterdir()} >= {
-        "scenario.json", "runs.jsonl", "runs.parquet", "events.parquet", "timeline.parquet", "summary.json",
-        "report.md", "report.html", "figure-1.png", "figure-1.svg",
-    }
+    assert {p.name for p in tmp_path.iterdir()} == DATA_FILES
+    assert load_scenario(tmp_path / "scenario.json") == again.scenario  # the scenario as run, whole
     events = pd.read_parquet(tmp_path / "events.parquet")
     assert set(events["strategy"]) == {"canary", "blue_green", "rolling", "immediate"}
     assert {"t", "kind", "detail", "seed"} <= set(events.columns)
@@ -92,6 +122,72 @@ def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     assert len(resumed.rows) == 240 and resumed.rows["case"].is_unique
 
 
+def test_storing_the_data_is_all_or_nothing(tmp_path, monkeypatch) -> None:
+    original = pd.DataFrame.to_parquet
+
+    def failing_on_events(frame, path, *args, **kwargs):
+        if str(path).endswith("events.parquet"):
+            raise OSError("disk full")
+        return original(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing_on_events)
+    with pytest.raises(OSError, match="disk full"):
+        compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path / "r", representative=False)
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"scenario.json", "runs.jsonl"}  # journal kept
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    monkeypatch.undo()
+    resumed = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path / "r", representative=False)
+    assert resumed.executed == 0 and {p.name for p in (tmp_path / "r").iterdir()} == DATA_FILES
+
+
+def test_an_out_holding_another_scenario_is_refused(tmp_path) -> None:
+    compare(QUICKSTART, runs=1, labels=["canary"], out=tmp_path, representative=False)
+    other = scenario_data("quickstart.yaml")
+    other["seed"] += 1
+    with pytest.raises(ScenarioError, match="holds results of a different scenario"):
+        compare(other, runs=1, labels=["canary"], out=tmp_path)
+    assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_directory_with_the_raw_scenario_file_still_resumes(tmp_path) -> None:
+    compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False)
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario_data("quickstart.yaml")))  # as written before
+    again = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False)
+    assert again.executed == 0 and len(again.rows) == 2
+
+
+def test_sweep_validates_each_point_once_not_each_run(monkeypatch) -> None:
+    validated = []
+    original = points_module.parse_scenario
+
+    def counting(data, **kwargs):
+        validated.append(data["strategies"]["canary"]["monitoringDuration"])
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(points_module, "parse_scenario", counting)
+    result = sweep(load_scenario(QUICKSTART), {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3,
+                   jobs=1, representative=False)
+    assert validated == ["2m", "5m"] and len(result.rows) == 6
+
+
+def test_a_bad_sweep_point_names_the_parameter() -> None:
+    params = {"strategies.canary.incrementStep": [10, -5], "strategies.canary.monitoringDuration": ["2m"]}
+    with pytest.raises(ScenarioError) as caught:
+        sweep(QUICKSTART, params, runs=1)
+    message = str(caught.value)
+    assert message.startswith(f"{QUICKSTART} with strategies.canary.incrementStep=-5:")
+    assert "monitoringDuration" not in message and "got -5" in message
+
+
+def test_parameters_find_keys_in_either_spelling() -> None:
+    data = {"strategies": {"canary": {"incrementStep": 20}}, "drift": None}
+    changed = apply_params(data, {"strategies.canary.increment_step": 40, "drift.data.start": "10m"})
+    assert changed == {"strategies": {"canary": {"incrementStep": 40}}, "drift": {"data": {"start": "10m"}}}
+    assert data["strategies"]["canary"]["incrementStep"] == 20  # a copy
+    with pytest.raises(ScenarioError, match="'strategies.canary.incrementStep' holds 20; expected a map"):
+        apply_params(data, {"strategies.canary.incrementStep.x": 1})
+
+
 def test_sweep_tags_rows_with_parameters() -> None:
     result = sweep(QUICKSTART, {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3)
     assert set(result.rows["strategy"]) == {"canary"}
@@ -107,8 +203,12 @@ def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "| canary |" in out and "Paired differences" in out
     assert (tmp_path / "r" / "report.md").read_text().startswith("# quickstart-latency-regression")
+    names = {p.name for p in (tmp_path / "r").iterdir()}
+    assert names == DATA_FILES | REPORT_FILES | {f"figure-{n}.{kind}" for n in (2, 3) for kind in ("png", "svg")}
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no staging directory left behind
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_rows() -> None:
     import pytest
 

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from simulator.experiment import compare, sweep
+from simulator.report import write_experiment_report
 from tests.helpers import SCENARIOS, scenario_data
 
 
@@ -15,7 +16,7 @@ def test_report_is_self_contained_and_escapes_names(tmp_path) -> None:
     data = scenario_data("quickstart.yaml")
     data["name"] = "<script>alert('x')</script>"
     data["strategies"]["<b>bold</b>"] = {"strategy": "Immediate"}
-    compare(data, runs=3, out=tmp_path)
+    write_experiment_report(compare(data, runs=3, out=tmp_path), tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
@@ -24,8 +25,8 @@ def test_report_is_self_contained_and_escapes_names(tmp_path) -> None:
 
 
 def test_sweep_report_has_a_pareto_view(tmp_path) -> None:
-    sweep(SCENARIOS / "quickstart.yaml", {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3,
-          out=tmp_path)
+    result = sweep(SCENARIOS / "quickstart.yaml", {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3)
+    write_experiment_report(result, tmp_path)
     assert "Sweep: rollout duration against exposure to a bad candidate" in (tmp_path / "report.html").read_text()
 
 
@@ -35,7 +36,7 @@ def _browser() -> str | None:
 
 @pytest.mark.skipif(_browser() is None, reason="no Chromium on this machine")
 def test_report_renders_in_headless_chromium(tmp_path) -> None:
-    compare(SCENARIOS / "quickstart.yaml", runs=3, out=tmp_path)
+    write_experiment_report(compare(SCENARIOS / "quickstart.yaml", runs=3), tmp_path)
     screenshot = tmp_path / "report.png"
     process = subprocess.run(
         [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,3 +48,12 @@ def test_report_renders_in_headless_chromium(tmp_path) -> None:
     assert process.returncode == 0, process.stderr[-2000:]
     assert screenshot.exists() and screenshot.read_bytes()[:4] == b"\x89PNG"
     assert "Uncaught" not in process.stderr
+
+
+def test_experiment_figures_of_a_result() -> None:
+    from simulator.report import experiment_figures
+
+    result = compare(SCENARIOS / "quickstart.yaml", runs=2, labels=["canary", "immediate"])
+    titles = [title for title, _ in experiment_figures(result)]
+    assert titles[0].startswith("Timeline of seed 42") and "Outcome rates with 95 % Wilson intervals" in titles
+    assert [title for title, _ in experiment_figures(result, timelines=False)] == titles[1:]

@@ -1,0 +1,45 @@
+"""What an experiment returns: rows, summaries, paired differences, events and representative runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.result import RunResult
+from simulator.scenario.model import Scenario
+
+__all__ = ["ExperimentResult"]
+
+
+@dataclass
+class ExperimentResult:
+    """The outcome of :func:`~simulator.experiment.compare` or :func:`~simulator.experiment.sweep`.
+
+    ``rows``: one per run (figures in seconds, requests, fractions 0-1; see
+    :data:`~simulator.experiment.figures.FIGURES`), tagged with strategy, seed
+    and ``param:PATH`` columns. ``summary``: one row per strategy (and sweep
+    point) with 95 % intervals. ``paired``: per-seed differences between
+    strategies (compare only). ``executed``: runs made by this call (the
+    others came from the journal in ``out``). ``scenario``: the validated
+    scenario as run (for a sweep, without any point applied). ``events``: one
+    row per event of every run (time ``t`` in seconds). ``representative``:
+    each strategy's run on the scenario's first seed, whole, for timelines.
+    Render it with :mod:`simulator.report` (``experiment_figures``,
+    ``write_experiment_report``).
+    """
+
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    executed: int
+    scenario: Scenario
+    out: Path | None = None
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    representative: list[RunResult] = field(default_factory=list)
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept key paths (empty for a compare)."""
+        return [c.removeprefix("param:") for c in self.summary.columns if c.startswith("param:")]
