@@ -2,14 +2,25 @@
 
 >>> from simulator import load_scenario, run
 >>> result = run(load_scenario("scenarios/quickstart.yaml"), "canary")  # doctest: +SKIP
+
+The public names are imported on first use (PEP 562), so that ``import
+simulator`` -- and with it ``rollout-sim --help`` and ``rollout-sim validate``
+-- does not pay for numba, scipy and pandas, which only running a simulation
+needs.
 """
 
-from simulator.driver import run, run_all
-from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
-from simulator.experiment import compare, sweep
-from simulator.result import RunResult, VersionResult
-from simulator.scenario import Scenario, load_scenario, parse_scenario, scenario_schema
-from simulator.scenario.world_config import RollbackOperation
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.driver import run, run_all
+    from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
+    from simulator.experiment import compare, sweep
+    from simulator.result import RunResult, VersionResult
+    from simulator.scenario import Scenario, load_scenario, parse_scenario, scenario_schema
+    from simulator.scenario.world_config import RollbackOperation
 
 __all__ = [
     "load_scenario",
@@ -30,3 +41,35 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_ORIGINS = {
+    "load_scenario": "simulator.scenario",
+    "parse_scenario": "simulator.scenario",
+    "scenario_schema": "simulator.scenario",
+    "Scenario": "simulator.scenario",
+    "RollbackOperation": "simulator.scenario.world_config",
+    "run": "simulator.driver",
+    "run_all": "simulator.driver",
+    "compare": "simulator.experiment",
+    "sweep": "simulator.experiment",
+    "RunResult": "simulator.result",
+    "VersionResult": "simulator.result",
+    "SimulatorError": "simulator.errors",
+    "ScenarioError": "simulator.errors",
+    "StrategyError": "simulator.errors",
+    "EngineError": "simulator.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    origin = _ORIGINS.get(name)
+    if origin is None:
+        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(origin), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,6 +5,11 @@ file given on the command line or found under a directory given on it whose
 top level has ``versions`` and ``expect``; each expectation is one test item,
 judged as ``rollout-sim check`` judges it. Registered through the ``pytest11``
 entry point, so users' existing test runs pick it up.
+
+Being loaded by every pytest session on a machine where the package is
+installed, this module imports only pytest and the standard library; the
+scenario loader and the experiment layer (pydantic, numpy, scipy, pandas) are
+imported when a file that looks like a scenario with expectations is met.
 """
 
 from __future__ import annotations
@@ -14,13 +19,23 @@ from typing import Any
 
 import pytest
 
-from simulator.check.run_check import SUFFIXES
-
 __all__ = ["pytest_collect_file"]
+
+# The suffixes of simulator.check.run_check.SUFFIXES, repeated here because
+# importing run_check would pull the experiment layer into every pytest session.
+_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
 
 def _is_scenario(path: Path) -> bool:
-    if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
+    if path.suffix.lower() not in _SUFFIXES or path.name.startswith("."):
+        return False
+    # Both top-level keys must appear in the text; most data files are turned
+    # away here without importing the scenario loader or parsing them.
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return False
+    if b"expect" not in text or b"versions" not in text:
         return False
     from simulator.scenario.loader import read_scenario_data
 
