@@ -50,6 +50,7 @@ def test_quickstart_canary_rolls_back_for_latency_at_the_first_check() -> None:
     assert result.candidate_requests < 0.15 * result.requests
 
 
+@pytest.mark.slow
 def test_failures_canary_promotes_the_good_candidate_despite_the_outage() -> None:
     assert outcome_rates(SCENARIOS / "failures.yaml", "canary").get("promoted", 0) >= 0.8
 
@@ -83,6 +84,7 @@ def _holds(measured: float, expectation: str) -> bool:
             "==": measured == bound}[operator]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
 def test_outcome_expectations_of_every_bundled_scenario_hold(path) -> None:
     """Each file's `expect` block (outcome rates) holds over its own seeds."""

@@ -25,6 +25,7 @@ def quiet_monitor(rate: float = 5.0) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_without_drift_each_feature_test_fires_at_its_level() -> None:
     scenario = parse_scenario(quiet_monitor())
     p_values = [v for seed in range(4) for check in run(scenario, seed=seed).drift_checks

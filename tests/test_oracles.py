@@ -34,6 +34,7 @@ def test_overload_is_refused() -> None:
         erlang_c_mean_wait(10, 1, 4)
 
 
+@pytest.mark.slow
 def test_ciw_estimates_erlang_c() -> None:
     pytest.importorskip("ciw")
     estimate = mmc_mean_wait_ciw(3.2, 1.0, 4, max_time=40000.0, seed=2, warmup=200.0)

@@ -9,6 +9,7 @@ from benchmarks.per_request_simpy import simulate_per_request
 from tests.oracles import erlang_c_mean_wait
 
 
+@pytest.mark.slow
 def test_baseline_matches_erlang_c_and_accounts_for_every_request() -> None:
     rng = np.random.default_rng(1)
     replicas, concurrency, service_rate = 4, 2, 10.0

@@ -122,6 +122,7 @@ def test_json_output(tmp_path) -> None:
     assert {e["strategy"] for e in document["expectations"]} == {"canary", "blue_green", "immediate"}
 
 
+@pytest.mark.slow
 def test_every_bundled_scenario_passes_check() -> None:
     result = check([str(SCENARIOS)])
     assert result.judgements and result.passed, [describe(j) for j in result.judgements if j.verdict != "pass"]

@@ -104,6 +104,7 @@ def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
     assert summary["runs"] == 20 and summary["errors"] == 0
 
 
+@pytest.mark.slow
 def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "simulator.cli", "compare", str(QUICKSTART), "--runs", "60",

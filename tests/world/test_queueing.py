@@ -45,6 +45,7 @@ def test_mean_latency_is_wait_plus_service() -> None:
     assert result.latency_mean_s == pytest.approx(expected, rel=0.03)
 
 
+@pytest.mark.slow
 def test_lognormal_service_matches_ciw() -> None:
     """M/G/c has no closed form: compare with the ciw simulation library instead."""
     pytest.importorskip("ciw")
@@ -63,6 +64,7 @@ def test_lognormal_service_matches_ciw() -> None:
     assert measured == pytest.approx(expected, rel=0.08), (measured, expected)
 
 
+@pytest.mark.slow
 def test_ciw_oracle_agrees_with_erlang_c() -> None:
     """The independent simulator itself reproduces Erlang C (so the comparison above means something)."""
     pytest.importorskip("ciw")

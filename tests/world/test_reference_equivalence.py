@@ -31,6 +31,7 @@ def _small(data: dict, **simulation) -> dict:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("balancer", ["random", "round_robin", "least_connections"])
 @pytest.mark.parametrize("label", ["canary", "blue_green", "rolling"])
 def test_outcomes_and_counts_agree(label: str, balancer: str) -> None:
@@ -53,6 +54,7 @@ def test_outcomes_and_counts_agree(label: str, balancer: str) -> None:
             assert version.queue_wait_mean_s == pytest.approx(other.queue_wait_mean_s, rel=0.02, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_overload_crash_and_timeouts_agree() -> None:
     """Queues that build up, time out and are lost in a crash are handled alike."""
     data = _small(scenario_data("failures.yaml"), until="horizon")
@@ -77,6 +79,7 @@ def test_overload_crash_and_timeouts_agree() -> None:
     assert batch.latency_mean_s == pytest.approx(reference.latency_mean_s, rel=0.01)
 
 
+@pytest.mark.slow
 def test_latency_distributions_agree() -> None:
     """Two-sample KS on the timeline's per-interval p99s, and equal run quantiles."""
     scenario = parse_scenario(_small(scenario_data("quickstart.yaml"), until="horizon") | {"horizon": "20m"})
