@@ -1,12 +1,13 @@
-"""The Mann-Whitney canary judge: scipy's p-values, effect allowances, seed 003's score bands."""
+"""The Mann-Whitney canary judge: p-values by counting pairs, effect allowances, seed 003's score bands."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from simulator import parse_scenario, run
 from simulator.analysis.judge import mann_whitney_judge
@@ -29,15 +30,57 @@ def series(version: str, rng: np.random.Generator, *, error=0.001, p50=0.04, p99
     )
 
 
-def test_p_values_are_scipys_one_sided_mann_whitney() -> None:
+def u_statistic(x: np.ndarray, y: np.ndarray) -> float:
+    """Mann-Whitney U of ``x`` over ``y``: the pairs in which x is the larger, ties counting half."""
+    pairs_x_larger = (x[:, None] > y[None, :]).sum()
+    pairs_tied = (x[:, None] == y[None, :]).sum()
+    return float(pairs_x_larger + 0.5 * pairs_tied)
+
+
+def p_x_larger_normal(x: np.ndarray, y: np.ndarray) -> float:
+    """One-sided p-value of "x tends to be larger" (no ties): U's normal approximation, continuity-corrected.
+
+    Under no difference U has mean n m / 2 and variance n m (n + m + 1) / 12.
+    """
+    n, m = len(x), len(y)
+    z = (u_statistic(x, y) - n * m / 2 - 0.5) / math.sqrt(n * m * (n + m + 1) / 12)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def p_x_larger_exact(x: np.ndarray, y: np.ndarray) -> float:
+    """The same p-value from U's exact distribution (no ties): the share of all equally likely
+    assignments of the pooled ranks to x that give a U at least as large as the one observed."""
+    observed = u_statistic(x, y)
+    n, total = len(x), len(x) + len(y)
+    at_least = 0
+    for ranks in itertools.combinations(range(1, total + 1), n):
+        at_least += sum(ranks) - n * (n + 1) / 2 >= observed  # U = rank sum of x - n (n + 1) / 2
+    return at_least / math.comb(total, n)
+
+
+@pytest.mark.parametrize(("intervals", "p_value_of"), [
+    (20, p_x_larger_normal),  # a 5 min window at 15 s scrapes
+    (6, p_x_larger_exact),  # a short window: too few intervals for the normal approximation
+])
+def test_p_values_are_one_sided_mann_whitney_in_the_harmful_direction(intervals: int, p_value_of) -> None:
+    """Latency is tested for an increase, accuracy for a decrease, each by counting pairs.
+
+    Kills a judge that tests the wrong direction (``alternative="less"`` for
+    latency, ``"greater"`` for accuracy) or both sides.
+    """
     rng = np.random.default_rng(1)
-    candidate, stable = series("v2", rng, p99=0.3), series("v1", rng)
+    # Slightly slower and slightly less accurate: p-values well inside (0, 1), not saturated.
+    candidate = series("v2", rng, p99=0.164, accuracy=0.915, n=intervals)
+    stable = series("v1", rng, n=intervals)
+
     result = mann_whitney_judge(candidate, stable, RULES)
+
     by_metric = {m.metric: m for m in result.metrics}
-    expected = stats.mannwhitneyu(candidate.latency_p99, stable.latency_p99, alternative="greater").pvalue
-    assert by_metric["latency_p99"].p_value == pytest.approx(expected)
-    expected = stats.mannwhitneyu(candidate.accuracy, stable.accuracy, alternative="less").pvalue
-    assert by_metric["accuracy"].p_value == pytest.approx(expected)
+    latency = p_value_of(candidate.latency_p99, stable.latency_p99)  # the candidate larger
+    accuracy = p_value_of(stable.accuracy, candidate.accuracy)  # the stable version larger
+    assert 0.001 < latency < 0.9 and 0.001 < accuracy < 0.9
+    assert by_metric["latency_p99"].p_value == pytest.approx(latency, rel=1e-9)
+    assert by_metric["accuracy"].p_value == pytest.approx(accuracy, rel=1e-9)
 
 
 @pytest.mark.parametrize(

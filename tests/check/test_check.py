@@ -72,20 +72,38 @@ def test_units_aggregates_and_between(tmp_path) -> None:
 
 
 def test_confidence_makes_a_borderline_expectation_inconclusive(tmp_path) -> None:
-    verdicts = {}
-    for seed in (42, 99):
-        for confidence in (None, 0.95):
-            block = {"candidate_requests": ">= 6005"}
-            if confidence:
-                block["confidence"] = confidence
-            data = small_quickstart(canary=block)
-            data["seed"] = seed
-            (judgement,) = check([str(write(tmp_path, data, f"s{seed}{confidence}.yaml"))]).judgements
-            verdicts[(seed, confidence)] = judgement
-    assert {verdicts[(42, None)].verdict, verdicts[(99, None)].verdict} == {"pass", "fail"}  # flaps on noise
-    assert verdicts[(42, 0.95)].verdict == verdicts[(99, 0.95)].verdict == "inconclusive"
-    assert verdicts[(42, 0.95)].runs_to_settle > 10
-    assert "runs would settle it" in describe(verdicts[(42, 0.95)])
+    """An expectation whose bound is the figure's true mean: a point estimate must come down on one side
+    by noise alone, while an interval must call it inconclusive."""
+    from simulator.scenario import parse_scenario
+
+    data = small_quickstart()
+    scenario = parse_scenario(data)
+    canary = scenario.strategies["canary"]
+    # The 2x slower candidate fails the canary's first check (every run rolls back, asserted below):
+    # it gets initialPercentage of the Poisson traffic for one monitoringDuration, so its requests per
+    # run average rate x weight x duration exactly.
+    border = scenario.traffic.rate * canary.initial_percentage / 100 * canary.monitoring_duration
+    assert border == 6000
+    # The same figure twice, on either side of the border ('.mean' is the default aggregate).
+    sides = {"candidate_requests": f"> {border:g}", "candidate_requests.mean": f"<= {border:g}"}
+    judgements = {}
+    for confidence in (None, 0.99):
+        block = {**sides, "rolled_back": "== 1"} if confidence is None else {**sides, "confidence": confidence}
+        data["expect"] = {"canary": block}
+        path = write(tmp_path, data, f"confidence-{confidence}.yaml")
+        judgements[confidence] = {j.expectation.key: j for j in check([str(path)]).judgements}
+
+    point = judgements[None]
+    assert point["rolled_back"].verdict == "pass"
+    assert sorted(point[key].verdict for key in sides) == ["fail", "pass"]  # whichever side the noise fell on
+    # A 99 % t interval of the mean of 10 runs covers the true mean for 99 seeds in 100.
+    interval = judgements[0.99]
+    for key in sides:
+        judgement = interval[key]
+        assert judgement.low < border < judgement.high
+        assert judgement.verdict == "inconclusive"
+        assert judgement.runs_to_settle > 10
+        assert "runs would settle it" in describe(judgement)
 
 
 def test_baseline_catches_a_regression_that_still_meets_its_expectation(tmp_path) -> None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import proportion_effectsize
+from statsmodels.stats.proportion import proportion_effectsize, proportions_ztest
+from statsmodels.stats.weightstats import ttest_ind
 
 from simulator import parse_scenario, run
+from simulator.analysis.ab_stats import ArmSummary, proportion_test, sample_ratio_p_value, welch_test
 
 ALPHA = 0.05
 
@@ -89,3 +92,36 @@ def test_report_says_which_test_and_what_it_found() -> None:
     assert "candidate wins: accuracy" in result.reason and "mSPRT" in result.reason
     users = analysis["sample_ratio"]["users"]
     assert users["a"] > 0 and users["b"] > 0
+
+
+def test_p_values_agree_with_statsmodels() -> None:
+    """Each fixed-horizon p-value against statsmodels (the simulator computes them with scipy).
+
+    Kills a chi-square with Yates' correction, a pooled-variance t-test in
+    place of Welch's, and a sample-ratio check against the wrong split.
+    """
+    # Accuracy, 9,020 of 10,000 against 9,100 of 10,000: the uncorrected 2x2 chi-square is the
+    # two-proportion z-test with the pooled rate.
+    stable = ArmSummary(n=10_000, mean=0.902, variance=0.902 * 0.098)
+    candidate = ArmSummary(n=10_000, mean=0.910, variance=0.910 * 0.090)
+    _, expected = proportions_ztest([9_100, 9_020], [10_000, 10_000])
+    assert 0.01 < expected < 0.2
+    assert proportion_test("accuracy", stable, candidate, ALPHA).p_value == pytest.approx(expected, rel=1e-9)
+
+    # Latency with unequal sizes and spreads, where Welch's test and the pooled t-test differ.
+    rng = np.random.default_rng(7)
+    stable_latency, candidate_latency = rng.lognormal(np.log(0.040), 0.4, 400), rng.lognormal(np.log(0.042), 0.8, 150)
+
+    def summary(sample: np.ndarray) -> ArmSummary:
+        return ArmSummary(n=len(sample), mean=float(sample.mean()), variance=float(sample.var(ddof=1)))
+
+    _, expected, _ = ttest_ind(candidate_latency, stable_latency, usevar="unequal")
+    assert 0.01 < expected < 0.9
+    outcome = welch_test("latency", summary(stable_latency), summary(candidate_latency), ALPHA)
+    assert outcome.p_value == pytest.approx(expected, rel=1e-9)
+
+    # Users per arm, 6,880 and 3,120 against a 70/30 split: the two-category goodness of fit is the
+    # one-proportion z-test with the null variance.
+    _, expected = proportions_ztest(3_120, 10_000, value=0.3, prop_var=0.3)
+    assert 0.001 < expected < 0.05
+    assert sample_ratio_p_value(6_880, 3_120, 0.3) == pytest.approx(expected, rel=1e-9)

@@ -87,26 +87,75 @@ def test_crash_loses_in_flight_requests_and_the_replica_restarts() -> None:
 
 
 def test_new_replicas_take_no_traffic_before_start_up() -> None:
+    """A rolling update routes by ready replicas, so a starting candidate replica must get nothing.
+
+    Kills a world in which STARTING replicas serve (``ReplicaTable.ready_arrays``
+    also returning them): the candidate would take its replica's share from the
+    moment it is scaled up, minutes before it is ready.
+    """
     data = steady(
+        horizon="15m",
         versions={
             "v1": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0},
-            "v2": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": "90s"},
+            "v2": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": "5m"},
         },
         candidate="v2",
-        strategies={"immediate": {}},
-        simulation={"until": "rollout_end"},
+        strategies={"rolling": {"batchSize": 1}},
     )
-    result = run(parse_scenario(data), "immediate", seed=15)
-    assert result.decision_time_s == 90.0
-    assert result.versions["v2"].requests == 0
-    assert result.versions["v2"].dropped == 0
+    scenario = parse_scenario(data)
+
+    result = run(scenario, "rolling", seed=15)
+
+    routing = [e.data["weights"] for e in result.events if e.kind == "set_weights"]
+    assert routing[0] is None  # traffic follows the ready replicas of both versions
+    scaled_up = next(e.t for e in result.events if e.kind == "scale" and e.data["version"] == "v2")
+    first_ready = min(e.t for e in result.events
+                      if e.kind == "replica_ready" and e.data["version"] == "v2" and not e.data["restarted"])
+    assert first_ready - scaled_up == 300.0  # its start-up
+    interval = scenario.monitoring.scrape_interval
+    frame = result.timeline_frame()
+    candidate = frame[frame["version"] == "v2"]
+    # Requests are binned by when they end; one that arrived after the replica was ready ends after it too.
+    before = candidate[candidate["t"] + interval <= first_ready]
+    after = candidate[candidate["t"] >= first_ready]
+    assert len(before) == first_ready // interval and before["requests"].sum() == 0
+    # One ready replica of five: about 20 requests/s, some in every interval.
+    assert len(after) > 0 and (after["requests"] > 0).all()
 
 
 def test_latency_fault_slows_only_its_version() -> None:
-    base = run(parse_scenario(steady(horizon="20m")), seed=16).versions["v1"]
-    slow = run(parse_scenario(steady(horizon="20m", faults=[
-        {"kind": "latency", "version": "v1", "at": 0, "factor": 2}])), seed=16).versions["v1"]
-    assert slow.latency_p50_s == pytest.approx(2 * base.latency_p50_s, rel=0.05)
+    """Two versions serve side by side (an A/B split held all run); a latency fault on v2 slows v2 only.
+
+    Kills a fault schedule that applies a latency fault to every version
+    (``FaultSchedule.latency_factor`` ignoring the version): v1 would slow down too.
+    """
+    def split(faults: list[dict]) -> dict:
+        return steady(
+            horizon="20m",
+            versions={
+                "v1": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0},
+                "v2": {"accuracy": 0.9, "latency": {"p50": "20ms", "p99": "80ms"}, "startup": 0},
+            },
+            candidate="v2",
+            # Far more samples than 20 minutes bring: the test never decides, so the split holds to the end.
+            strategies={"ab": {"strategy": "ABTesting", "splitRatio": 0.5, "minimumSamples": 10_000_000,
+                               "duration": "1h"}},
+            faults=faults,
+        )
+
+    base = run(parse_scenario(split([])), "ab", seed=16)
+    slow = run(parse_scenario(split([{"kind": "latency", "version": "v2", "at": 0, "factor": 2}])), "ab", seed=16)
+
+    assert base.outcome == slow.outcome == "incomplete"
+    for result in (base, slow):
+        assert result.versions["v1"].requests > 20_000 and result.versions["v2"].requests > 20_000
+    # v2's service times double; at this light load queueing adds next to nothing.
+    assert slow.versions["v2"].latency_p50_s == pytest.approx(2 * base.versions["v2"].latency_p50_s, rel=0.05)
+    assert slow.versions["v2"].latency_mean_s == pytest.approx(2 * base.versions["v2"].latency_mean_s, rel=0.05)
+    # Same seed, same routing: v1 serves the very same requests with the very same service times.
+    assert slow.versions["v1"].requests == base.versions["v1"].requests
+    assert slow.versions["v1"].latency_p50_s == pytest.approx(base.versions["v1"].latency_p50_s, rel=1e-9)
+    assert slow.versions["v1"].latency_mean_s == pytest.approx(base.versions["v1"].latency_mean_s, rel=1e-9)
 
 
 def test_metric_store_capacity_covers_horizon_and_label_delay() -> None:
