@@ -27,6 +27,7 @@ def comparable(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values("case").reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_one_process_and_two_give_identical_rows() -> None:
     serial = compare(QUICKSTART, runs=6, jobs=1)
     parallel = compare(QUICKSTART, runs=6, jobs=2)
