@@ -106,6 +106,7 @@ def test_confidence_makes_a_borderline_expectation_inconclusive(tmp_path) -> Non
         assert "runs would settle it" in describe(judgement)
 
 
+@pytest.mark.slow
 def test_baseline_catches_a_regression_that_still_meets_its_expectation(tmp_path) -> None:
     data = small_quickstart(canary={"candidate_requests": "<= 100000"})
     baseline = tmp_path / "baseline.json"
