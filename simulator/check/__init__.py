@@ -1,7 +1,43 @@
-"""Guarding rollout policies in CI: expectations, confidence, baselines, JUnit XML and Markdown."""
+"""Guarding rollout policies in CI: expectations, confidence, baselines, JUnit XML and Markdown.
 
-from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
-from simulator.check.run_check import CheckResult, check, save_baseline, scenario_files
+The public names are imported on first use, so that loading the pytest plugin
+(:mod:`simulator.check.pytest_plugin`, which every pytest session on a
+machine with the package installed loads) costs nothing until a scenario
+file is collected.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
+    from simulator.check.run_check import CheckResult, check, save_baseline, scenario_files
 
 __all__ = ["check", "CheckResult", "Expectation", "Judgement", "judge", "parse_expectations", "save_baseline",
            "scenario_files"]
+
+_ORIGINS = {
+    "Expectation": "simulator.check.expectations",
+    "Judgement": "simulator.check.expectations",
+    "judge": "simulator.check.expectations",
+    "parse_expectations": "simulator.check.expectations",
+    "CheckResult": "simulator.check.run_check",
+    "check": "simulator.check.run_check",
+    "save_baseline": "simulator.check.run_check",
+    "scenario_files": "simulator.check.run_check",
+}
+
+
+def __getattr__(name: str) -> Any:
+    origin = _ORIGINS.get(name)
+    if origin is None:
+        raise AttributeError(f"module 'simulator.check' has no attribute {name!r}")
+    value = getattr(importlib.import_module(origin), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
