@@ -70,11 +70,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simulator.driver import run
-    from simulator.report import print_runs, runs_document
     from simulator.scenario import load_scenario
 
-    scenario = load_scenario(args.file)
+    scenario = load_scenario(args.file)  # before the engine is imported: bad input is reported at once
     labels = args.strategy or scenario.labels
     for label in labels:
         if label not in scenario.labels:
@@ -87,6 +85,9 @@ def _run(args: argparse.Namespace) -> int:
             )
     if args.seed is not None and args.seed < 0:
         raise ScenarioError(f"--seed: got {args.seed}; expected an integer >= 0", file=args.file)
+    from simulator.driver import run
+    from simulator.report import print_runs, runs_document
+
     results = [run(scenario, label, args.seed, args.data_plane) for label in labels]
     if args.out:
         from simulator.report import write_run_results
@@ -103,13 +104,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    from simulator.experiment import compare, parse_param, sweep
-    from simulator.report.markdown import experiment_markdown
+    from simulator.scenario import load_scenario
 
     if args.runs is not None and args.runs < 1:
         raise ScenarioError(f"--runs: got {args.runs}; expected an integer >= 1", file=args.file)
     if args.jobs < 1:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
+    load_scenario(args.file)  # before the engine is imported: bad input is reported at once
+    from simulator.experiment import compare, parse_param, sweep
+    from simulator.report.markdown import experiment_markdown
+
     options = dict(labels=args.strategy, out=args.out, executor=args.executor, jobs=args.jobs,
                    scheduler=args.scheduler, progress=sys.stderr.isatty(), representative=bool(args.out))
     if args.command == "compare":
