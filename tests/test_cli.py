@@ -41,7 +41,9 @@ def test_run_json_follows_the_contract(capsys) -> None:
         for key in ("requests", "failed_requests", "latency_mean_s", "latency_p99_s", "queue_wait_mean_s",
                     "correct_predictions"):
             assert key in version
-    assert all(set(event) == {"t", "kind", "detail"} for event in record["events"])
+    assert all(set(event) == {"t", "kind", "detail", "data"} for event in record["events"])
+    scales = [event["data"] for event in record["events"] if event["kind"] == "scale"]
+    assert scales and all({"version", "previous", "replicas"} <= set(data) for data in scales)
     assert record["events"][-1]["kind"] == "finished"
     assert record["requests"] == sum(v["requests"] for v in record["versions"].values())
 
