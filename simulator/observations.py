@@ -103,9 +103,15 @@ class MetricSeries:
 
 
 class MetricsReader(Protocol):
-    """Read-only access to monitoring data as of the observation time."""
+    """Read-only access to monitoring data as of the observation time.
+
+    ``scrape_interval`` is seconds between scrapes; ``label_delay`` how long
+    after a response its label arrives, seconds (a known property of the
+    labelling pipeline, as an operator would know it).
+    """
 
     scrape_interval: float
+    label_delay: float
 
     def window(self, version: str, duration: float, quantiles: bool = True) -> WindowStats:
         """``version``'s metrics over the last ``duration`` seconds of delivered scrapes.
@@ -149,6 +155,9 @@ class SmokeTestResult:
     correct: int
     latency_mean: float | None
     latency_p99: float | None
+    latency_p50: float | None = None
+    latency_p90: float | None = None
+    latency_p95: float | None = None
 
     @property
     def error_rate(self) -> float | None:

@@ -15,9 +15,13 @@ both and is not blamed on the candidate.
   the largest feature PSI a drift monitor reported for the requests it
   serves) exceeds it; not evaluated while no drift monitor reports a score.
 
-A window with fewer than ``minimum_requests`` requests on either side, or
-whose newest scrape is older than ``max_staleness``, gives no verdict
-(``no_data``): the caller waits for data instead of guessing.
+Every check answers ``pass``, ``fail`` or ``inconclusive``. A failed rule
+fails the check. Otherwise a rule that could not be evaluated (too few
+labels, no drift score yet) makes the whole check inconclusive: a rule that
+cannot be evaluated never passes. A window with fewer than
+``minimum_requests`` requests on either side, or whose newest scrape is
+older than ``max_staleness``, is inconclusive too: the caller waits for data
+instead of guessing, and its reason names the rule that was missing data.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from simulator.scenario.strategy_config import RollbackThresholds
 
 __all__ = ["RuleResult", "CheckResult", "compare_to_baseline"]
 
-Verdict = Literal["pass", "fail", "no_data"]
+Verdict = Literal["pass", "fail", "inconclusive"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,14 @@ class CheckResult:
         """The rules that failed."""
         return [rule for rule in self.rules if rule.passed is False]
 
+    @property
+    def inconclusive_rules(self) -> list[RuleResult]:
+        """The rules that could not be evaluated."""
+        return [rule for rule in self.rules if rule.passed is None]
+
     def summary(self) -> str:
-        """One line: failed rules first, then the others."""
-        ordered = self.failed_rules + [rule for rule in self.rules if rule.passed is not False]
+        """One line: failed rules first, then the inconclusive ones, then those that passed."""
+        ordered = self.failed_rules + self.inconclusive_rules + [rule for rule in self.rules if rule.passed]
         return "; ".join(rule.detail for rule in ordered)
 
     def to_dict(self) -> dict[str, object]:
@@ -92,20 +101,21 @@ def compare_to_baseline(
     minimum_labels: int = 100,
     max_staleness: float = float("inf"),
     drift_score: float | None = None,
+    frozen_baseline: bool = False,
 ) -> CheckResult:
     """Judge ``candidate`` against ``baseline`` by ``thresholds``.
 
     ``drift_score`` is the candidate's latest input drift score, ``None``
-    while no drift monitor has reported one.
+    while no drift monitor has reported one. ``frozen_baseline`` says the
+    baseline is a window from before a change (the stable version serves
+    nothing now), so its age is not held against it.
     """
     for side in (candidate, baseline):
-        if side.requests < minimum_requests or side.staleness > max_staleness:
-            why = (
-                f"newest scrape {side.staleness:.0f}s old"
-                if side.staleness > max_staleness
-                else f"{side.requests} requests < {minimum_requests}"
-            )
-            return CheckResult("no_data", (RuleResult("data", None, f"no data for {side.version}: {why}"),))
+        stale = side.staleness > max_staleness and not (frozen_baseline and side is baseline)
+        if side.requests < minimum_requests or stale:
+            why = (f"newest scrape {side.staleness:.0f}s old" if stale
+                   else f"{side.requests} requests < {minimum_requests}")
+            return CheckResult("inconclusive", (RuleResult("data", None, f"no data for {side.version}: {why}"),))
 
     rules: list[RuleResult] = []
     if thresholds.error_rate_increase is not None:
@@ -158,5 +168,9 @@ def compare_to_baseline(
                 f"drift score {drift_score:.3f} {'<=' if passed else '>'} {thresholds.drift_score:g}",
                 candidate=drift_score, value=drift_score, limit=thresholds.drift_score,
             ))
-    verdict: Verdict = "fail" if any(rule.passed is False for rule in rules) else "pass"
+    verdict: Verdict = "pass"
+    if any(rule.passed is None for rule in rules):
+        verdict = "inconclusive"
+    if any(rule.passed is False for rule in rules):
+        verdict = "fail"
     return CheckResult(verdict, tuple(rules))

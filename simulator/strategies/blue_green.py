@@ -11,22 +11,28 @@ Rules of the state machine::
     SMOKE      smoke test fails the thresholds: remove green   -> done (rolled back)
                passes: note blue's metrics as the baseline,
                switch 100 % to green, wait monitoringDuration  -> WATCHING
-    WATCHING   green fails against blue's baseline: switch back, remove green -> done
-               no data: wait recheckInterval, fail after maxDataWait
-               passes: promoted, keep blue keepBlueDuration    -> KEEPING
+               inconclusive (blue's labels not yet arrived): look again every
+               recheckInterval; after maxDataWait do what onInconclusive says
+    WATCHING   every analysisInterval: green's last analysisWindow against blue's baseline;
+                 more than failureLimit failed checks: switch back, remove green -> done
+               after monitoringDuration: the whole watch against the baseline
+                 fail: switch back, remove green               -> done
+                 inconclusive: look again; after maxDataWait do what onInconclusive says
+                 pass: promoted, keep blue keepBlueDuration    -> KEEPING
     KEEPING    remove blue                                     -> done
 
 After the switch blue serves nothing, so green is judged against blue's
 metrics over the ``monitoringDuration`` window just before the switch.
-The smoke test judges the samples by the same thresholds, against blue's
-recent metrics.
+The smoke test judges the samples by the same thresholds (with the
+configured latency statistic), against blue's recent metrics. The checks
+follow :mod:`simulator.strategies.watch`.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from simulator.analysis.thresholds import compare_to_baseline
+from simulator.analysis.thresholds import CheckResult, compare_to_baseline
 from simulator.commands import (
     Command,
     Decide,
@@ -40,6 +46,7 @@ from simulator.commands import (
 )
 from simulator.observations import Observation, SmokeTestResult, WindowStats
 from simulator.scenario.strategy_config import BlueGreenConfig
+from simulator.strategies.watch import PAUSE_SECONDS, Baseline, StepWatch, evaluate
 
 __all__ = ["BlueGreenStrategy", "smoke_window"]
 
@@ -58,8 +65,9 @@ def smoke_window(result: SmokeTestResult, now: float) -> WindowStats:
     """A smoke test's samples as a metrics window, to judge them by the same rules."""
     return WindowStats(
         version=result.version, start=now, end=now, staleness=0.0, requests=result.samples,
-        failed=result.failed, latency_mean=result.latency_mean, latency_std=None, latency_p50=None, latency_p90=None,
-        latency_p95=None, latency_p99=result.latency_p99, labelled=result.labelled, correct=result.correct,
+        failed=result.failed, latency_mean=result.latency_mean, latency_std=None, latency_p50=result.latency_p50,
+        latency_p90=result.latency_p90, latency_p95=result.latency_p95, latency_p99=result.latency_p99,
+        labelled=result.labelled, correct=result.correct,
     )
 
 
@@ -71,8 +79,9 @@ class BlueGreenStrategy:
     def __init__(self, config: BlueGreenConfig) -> None:
         self.config = config
         self.state = _State.START
-        self.baseline: WindowStats | None = None
-        self.waiting_for_data_since: float | None = None
+        self.baseline = Baseline()
+        self.watch = StepWatch(config)
+        self.smoke: SmokeTestResult | None = None
 
     def step(self, observation: Observation) -> list[Command]:
         """Next commands (see the module's state table)."""
@@ -88,37 +97,47 @@ class BlueGreenStrategy:
             if observation.ready(green) < observation.desired(green):
                 return self._abandon(observation, f"green not ready within {config.ready_timeout:g}s")
             self.state = _State.BASELINE
-            self.waiting_for_data_since = None
         if self.state is _State.BASELINE:
             baseline = observation.metrics.window(blue, config.monitoring_duration)
             if baseline.requests < config.minimum_requests:
-                return self._wait_for_data(observation, f"blue's baseline has {baseline.requests} requests")
-            self.waiting_for_data_since = None
+                return self._inconclusive(observation, f"blue's baseline has {baseline.requests} requests", {})
+            self.watch.passed()
             if config.smoke_test_samples > 0:
                 self.state = _State.SMOKE
                 return [RunSmokeTest(version=green, samples=config.smoke_test_samples)]
             return self._switch(observation)
         if self.state is _State.SMOKE:
-            assert observation.smoke_test is not None
-            result = compare_to_baseline(
-                smoke_window(observation.smoke_test, observation.now),
-                observation.metrics.window(blue, config.monitoring_duration),
-                config.rollback_thresholds,
-                latency_metric="p99" if config.latency_metric != "mean" else "mean",
-                minimum_requests=1,
-                minimum_labels=min(config.minimum_labels, config.smoke_test_samples),
-            )
-            if result.verdict == "fail":
-                return self._abandon(observation, f"smoke test failed: {result.summary()}")
-            note = Note(kind="smoke_test", detail=f"{config.smoke_test_samples} samples passed: {result.summary()}",
-                        data={"phase": "smoke_test", "samples": config.smoke_test_samples, **result.to_dict()})
-            return [note] + self._switch(observation)
+            return self._judge_smoke_test(observation)
         if self.state is _State.WATCHING:
             return self._watch(observation)
         if self.state is _State.KEEPING:
             self.state = _State.DONE
             return [ScaleTo(version=blue, replicas=0), Finish()]
         raise RuntimeError("blue-green strategy stepped after it finished")
+
+    def _judge_smoke_test(self, observation: Observation) -> list[Command]:
+        config = self.config
+        if observation.smoke_test is not None:
+            self.smoke = observation.smoke_test
+        assert self.smoke is not None
+        result = compare_to_baseline(
+            smoke_window(self.smoke, observation.now),
+            observation.metrics.window(observation.stable, config.monitoring_duration),
+            config.rollback_thresholds,
+            latency_metric=config.latency_metric,
+            minimum_requests=1,
+            # The samples are labelled at once; half of them answered is enough to judge accuracy on.
+            minimum_labels=min(config.minimum_labels, max(1, config.smoke_test_samples // 2)),
+            drift_score=observation.drift_score(observation.candidate),
+        )
+        if result.verdict == "fail":
+            return self._abandon(observation, f"smoke test failed: {result.summary()}")
+        if result.verdict == "inconclusive":
+            return self._inconclusive(observation, f"smoke test: {result.summary()}", result.to_dict())
+        self.watch.passed()
+        note = Note(kind="smoke_test", detail=f"{config.smoke_test_samples} samples passed: {result.summary()}",
+                    data={"phase": "smoke_test", "samples": config.smoke_test_samples, **result.to_dict()})
+        return [note] + self._switch(observation)
 
     def _abandon(self, observation: Observation, reason: str) -> list[Command]:
         self.state = _State.DONE
@@ -128,64 +147,75 @@ class BlueGreenStrategy:
             Finish(),
         ]
 
-    def _wait_for_data(self, observation: Observation, why: str) -> list[Command]:
-        """Wait ``recheckInterval`` for metrics; after ``maxDataWait`` give up (roll back)."""
+    def _switch_back(self, observation: Observation, reason: str) -> list[Command]:
+        self.state = _State.DONE
+        return [
+            SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
+            ScaleTo(version=observation.candidate, replicas=0),
+            Decide(outcome="rolled_back", reason=reason),
+            Finish(),
+        ]
+
+    def _inconclusive(self, observation: Observation, why: str, figures: dict[str, object]) -> list[Command]:
+        """Look again every ``recheckInterval``; after ``maxDataWait`` do what ``onInconclusive`` says."""
         config = self.config
-        if self.waiting_for_data_since is None:
-            self.waiting_for_data_since = observation.now
-        waited = observation.now - self.waiting_for_data_since
-        limit = config.max_data_wait if config.max_data_wait is not None else config.monitoring_duration
-        if waited < limit:
-            return [Note(kind="check", detail=f"waiting for data ({why})",
-                         data={"phase": self.state.value, "verdict": "no_data", "waited_s": waited}),
+        action, waited = self.watch.on_inconclusive(observation.now, observation.metrics.label_delay)
+        data = {"phase": self.state.value, **figures, "verdict": "inconclusive", "waited_s": waited,
+                "action": action}
+        if action == "keep_waiting":
+            return [Note(kind="check", detail=f"{self.state.value}: inconclusive, waiting for data ({why})",
+                         data=data),
                     Wait(seconds=config.recheck_interval)]
-        reason = f"no metrics after {waited:g}s ({why})"
+        if action == "pause":
+            return [Note(kind="check", detail=f"{self.state.value} inconclusive after {waited:g}s ({why}); paused "
+                                              "as onInconclusive: pause", data=data),
+                    Wait(seconds=PAUSE_SECONDS)]
+        if action == "promote":
+            self.watch.passed()
+            note = Note(kind="check", detail=f"{self.state.value} inconclusive after {waited:g}s ({why}); "
+                                             "proceeding as onInconclusive: promote", data=data)
+            if self.state is _State.WATCHING:
+                return [note] + self._promote(f"green kept after an inconclusive watch ({why})")
+            return [note] + self._switch(observation)
+        reason = f"inconclusive after {waited:g}s ({why})"
         if self.state is _State.WATCHING:
-            self.state = _State.DONE
-            return [
-                SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
-                ScaleTo(version=observation.candidate, replicas=0),
-                Decide(outcome="rolled_back", reason=reason),
-                Finish(),
-            ]
+            return self._switch_back(observation, f"post-switch validation {reason}")
         return self._abandon(observation, reason)
 
     def _switch(self, observation: Observation) -> list[Command]:
-        self.baseline = observation.metrics.window(observation.stable, self.config.monitoring_duration)
+        self.baseline.freeze(observation, self.config.monitoring_duration)
         self.state = _State.WATCHING
         return [
             SetWeights(weights={observation.candidate: 100.0, observation.stable: 0.0}),
-            Wait(seconds=self.config.monitoring_duration),
+            Wait(seconds=self.watch.begin(observation.now)),
         ]
 
-    def _watch(self, observation: Observation) -> list[Command]:
-        config = self.config
-        blue, green = observation.stable, observation.candidate
-        assert self.baseline is not None
-        result = compare_to_baseline(
-            observation.metrics.window(green, config.monitoring_duration),
-            self.baseline,
-            config.rollback_thresholds,
-            latency_metric=config.latency_metric,
-            minimum_requests=config.minimum_requests,
-            minimum_labels=config.minimum_labels,
-            max_staleness=2 * observation.metrics.scrape_interval,
-            drift_score=observation.drift_score(green),
-        )
-        if result.verdict == "no_data":
-            return self._wait_for_data(observation, result.summary())
-        if result.verdict == "fail":
-            self.state = _State.DONE
-            return [
-                SetWeights(weights={blue: 100.0, green: 0.0}),
-                ScaleTo(version=green, replicas=0),
-                Decide(outcome="rolled_back", reason=f"post-switch validation failed: {result.summary()}"),
-                Finish(),
-            ]
+    def _promote(self, reason: str) -> list[Command]:
         self.state = _State.KEEPING
+        return [Decide(outcome="promoted", reason=reason), Wait(seconds=self.config.keep_blue_duration)]
+
+    def _watch(self, observation: Observation) -> list[Command]:
+        """The watch after the switch: a short-window check at every look; the whole watch at its end."""
+        config = self.config
+        short = evaluate(observation, config, config.analysis_window, self.baseline, in_step=True)
+        elapsed = observation.now - self.watch.started_at
+        if self.watch.count(short):
+            return self._switch_back(
+                observation, f"post-switch check {elapsed:g}s after the switch failed "
+                             f"({self.watch.failures} failed, failureLimit {config.failure_limit}): "
+                             f"{short.summary()}")
+        if self.watch.in_step(observation.now):
+            note = Note(kind="check", detail=f"watching, {elapsed:g}s in: {short.verdict}: {short.summary()}",
+                        data={"phase": "watching", "in_step": True, "elapsed_s": elapsed,
+                              "failures": self.watch.failures, **short.to_dict()})
+            return [note, Wait(seconds=self.watch.next_look(observation.now))]
+        result: CheckResult = evaluate(observation, config, config.monitoring_duration, self.baseline)
+        if result.verdict == "fail":
+            return self._switch_back(observation, f"post-switch validation failed: {result.summary()}")
+        if result.verdict == "inconclusive":
+            return self._inconclusive(observation, result.summary(), result.to_dict())
         return [
             Note(kind="check", detail=f"green passed: {result.summary()}",
                  data={"phase": "watching", **result.to_dict()}),
-            Decide(outcome="promoted", reason=f"green validated after the switch: {result.summary()}"),
-            Wait(seconds=config.keep_blue_duration),
+            *self._promote(f"green validated after the switch: {result.summary()}"),
         ]

@@ -1,27 +1,32 @@
-"""Canary rollout, as seed guide 002 runs it.
+"""Canary rollout, as seed guide 002 runs it, with the checks of :mod:`simulator.strategies.watch`.
 
 Rules of the state machine (one place, read top to bottom)::
 
-    START       deploy candidate replicas for the first weight  -> SCALING
-    SCALING     replicas ready: set the weight, wait            -> MONITORING
-                not ready within readyTimeout: roll back         -> done
-    MONITORING  judge candidate against stable over the window:
-                  fail                   -> roll back            -> done
-                  no data                -> wait recheckInterval (MONITORING),
-                                            roll back after maxDataWait
+    START       deploy candidate replicas for the first weight   -> SCALING
+    SCALING     replicas ready: set the weight                   -> MONITORING
+                not ready within readyTimeout: roll back          -> done
+    MONITORING  during the step, every analysisInterval: check the last analysisWindow
+                  more than failureLimit failed checks -> roll back            -> done
+                at the step's end (monitoringDuration): check the whole step
+                  fail                   -> roll back                           -> done
+                  inconclusive           -> look again every recheckInterval; after
+                                            maxDataWait do what onInconclusive says
                   pass, next weight < 100 or explicit steps left -> SCALING
                   pass, next weight = 100 (seed 002 loop)        -> promote, done
 
 Seed guide 002 checks *before* each increase and promotes as soon as the
 weight reaches 100 % (its ``while (currentPercentage < 100)`` loop). With an
 explicit ``steps`` list (seed 000's ``10, 25, 50, 75, 100``) every step is
-checked, the last one at 100 % too, before promotion.
+checked, the last one at 100 % too, before promotion: at 100 % the stable
+version serves nothing, so that step is judged against the stable version's
+last window before the weight reached 100 %.
 
-With ``judge: mann_whitney`` the check is the statistical judge of
+With ``judge: mann_whitney`` the step-end check is the statistical judge of
 :mod:`simulator.analysis.judge` instead: a score below ``marginalScore``
 rolls back, at or above ``passScore`` proceeds, and in between the canary
 holds its weight for another ``monitoringDuration`` (at most ``maxHolds``
-times in a row, then rolls back) — seed 003's 70 % / 90 % rule.
+times in a row, then rolls back) -- seed 003's 70 % / 90 % rule. In-step
+checks use the threshold rules under either judge.
 
 Candidate replicas follow the weight (``ceil(weight x stable replicas)``,
 as Argo Rollouts scales a canary with traffic routing), and a weight is set
@@ -35,11 +40,11 @@ import math
 from enum import Enum
 
 from simulator.analysis.judge import mann_whitney_judge
-from simulator.analysis.thresholds import compare_to_baseline
 from simulator.commands import Command, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.observations import Observation
 from simulator.scenario.strategy_config import CanaryConfig
 from simulator.strategies.base import promote, roll_back
+from simulator.strategies.watch import PAUSE_SECONDS, Baseline, StepWatch, evaluate
 
 __all__ = ["CanaryStrategy"]
 
@@ -63,8 +68,9 @@ class CanaryStrategy:
         self.state = _State.START
         self.step_index = 0
         self.stable_replicas = 0
-        self.waiting_for_data_since: float | None = None
         self.holds = 0
+        self.watch = StepWatch(config)
+        self.baseline = Baseline()
 
     @property
     def weight(self) -> float:
@@ -105,81 +111,111 @@ class CanaryStrategy:
         if weight >= 100.0 and not self.check_last_step:
             self.state = _State.DONE
             return promote(observation, f"all {self.step_index} checks passed; candidate at 100 %")
+        if weight >= 100.0 and self.baseline.frozen is None:
+            # The stable version is about to serve nothing: judge against its window before the change.
+            self.baseline.freeze(observation, self.config.monitoring_duration,
+                                 series=self.config.judge == "mann_whitney")
         self.state = _State.MONITORING
-        self.waiting_for_data_since = None
         return [
             SetWeights(weights={observation.candidate: weight, observation.stable: 100.0 - weight}),
-            Wait(seconds=self.config.monitoring_duration),
+            Wait(seconds=self.watch.begin(observation.now)),
         ]
 
+    @property
+    def _label(self) -> str:
+        return f"step {self.step_index + 1} at {self.weight:g} %"
+
     def _check(self, observation: Observation) -> list[Command]:
+        in_step, aborted = self._in_step_check(observation)
+        if aborted or self.watch.in_step(observation.now):
+            return in_step
         if self.config.judge == "mann_whitney":
             return self._judge(observation)
-        config = self.config
-        metrics = observation.metrics
-        window = config.monitoring_duration
-        result = compare_to_baseline(
-            metrics.window(observation.candidate, window),
-            metrics.window(observation.stable, window),
-            config.rollback_thresholds,
-            latency_metric=config.latency_metric,
-            minimum_requests=config.minimum_requests,
-            minimum_labels=config.minimum_labels,
-            max_staleness=2 * metrics.scrape_interval,
-            drift_score=observation.drift_score(observation.candidate),
-        )
-        label = f"step {self.step_index + 1} at {self.weight:g} %"
-        if result.verdict == "no_data":
-            return self._wait_for_data(observation, label, result.summary())
+        result = evaluate(observation, self.config, self.config.monitoring_duration, self.baseline)
+        label = self._label
+        if self.baseline.frozen is not None:
+            label += f" ({self.baseline.describe()})"
+        if result.verdict == "inconclusive":
+            return self._inconclusive(observation, label, result.summary(), result.to_dict())
         if result.verdict == "fail":
             self.state = _State.DONE
             return roll_back(observation, f"{label}: {result.summary()}")
+        self.watch.passed()
         return self._advance(observation, f"{label} passed: {result.summary()}", result.to_dict())
+
+    def _in_step_check(self, observation: Observation) -> tuple[list[Command], bool]:
+        """A check of the last ``analysisWindow``: it can abort the rollout, never pass a step.
+
+        Returns the commands (a note and the wait to the next look, or the
+        rollback) and whether the rollout was aborted. It runs at every look,
+        the step's end and the rechecks while waiting for data included.
+        """
+        config = self.config
+        result = evaluate(observation, config, config.analysis_window, self.baseline, in_step=True)
+        elapsed = observation.now - self.watch.started_at
+        if self.watch.count(result):
+            self.state = _State.DONE
+            return roll_back(observation, f"{self._label}: {self.watch.failures} failed check(s) "
+                                          f"(failureLimit {config.failure_limit}), the last {elapsed:g}s into the "
+                                          f"step: {result.summary()}"), True
+        data = {**self._where(), "in_step": True, "elapsed_s": elapsed, "failures": self.watch.failures,
+                **result.to_dict()}
+        note = Note(kind="check", detail=f"{self._label}, {elapsed:g}s in: {result.verdict}: {result.summary()}",
+                    data=data)
+        return [note, Wait(seconds=self.watch.next_look(observation.now))], False
 
     def _judge(self, observation: Observation) -> list[Command]:
         config = self.config
         metrics = observation.metrics
-        label = f"step {self.step_index + 1} at {self.weight:g} %"
+        label = self._label
         candidate = metrics.series(observation.candidate, config.monitoring_duration)
-        stable = metrics.series(observation.stable, config.monitoring_duration)
+        stable = self.baseline.frozen_series or metrics.series(observation.stable, config.monitoring_duration)
+        if self.baseline.frozen_series is not None:
+            label += f" ({self.baseline.describe()})"
         result = mann_whitney_judge(
-            candidate, stable, config.rollback_thresholds, alpha=config.judge_alpha,
-            pass_score=config.pass_score, marginal_score=config.marginal_score,
+            candidate, stable, config.rollback_thresholds, alpha=config.judge_setting("judge_alpha"),
+            pass_score=config.judge_setting("pass_score"), marginal_score=config.judge_setting("marginal_score"),
             minimum_labels=config.minimum_labels,
         )
-        if result.verdict == "no_data" or candidate.requests.sum() < config.minimum_requests:
-            return self._wait_for_data(observation, label, "too few intervals with data")
+        if result.verdict == "inconclusive" or candidate.requests.sum() < config.minimum_requests:
+            return self._inconclusive(observation, label, f"judge: {result.summary()}", result.to_dict())
         if result.verdict == "fail":
             self.state = _State.DONE
             return roll_back(observation, f"{label}: judge {result.summary()}")
         if result.verdict == "marginal":
             self.holds += 1
-            if self.holds > config.max_holds:
+            max_holds = int(config.judge_setting("max_holds"))
+            if self.holds > max_holds:
                 self.state = _State.DONE
                 return roll_back(observation, f"{label}: marginal {self.holds} times in a row: {result.summary()}")
             return [
-                Note(kind="check", detail=f"{label} holds ({self.holds}/{config.max_holds}): {result.summary()}",
-                     data={**self._where(), "verdict": "marginal", "holds": self.holds, "score": result.score}),
+                Note(kind="check", detail=f"{label} holds ({self.holds}/{max_holds}): {result.summary()}",
+                     data={**self._where(), **result.to_dict(), "holds": self.holds}),
                 Wait(seconds=config.monitoring_duration),
             ]
         self.holds = 0
-        return self._advance(observation, f"{label} passed: judge {result.summary()}",
-                             {"verdict": "pass", "score": result.score})
+        self.watch.passed()
+        return self._advance(observation, f"{label} passed: judge {result.summary()}", result.to_dict())
 
-    def _wait_for_data(self, observation: Observation, label: str, why: str) -> list[Command]:
+    def _inconclusive(self, observation: Observation, label: str, why: str,
+                      figures: dict[str, object]) -> list[Command]:
+        """An inconclusive step-end check: wait for data up to the bound, then do what onInconclusive says."""
         config = self.config
-        if self.waiting_for_data_since is None:
-            self.waiting_for_data_since = observation.now
-        waited = observation.now - self.waiting_for_data_since
-        limit = config.max_data_wait if config.max_data_wait is not None else config.monitoring_duration
-        if waited >= limit:
-            self.state = _State.DONE
-            return roll_back(observation, f"{label}: no metrics for {waited:g}s ({why})")
-        return [
-            Note(kind="check", detail=f"{label}: waiting for data ({why})",
-                 data={**self._where(), "verdict": "no_data", "waited_s": waited}),
-            Wait(seconds=config.recheck_interval),
-        ]
+        action, waited = self.watch.on_inconclusive(observation.now, observation.metrics.label_delay)
+        data = {**self._where(), **figures, "verdict": "inconclusive", "waited_s": waited, "action": action}
+        if action == "keep_waiting":
+            return [Note(kind="check", detail=f"{label}: inconclusive, waiting for data ({why})", data=data),
+                    Wait(seconds=config.recheck_interval)]
+        if action == "promote":
+            self.watch.passed()
+            return self._advance(observation, f"{label} inconclusive after {waited:g}s ({why}); "
+                                              "proceeding as onInconclusive: promote", data)
+        if action == "pause":
+            return [Note(kind="check", detail=f"{label} inconclusive after {waited:g}s ({why}); paused "
+                                              "as onInconclusive: pause", data=data),
+                    Wait(seconds=PAUSE_SECONDS)]
+        self.state = _State.DONE
+        return roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
 
     def _where(self) -> dict[str, object]:
         """The step being checked (1-based) and its candidate weight, % (event data)."""

@@ -17,7 +17,11 @@ The health check (seed 000's ``ValidateModelHealthAsync``) passes when every
 candidate replica asked for is ready, the candidate's error rate is at most
 ``errorRateThreshold`` and its latency at most ``responseTimeThreshold``,
 and, if ``rollbackThresholds`` is given, the candidate passes them against
-the stable replicas still serving.
+the stable replicas still serving -- or, once too few are left to have
+``minimumRequests`` in the window (the last batch), against the stable
+version's last window before its replicas were stopped. A rule that cannot be
+evaluated (labels not yet arrived) makes the check wait for data like a
+window without requests; it never passes.
 
 Seed 000 reverts only the failed batch and leaves earlier batches on the new
 version. We revert the whole rollout (the failed batch first, then the rest):
@@ -41,7 +45,7 @@ from simulator.commands import (
     Wait,
     WaitUntilReady,
 )
-from simulator.observations import Observation
+from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import RollingConfig
 
 __all__ = ["RollingStrategy"]
@@ -67,6 +71,7 @@ class RollingStrategy:
         self.replaced = 0
         self.batch = 0
         self.waiting_for_data_since: float | None = None
+        self.stable_baseline: WindowStats | None = None  # the stable version's last window with enough requests
 
     def step(self, observation: Observation) -> list[Command]:
         """Next commands (see the module's state table)."""
@@ -80,6 +85,7 @@ class RollingStrategy:
             self.replaced = observation.desired(observation.candidate)
             self.state = _State.CHECKING
             self.waiting_for_data_since = None
+            self._remember_stable(observation)
             return [
                 ScaleTo(version=observation.stable, replicas=self.total - self.replaced),
                 Wait(seconds=self.config.delay),
@@ -114,21 +120,11 @@ class RollingStrategy:
                 observation,
                 f"{label}: {observation.ready(candidate)}/{observation.desired(candidate)} candidate replicas ready",
             )
-        window_seconds = max(config.delay, 2 * metrics.scrape_interval)
+        window_seconds = self._window_seconds(observation)
         window = metrics.window(candidate, window_seconds)
         stale = window.staleness > 2 * metrics.scrape_interval
         if window.requests < config.minimum_requests or stale:
-            if self.waiting_for_data_since is None:
-                self.waiting_for_data_since = observation.now
-            waited = observation.now - self.waiting_for_data_since
-            if waited >= config.max_data_wait:
-                return self._roll_back(observation, f"{label}: no metrics for {waited:g}s")
-            return [
-                Note(kind="check", detail=f"{label}: waiting for data ({window.requests} requests)",
-                     data={"batch": self.batch, "replaced": self.replaced, "verdict": "no_data",
-                           "requests": window.requests, "waited_s": waited}),
-                Wait(seconds=config.recheck_interval),
-            ]
+            return self._wait_for_data(observation, label, f"{window.requests} requests", window.requests)
         problems: list[str] = []
         error_rate = window.error_rate or 0.0
         latency = window.latency(config.latency_metric)
@@ -142,19 +138,24 @@ class RollingStrategy:
                     f"latency {config.latency_metric} {latency:.3f}s > {config.response_time_threshold:g}s"
                 )
         if config.rollback_thresholds is not None:
-            baseline = metrics.window(stable, window_seconds)
-            if baseline.requests >= config.minimum_requests:
-                relative = compare_to_baseline(
-                    window, baseline, config.rollback_thresholds,
-                    latency_metric=config.latency_metric,
-                    minimum_requests=config.minimum_requests,
-                    minimum_labels=config.minimum_labels,
-                    drift_score=observation.drift_score(candidate),
-                )
-                if relative.verdict == "fail":
-                    problems.append(relative.summary())
-                else:
-                    detail.append(relative.summary())
+            frozen = self._remember_stable(observation) is None and self.stable_baseline is not None
+            baseline = self.stable_baseline if frozen else metrics.window(stable, window_seconds)
+            assert baseline is not None
+            relative = compare_to_baseline(
+                window, baseline, config.rollback_thresholds,
+                latency_metric=config.latency_metric,
+                minimum_requests=config.minimum_requests,
+                minimum_labels=config.minimum_labels,
+                drift_score=observation.drift_score(candidate),
+                frozen_baseline=frozen,
+            )
+            against = f" (against {stable}'s last window before its replicas stopped)" if frozen else ""
+            if relative.verdict == "fail":
+                problems.append(relative.summary() + against)
+            elif relative.verdict == "inconclusive" and not problems:
+                return self._wait_for_data(observation, label, relative.summary() + against, window.requests)
+            else:
+                detail.append(relative.summary() + against)
         if problems:
             return self._roll_back(observation, f"{label}: health check failed: {'; '.join(problems)}")
         note = Note(kind="check", detail=f"{label} healthy: {'; '.join(detail)}",
@@ -169,6 +170,32 @@ class RollingStrategy:
                 Finish(),
             ]
         return [note] + self._next_batch(observation)
+
+    def _window_seconds(self, observation: Observation) -> float:
+        return max(self.config.delay, 2 * observation.metrics.scrape_interval)
+
+    def _remember_stable(self, observation: Observation) -> WindowStats | None:
+        """The stable version's current window if it has enough requests (and remember it), else ``None``."""
+        current = observation.metrics.window(observation.stable, self._window_seconds(observation))
+        if current.requests < self.config.minimum_requests:
+            return None
+        self.stable_baseline = current
+        return current
+
+    def _wait_for_data(self, observation: Observation, label: str, why: str, requests: int) -> list[Command]:
+        """An inconclusive health check: look again every ``recheckInterval``; roll back after ``maxDataWait``."""
+        config = self.config
+        if self.waiting_for_data_since is None:
+            self.waiting_for_data_since = observation.now
+        waited = observation.now - self.waiting_for_data_since
+        if waited >= config.max_data_wait:
+            return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
+        return [
+            Note(kind="check", detail=f"{label}: inconclusive, waiting for data ({why})",
+                 data={"batch": self.batch, "replaced": self.replaced, "verdict": "inconclusive",
+                       "requests": requests, "waited_s": waited}),
+            Wait(seconds=config.recheck_interval),
+        ]
 
     def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
         self.state = _State.ROLLING_BACK

@@ -97,8 +97,10 @@ class ShadowStrategy:
         problems = []
         if divergence is None or divergence > config.max_divergence:
             problems.append(f"{shown} (max {config.max_divergence:.0%})")
-        if check.verdict != "pass":
+        if check.verdict == "fail":
             problems.append(check.summary())
+        elif check.verdict == "inconclusive":  # never a pass: the shadow is retired, and the reason says why
+            problems.append(f"inconclusive: {check.summary()}")
         stop = Mirror(version=candidate, percentage=0.0)
         if problems:
             self.state = _State.DONE

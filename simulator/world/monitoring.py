@@ -27,13 +27,15 @@ __all__ = ["MonitoringView"]
 class MonitoringView:
     """Read-only, time-bounded view of the monitoring series (implements ``MetricsReader``)."""
 
-    __slots__ = ("_series", "now", "delay", "scrape_interval", "_outages")
+    __slots__ = ("_series", "now", "delay", "scrape_interval", "label_delay", "_outages")
 
-    def __init__(self, series: MonitoringSeries, now: float, delay: float, outages: list[tuple[float, float]]) -> None:
+    def __init__(self, series: MonitoringSeries, now: float, delay: float, outages: list[tuple[float, float]],
+                 label_delay: float = 0.0) -> None:
         self._series = series
         self.now = now
         self.delay = delay
         self.scrape_interval = series.bin_seconds
+        self.label_delay = label_delay
         self._outages = outages
 
     def _delivered(self, k: int) -> bool:

@@ -306,6 +306,9 @@ class World:
             correct=int(correct.sum()),
             latency_mean=float(answered.mean()) if len(answered) else None,
             latency_p99=float(np.quantile(answered, 0.99)) if len(answered) else None,
+            latency_p50=float(np.quantile(answered, 0.5)) if len(answered) else None,
+            latency_p90=float(np.quantile(answered, 0.9)) if len(answered) else None,
+            latency_p95=float(np.quantile(answered, 0.95)) if len(answered) else None,
         )
         return result, duration
 
@@ -324,8 +327,9 @@ class World:
 
     def monitoring(self) -> MonitoringView:
         """What monitoring shows at the current time."""
-        return MonitoringView(self.store.series, self.env.now, self.scenario.monitoring.delay,
-                              self.faults.metrics_outages)
+        monitoring = self.scenario.monitoring
+        return MonitoringView(self.store.series, self.env.now, monitoring.delay, self.faults.metrics_outages,
+                              label_delay=monitoring.labels.delay)
 
     def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None,
                 drift_scores: Mapping[str, float] | None = None) -> Observation:

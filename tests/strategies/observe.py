@@ -24,6 +24,7 @@ class FakeMetrics:
 
     windows: dict[str, WindowStats] = field(default_factory=dict)
     scrape_interval: float = 15.0
+    label_delay: float = 0.0
     asked: list[tuple[str, float]] = field(default_factory=list)
 
     def window(self, version: str, duration: float, quantiles: bool = True) -> WindowStats:
@@ -52,6 +53,7 @@ class World:
     weights: dict[str, float] = field(default_factory=lambda: {"v1": 100.0})
     metrics: FakeMetrics = field(default_factory=FakeMetrics)
     smoke: SmokeTestResult | None = None
+    drift_scores: dict[str, float] = field(default_factory=lambda: {"v1": 0.05, "v2": 0.05})
 
     def observe(self) -> Observation:
         return Observation(
@@ -61,6 +63,7 @@ class World:
                 for v in (self.stable, self.candidate)
             },
             weights=dict(self.weights), metrics=self.metrics, smoke_test=self.smoke,
+            drift_scores=dict(self.drift_scores),
         )
 
     def apply(self, commands: list[Command], *, replicas_become_ready: bool = True) -> None:

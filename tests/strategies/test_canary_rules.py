@@ -28,7 +28,13 @@ def weights_set(history) -> list[float]:
 
 
 def checks(history) -> list[str]:
-    return [c.detail for commands in history for c in commands if type(c).__name__ == "Note"]
+    """The step-end checks' sentences (in-step checks left out)."""
+    return [c.detail for commands in history for c in commands
+            if type(c).__name__ == "Note" and not c.data.get("in_step")]
+
+
+def in_step_checks(history) -> list[dict]:
+    return [c.data for commands in history for c in commands if type(c).__name__ == "Note" and c.data.get("in_step")]
 
 
 def test_seed_guide_loop_checks_before_each_increase_and_promotes_at_100() -> None:
@@ -52,7 +58,7 @@ def test_replicas_follow_the_weight_and_are_ready_before_the_weight_is_set() -> 
     config = CanaryConfig(initial_percentage=10, increment_step=30)
     strategy, world = CanaryStrategy(config), World()
     scaled = []
-    for _ in range(30):
+    for _ in range(300):
         commands = strategy.step(world.observe())
         names = kinds(commands)
         if "ScaleTo" in names and "SetWeights" not in names:
@@ -104,23 +110,29 @@ def test_accuracy_drop_is_relative(candidate_correct: int, outcome: str) -> None
     assert first(drive(CanaryStrategy(CanaryConfig()), world)[-1], "Decide").outcome == outcome
 
 
-def test_accuracy_with_too_few_labels_is_not_evaluated() -> None:
+def test_accuracy_with_too_few_labels_never_passes() -> None:
+    """Labels that have not arrived leave the accuracy rule inconclusive: the step waits, then rolls back.
+
+    Mutant killed: an inconclusive rule counted as passed (the candidate, 0.2 accurate, was promoted).
+    """
     world = World()
     with_window(world, "v2", labelled=50, correct=10)
     history = drive(CanaryStrategy(CanaryConfig(minimum_labels=100)), world)
-    assert first(history[-1], "Decide").outcome == "promoted"
-    assert "accuracy not evaluated" in checks(history)[0]
+    decide = first(history[-1], "Decide")
+    assert decide.outcome == "rolled_back"
+    assert "inconclusive after 300s" in decide.reason and "accuracy not evaluated: 50 / 1000 labels" in decide.reason
 
 
 def test_no_data_waits_then_rolls_back_after_max_data_wait() -> None:
     world = World()
     with_window(world, "v2", requests=10)
-    strategy = CanaryStrategy(CanaryConfig(monitoring_duration=300, recheck_interval=30))
-    history = drive(strategy, world)
+    config = CanaryConfig(monitoring_duration=300, analysis_interval=300, recheck_interval=30)
+    history = drive(CanaryStrategy(config), world)
     waits = [c.seconds for commands in history for c in commands if type(c).__name__ == "Wait"]
     assert waits == [300] + [30] * 10
     decide = first(history[-1], "Decide")
-    assert decide.outcome == "rolled_back" and "no metrics for 300s" in decide.reason
+    assert decide.outcome == "rolled_back" and "inconclusive after 300s" in decide.reason
+    assert "no data for v2: 10 requests < 50" in decide.reason
 
 
 def test_stale_metrics_count_as_no_data() -> None:
@@ -143,3 +155,130 @@ def test_replicas_not_ready_in_time_roll_back() -> None:
     commands = strategy.step(world.observe())
     decide = first(commands, "Decide")
     assert decide.outcome == "rolled_back" and "not ready within 120s" in decide.reason
+
+
+def drive_until(strategy: CanaryStrategy, world: World, now: float) -> list[list]:
+    history = []
+    while world.now < now:
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        history.append(commands)
+        assert kinds(commands)[-1] != "Finish"
+    return history
+
+
+def test_checks_inside_a_step_abort_it_when_a_fault_starts_mid_step() -> None:
+    """Every analysisInterval the last analysisWindow is checked; a failure aborts at once (failureLimit 0).
+
+    Mutant killed: one check at the end of the step on the step's totals (the fault was found only at 300 s).
+    """
+    world, strategy = World(), CanaryStrategy(CanaryConfig(monitoring_duration=300, analysis_interval=30))
+    history = drive_until(strategy, world, 90.0)  # 90 s into the first step (replicas were ready at once)
+    assert [data["verdict"] for data in in_step_checks(history)] == ["pass", "pass"]  # at 30 s and 60 s
+    with_window(world, "v2", requests=1000, failed=50)  # a 5 % error fault on the candidate only
+    commands = strategy.step(world.observe())
+    decide = first(commands, "Decide")
+    assert decide.outcome == "rolled_back" and world.now == 90.0
+    assert "1 failed check(s) (failureLimit 0), the last 90s into the step" in decide.reason
+    assert "error rate 0.0500 vs 0.0010" in decide.reason
+
+
+def test_failure_limit_tolerates_that_many_failed_checks_over_the_rollout() -> None:
+    world = World()
+    strategy = CanaryStrategy(CanaryConfig(monitoring_duration=300, analysis_interval=30, failure_limit=2))
+    drive_until(strategy, world, 30.0)
+    with_window(world, "v2", p99=0.5)  # x5 the stable's latency
+    outcomes = []
+    for _ in range(3):
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        outcomes.append(kinds(commands))
+    assert outcomes[:2] == [["Note", "Wait"], ["Note", "Wait"]]  # two failed checks tolerated
+    assert "Decide" in outcomes[2] and first(commands, "Decide").outcome == "rolled_back"
+    assert "3 failed check(s) (failureLimit 2)" in first(commands, "Decide").reason
+
+
+def test_seed_000_steps_judge_the_last_step_against_the_stable_window_before_100_percent() -> None:
+    """At 100 % the stable version serves nothing; its last window before the change is the baseline.
+
+    Mutant killed: judging against the stable's (empty) concurrent window: every candidate, good or bad,
+    was rolled back for want of stable data.
+    """
+    world = World()
+    strategy = CanaryStrategy(CanaryConfig(steps=[10, 25, 50, 75, 100], monitoring_duration=300))
+    history = []
+    for _ in range(500):
+        if world.weights.get("v2") == 100.0:
+            with_window(world, "v1", requests=0, failed=0, labelled=0, correct=0)  # stable serves nothing now
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        history.append(commands)
+        if kinds(commands)[-1] == "Finish":
+            break
+    decide = first(history[-1], "Decide")
+    assert decide.outcome == "promoted" and decide.reason == "all 5 steps passed their checks"
+    assert "step 5 at 100 % (against v1's last window before the change" in checks(history)[-1]
+
+
+def test_seed_000_steps_still_catch_a_regression_at_100_percent() -> None:
+    world = World()
+    strategy = CanaryStrategy(CanaryConfig(steps=[50, 100], monitoring_duration=300))
+    for _ in range(500):
+        if world.weights.get("v2") == 100.0:
+            with_window(world, "v1", requests=0, failed=0, labelled=0, correct=0)
+            with_window(world, "v2", p99=0.3)  # the candidate slows down only once it has all the traffic
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        if kinds(commands)[-1] == "Finish":
+            break
+    decide = first(commands, "Decide")
+    assert decide.outcome == "rolled_back" and "step 2 at 100 %" in decide.reason and "x3.00 > 1.5" in decide.reason
+
+
+@pytest.mark.parametrize(("action", "outcome", "last"), [
+    ("wait", "rolled_back", "Finish"), ("rollback", "rolled_back", "Finish"),
+    ("promote", "promoted", "Finish"), ("pause", None, "Wait"),
+])
+def test_on_inconclusive_says_what_happens_after_the_bound(action: str, outcome: str | None, last: str) -> None:
+    world = World()
+    with_window(world, "v2", labelled=0, correct=0)  # labels never arrive in time
+    config = CanaryConfig(steps=[100], monitoring_duration=300, analysis_interval=300, recheck_interval=60,
+                          on_inconclusive=action)
+    strategy = CanaryStrategy(config)
+    commands: list = []
+    for _ in range(50):
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        if kinds(commands)[-1] in ("Finish",) or (kinds(commands)[-1] == "Wait" and commands[-1].seconds > 1e6):
+            break
+    assert kinds(commands)[-1] == last
+    if outcome is None:
+        assert "paused as onInconclusive: pause" in first(commands, "Note").detail
+        return
+    decide = next(c for c in commands if type(c).__name__ == "Decide")
+    assert decide.outcome == outcome
+    # rollback acts at the first inconclusive check; wait and promote only at maxDataWait (= monitoringDuration)
+    assert world.now == (300.0 if action == "rollback" else 600.0)
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({"steps": [10, 100], "initialPercentage": 5}, "got initialPercentage 5 beside steps"),
+    ({"steps": [10, 100], "incrementStep": 20}, "got incrementStep 20 beside steps"),
+    ({"passScore": 80}, "got passScore 80 with the threshold judge"),
+    ({"maxHolds": 3}, "got maxHolds 3 with the threshold judge"),
+    ({"judge": "mann_whitney", "rollbackThresholds": {"driftScore": 0.3}}, "got driftScore 0.3 with judge"),
+])
+def test_keys_that_would_do_nothing_are_rejected(config: dict, message: str) -> None:
+    """Mutant killed: accepting these keys silently (the run ignored them)."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        CanaryConfig.model_validate(config)
+
+
+def test_the_judges_keys_and_the_default_drift_rule_under_the_statistical_judge() -> None:
+    judged = CanaryConfig.model_validate({"judge": "mann_whitney", "passScore": 80})
+    assert judged.judge_setting("pass_score") == 80 and judged.judge_setting("marginal_score") == 70
+    assert judged.rollback_thresholds.drift_score is None  # the default rule left out: the judge reads no drift
+    assert CanaryConfig.model_validate(judged.model_dump(by_alias=True)) == judged
+    assert CanaryConfig().schedule() == [10, 25, 40, 55, 70, 85, 100]  # 10 % then +15 by default

@@ -79,4 +79,34 @@ def test_waits_for_data_after_a_batch() -> None:
     with_window(world, "v2", requests=0)
     waits = [kinds(step(strategy, world)) for _ in range(4)]
     assert waits == [["Note", "Wait"]] * 4
-    assert "no metrics" in first(step(strategy, world), "Decide").reason
+    assert "inconclusive after 60s (0 requests)" in first(step(strategy, world), "Decide").reason
+
+
+def test_relative_thresholds_hold_on_the_last_batch_against_stable_before_it_stopped() -> None:
+    """When too few stable replicas are left to have data, the stable's last window is the baseline.
+
+    Mutant killed: skipping the relative rules whenever the stable window is short of requests (a 0.80 vs
+    0.92 accuracy candidate was promoted when one batch replaced every replica).
+    """
+    config = RollingConfig(batch_size=6, rollback_thresholds={"accuracyDrop": 0.05})
+    strategy, world = RollingStrategy(config), World()
+    step(strategy, world)  # the one batch starts
+    step(strategy, world)  # ready: remember v1's window, stop every v1 replica
+    with_window(world, "v1", requests=0, failed=0, labelled=0, correct=0)
+    with_window(world, "v2", labelled=1000, correct=800)
+    decide = first(step(strategy, world), "Decide")
+    assert decide.outcome == "rolled_back"
+    assert "accuracy 0.8000 vs 0.9200" in decide.reason
+    assert "v1's last window before its replicas stopped" in decide.reason
+
+
+def test_an_inconclusive_relative_rule_waits_and_never_passes() -> None:
+    config = RollingConfig(rollback_thresholds={"accuracyDrop": 0.05}, recheck_interval=15, max_data_wait=60)
+    strategy, world = RollingStrategy(config), World()
+    step(strategy, world)
+    step(strategy, world)
+    with_window(world, "v2", labelled=0, correct=0)  # the candidate's labels are late
+    waits = [kinds(step(strategy, world)) for _ in range(4)]
+    assert waits == [["Note", "Wait"]] * 4
+    decide = first(step(strategy, world), "Decide")
+    assert decide.outcome == "rolled_back" and "accuracy not evaluated" in decide.reason
