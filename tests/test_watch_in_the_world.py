@@ -132,3 +132,6 @@ def test_in_step_checks_need_three_events_per_rule() -> None:
     assert in_step_minimum_requests(rules, "p50", 50) == 300  # 3 errors at +1 point
     assert in_step_minimum_requests(RollbackThresholds(latency_increase=1.5), "p95", 50) == 60
     assert in_step_minimum_requests(RollbackThresholds(latency_increase=1.5), "mean", 50) == 50
+    # A shared outage failing half the requests: +1 point is 3 standard errors only at 45,000 requests a side.
+    assert in_step_minimum_requests(rules, "p99", 50, baseline_error_rate=0.5) == 45_000
+    assert in_step_minimum_requests(rules, "p99", 50, baseline_error_rate=0.001) == 300

@@ -119,14 +119,16 @@ def evaluate(observation: Observation, settings: WatchSettings, window: float, b
     """
     metrics = observation.metrics
     frozen = baseline.frozen
+    stable = frozen if frozen is not None else metrics.window(observation.stable, window)
     rules = settings.rollback_thresholds
     minimum_requests = settings.minimum_requests
     if in_step:
         rules = rules.model_copy(update={"accuracy_drop": None, "drift_score": None})
-        minimum_requests = in_step_minimum_requests(rules, settings.latency_metric, minimum_requests)
+        minimum_requests = in_step_minimum_requests(rules, settings.latency_metric, minimum_requests,
+                                                    stable.error_rate)
     return compare_to_baseline(
         metrics.window(observation.candidate, window),
-        frozen if frozen is not None else metrics.window(observation.stable, window),
+        stable,
         rules,
         latency_metric=settings.latency_metric,
         minimum_requests=minimum_requests,
@@ -144,19 +146,27 @@ EVENTS_PER_RULE = 3
 """Events (errors, requests above the latency statistic) a short-window rule must rest on."""
 
 
-def in_step_minimum_requests(rules: RollbackThresholds, latency_metric: str, minimum_requests: int) -> int:
+def in_step_minimum_requests(rules: RollbackThresholds, latency_metric: str, minimum_requests: int,
+                             baseline_error_rate: float | None = None) -> int:
     """Requests a short window needs before its rules are fair: each must rest on a few events.
 
     With fewer, a couple of chance errors breach ``errorRateIncrease`` and the
     "99th percentile" is one of the largest few samples, so dozens of such
     checks a rollout would roll back good candidates. The error rule needs
-    ``3 / errorRateIncrease`` requests, a latency quantile ``q`` rule
-    ``3 / (1 - q)``; below that the check is inconclusive and the step-end
-    check over the whole step decides.
+    ``3 / errorRateIncrease`` requests, and enough that its limit is three
+    standard errors of the difference of two windows at the baseline's error
+    rate ``p`` (``9 x 2p(1 - p) / limit^2``: a shared outage failing half of
+    all requests needs far more than a healthy service); a latency quantile
+    ``q`` rule ``3 / (1 - q)``. Below that the check is inconclusive and the
+    step-end check over the whole step decides.
     """
     needed = minimum_requests
-    if rules.error_rate_increase:
-        needed = max(needed, math.ceil(EVENTS_PER_RULE / rules.error_rate_increase))
+    limit = rules.error_rate_increase
+    if limit:
+        needed = max(needed, math.ceil(EVENTS_PER_RULE / limit))
+        if baseline_error_rate:
+            spread = 2 * baseline_error_rate * (1 - baseline_error_rate)
+            needed = max(needed, math.ceil(EVENTS_PER_RULE**2 * spread / limit**2))
     if rules.latency_increase and latency_metric in _TAIL:
         needed = max(needed, math.ceil(EVENTS_PER_RULE / _TAIL[latency_metric]))
     return needed

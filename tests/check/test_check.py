@@ -28,9 +28,15 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def small_quickstart(**expect) -> dict:
+    """The quickstart scenario over 10 runs; its canary checks once per step, at the step's end.
+
+    One check per step keeps the figures these tests reason about simple: the 2x slower candidate is
+    rolled back at the end of its first 5-minute step.
+    """
     data = scenario_data("quickstart.yaml")
     data["runs"] = 10
     data["expect"] = expect or data["expect"]
+    data["strategies"]["canary"]["analysisInterval"] = data["strategies"]["canary"]["monitoringDuration"]
     return data
 
 
