@@ -9,6 +9,9 @@
 
 Every parser raises :class:`ValueError` with a message saying what was
 expected; the scenario loader turns it into a located ``ScenarioError``.
+Quantities are finite and >= 0 (``-0`` is read as 0); ``true``/``false``,
+NaN, infinities, numbers too large for a float and text longer than
+:data:`MAX_TEXT_LENGTH` characters are rejected.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ _SECONDS_PER_UNIT = {
 }
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(us|µs|ms|sec|min|s|m|h|d|w)?\s*$")
+# Patterns are matched against stripped text: a whitespace run at both ends of
+# an optional unit would make a long run of spaces take quadratic time.
+_DURATION_RE = re.compile(rf"^({_NUMBER})\s*(us|µs|ms|sec|min|s|m|h|d|w)?$")
 _ISO_RE = re.compile(
     r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
     re.IGNORECASE,
 )
-_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*(?:/\s*(s|sec|second|m|min|minute|h|hour|d|day))?\s*$")
+_RATE_RE = re.compile(rf"^({_NUMBER})\s*(?:/\s*(s|sec|second|m|min|minute|h|hour|d|day))?$")
 _RATE_UNIT = {
     "s": 1.0, "sec": 1.0, "second": 1.0,
     "m": 60.0, "min": 60.0, "minute": 60.0,
@@ -51,21 +56,36 @@ RATE_EXPECTED = "a rate such as 200/s, 12000/min or a number of requests per sec
 LATENCY_EXPECTED = "a latency such as 40ms, 1.5s or a number of seconds"
 
 
+MAX_TEXT_LENGTH = 64
+"""Longest text accepted as a quantity, characters (anything longer is no quantity)."""
+
+
 def _finite_non_negative(value: float, expected: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"expected {expected} (finite, >= 0)")
-    return value
+    return value + 0.0  # -0.0 becomes 0.0
+
+
+def _number(value: int | float, expected: str) -> float:
+    """A YAML/JSON number as a finite float >= 0; ``true``/``false`` are not numbers."""
+    try:
+        return _finite_non_negative(float(value), expected)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(f"expected {expected} (finite, >= 0)") from None
+
+
+def _text(value: object, expected: str) -> str:
+    """``value`` as stripped text, or ``ValueError`` if it is no string or too long to be a quantity."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"expected {expected}")
+    return value.strip()
 
 
 def parse_duration(value: object) -> float:
-    """Return ``value`` as a duration in seconds (>= 0)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected {DURATION_EXPECTED}")
-    if isinstance(value, (int, float)):
-        return _finite_non_negative(float(value), DURATION_EXPECTED)
-    if not isinstance(value, str):
-        raise ValueError(f"expected {DURATION_EXPECTED}")
-    text = value.strip()
+    """Return ``value`` as a duration in seconds (finite, >= 0)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value, DURATION_EXPECTED)
+    text = _text(value, DURATION_EXPECTED)
     iso = _ISO_RE.match(text)
     if iso and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
         parts = iso.groupdict()
@@ -77,7 +97,7 @@ def parse_duration(value: object) -> float:
                 + float(parts["m"] or 0) * 60.0
                 + float(parts["s"] or 0)
             )
-            return seconds
+            return _finite_non_negative(seconds, DURATION_EXPECTED)
     match = _DURATION_RE.match(text)
     if not match:
         raise ValueError(f"expected {DURATION_EXPECTED}")
@@ -86,7 +106,7 @@ def parse_duration(value: object) -> float:
 
 
 def parse_latency(value: object) -> float:
-    """Return ``value`` as a latency in seconds (>= 0)."""
+    """Return ``value`` as a latency in seconds (finite, >= 0)."""
     try:
         return parse_duration(value)
     except ValueError:
@@ -94,14 +114,10 @@ def parse_latency(value: object) -> float:
 
 
 def parse_rate(value: object) -> float:
-    """Return ``value`` as a rate in requests per second (>= 0)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected {RATE_EXPECTED}")
-    if isinstance(value, (int, float)):
-        return _finite_non_negative(float(value), RATE_EXPECTED)
-    if not isinstance(value, str):
-        raise ValueError(f"expected {RATE_EXPECTED}")
-    match = _RATE_RE.match(value)
+    """Return ``value`` as a rate in requests per second (finite, >= 0)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value, RATE_EXPECTED)
+    match = _RATE_RE.match(_text(value, RATE_EXPECTED))
     if not match:
         raise ValueError(f"expected {RATE_EXPECTED}")
     number, unit = match.groups()

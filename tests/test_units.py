@@ -70,3 +70,32 @@ def test_format_duration() -> None:
     assert format_duration(7500) == "2h 05m"
     assert format_duration(3 * 86400 + 7200) == "3d 02h"
     assert not math.isnan(parse_duration("0s"))
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_rate, parse_latency])
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), float("-inf"), ".nan", ".inf", "1e400", 10**400, True, False, -1e-300],
+)
+def test_no_nan_infinity_boolean_or_negative_quantity(parse, value) -> None:
+    with pytest.raises(ValueError, match="expected a"):
+        parse(value)
+
+
+def test_an_iso_duration_too_large_for_a_float_is_rejected() -> None:
+    with pytest.raises(ValueError, match="expected a duration"):
+        parse_duration("P" + "9" * 400 + "W")
+
+
+@pytest.mark.parametrize(("parse", "text"), [(parse_duration, "-0s"), (parse_duration, -0.0), (parse_rate, "-0/s")])
+def test_negative_zero_is_zero(parse, text) -> None:
+    value = parse(text)
+    assert value == 0 and math.copysign(1.0, value) == 1.0
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_rate])
+def test_long_text_is_rejected_at_once(parse) -> None:
+    # a run of spaces between a number and a stray character once took quadratic time
+    with pytest.raises(ValueError, match="expected a"):
+        parse("1" + " " * 100_000 + "x")
+    with pytest.raises(ValueError, match="expected a"):
+        parse("1" * 65)
