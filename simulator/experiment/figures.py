@@ -7,6 +7,7 @@ from typing import Any
 from simulator.result import RunResult
 from simulator.scenario.model import Scenario
 from simulator.scenario.strategy_config import RollbackThresholds
+from simulator.world.latency import LatencyDistribution
 
 __all__ = ["candidate_truth", "run_figures", "FIGURES"]
 
@@ -35,7 +36,8 @@ def candidate_truth(scenario: Scenario) -> str | None:
     assert rules.accuracy_drop is not None and rules.latency_increase is not None
     assert rules.error_rate_increase is not None
     worse_accuracy = (stable.accuracy - candidate.accuracy) / stable.accuracy > rules.accuracy_drop
-    slower = candidate.latency.quantile(0.99) / stable.latency.quantile(0.99) > rules.latency_increase
+    slower = (LatencyDistribution.from_spec(candidate.latency).quantile(0.99)
+              / LatencyDistribution.from_spec(stable.latency).quantile(0.99) > rules.latency_increase)
     more_errors = candidate.error_rate - stable.error_rate > rules.error_rate_increase
     return "bad" if worse_accuracy or slower or more_errors else "good"
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_serializer, field_validator, model_validator
 
 from simulator.scenario.base import StrictModel
-from simulator.scenario.types import Duration
+from simulator.scenario.limits import MAX_FEATURE_VALUE, MAX_SAMPLES, MAX_SHIFT, MAX_WEIGHT
+from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.version_config import VersionConfig
 
 __all__ = [
     "NumericFeature",
@@ -25,22 +27,39 @@ __all__ = [
 class NumericFeature(StrictModel):
     """A numeric feature, normal with ``mean`` and ``std`` before any drift."""
 
-    mean: float = 0.0
-    std: float = Field(1.0, gt=0)
+    mean: Number = Field(0.0, ge=-MAX_FEATURE_VALUE, le=MAX_FEATURE_VALUE)
+    std: Number = Field(1.0, gt=0, le=MAX_FEATURE_VALUE)
 
 
 class CategoricalFeature(StrictModel):
-    """A categorical feature with category probabilities (normalised)."""
+    """A categorical feature with category probabilities (normalised).
 
-    categories: dict[str, float] = Field(min_length=2)
+    The weights as written are kept for the dump, so that dumping and
+    loading again gives the same probabilities to the last bit.
+    """
+
+    categories: dict[str, Number] = Field(min_length=2)
+    _written: dict[str, float] = PrivateAttr(default_factory=dict)
 
     @field_validator("categories")
     @classmethod
-    def _positive(cls, categories: dict[str, float]) -> dict[str, float]:
-        if any(p < 0 for p in categories.values()) or sum(categories.values()) <= 0:
-            raise ValueError("expected non-negative probabilities with a positive sum")
-        total = sum(categories.values())
-        return {name: p / total for name, p in categories.items()}
+    def _weights(cls, categories: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= p <= MAX_WEIGHT for p in categories.values()) or sum(categories.values()) <= 0:
+            raise ValueError(f"expected weights between 0 and {MAX_WEIGHT:g} with a positive sum")
+        return categories
+
+    @model_validator(mode="after")
+    def _normalised(self) -> CategoricalFeature:
+        if self._written:
+            return self  # an instance met again (pydantic runs after-validators on instances too)
+        self._written = dict(self.categories)
+        total = sum(self.categories.values())
+        object.__setattr__(self, "categories", {name: p / total for name, p in self.categories.items()})
+        return self
+
+    @field_serializer("categories")
+    def _as_written(self, categories: dict[str, float]) -> dict[str, float]:
+        return self._written or categories
 
 
 class FeaturesConfig(StrictModel):
@@ -71,9 +90,20 @@ class DataDrift(StrictModel):
     start: Duration = 0.0
     ramp: Duration = Field(0.0, ge=0)
     period: Duration | None = Field(None, gt=0)
-    shift: float = Field(0.0, description="mean shift, standard deviations (numeric features)")
-    scale: float = Field(1.0, gt=0, description="standard deviation multiplied by this (numeric features)")
-    to: dict[str, float] | None = Field(None, description="new category probabilities (categorical features)")
+    shift: Number = Field(
+        0.0, ge=-MAX_SHIFT, le=MAX_SHIFT, description="mean shift, standard deviations (numeric features)"
+    )
+    scale: Number = Field(
+        1.0, gt=0, le=MAX_SHIFT, description="standard deviation multiplied by this (numeric features)"
+    )
+    to: dict[str, Number] | None = Field(None, description="new category probabilities (categorical features)")
+
+    @field_validator("to")
+    @classmethod
+    def _weights(cls, to: dict[str, float] | None) -> dict[str, float] | None:
+        if to is not None and (any(not 0 <= p <= MAX_WEIGHT for p in to.values()) or sum(to.values()) <= 0):
+            raise ValueError(f"expected weights between 0 and {MAX_WEIGHT:g} with a positive sum")
+        return to
 
     @model_validator(mode="after")
     def _kind(self) -> DataDrift:
@@ -92,7 +122,7 @@ class ConceptDrift(StrictModel):
 
     start: Duration = 0.0
     ramp: Duration = Field(0.0, ge=0)
-    accuracy_loss: dict[str, float] = Field(default_factory=dict)
+    accuracy_loss: dict[str, Number] = Field(default_factory=dict)
 
     @field_validator("accuracy_loss")
     @classmethod
@@ -117,22 +147,24 @@ class DriftConfig(StrictModel):
 class DriftThresholds(StrictModel):
     """When the drift monitor fires (seed 001's defaults)."""
 
-    ks_pvalue: float = Field(0.05, gt=0, lt=1)
-    psi: float | None = Field(None, gt=0, description="also fire when a feature's PSI exceeds this")
-    accuracy_drift: float = Field(0.05, gt=0, le=1, description="absolute accuracy change")
-    latency_drift: float = Field(0.2, gt=0, description="relative mean latency change")
+    ks_pvalue: Number = Field(0.05, gt=0, lt=1)
+    psi: Number | None = Field(None, gt=0, description="also fire when a feature's PSI exceeds this")
+    accuracy_drift: Number = Field(0.05, gt=0, le=1, description="absolute accuracy change")
+    latency_drift: Number = Field(0.2, gt=0, description="relative mean latency change")
 
 
 class DriftMonitorConfig(StrictModel):
     """The standing drift monitor on the production version (seed 001)."""
 
-    window: Duration = Field(3600.0, gt=0, description="compared window, seconds; the first one is the reference")
+    window: Duration = Field(
+        3600.0, ge=1, description="compared window, seconds; the first one is the reference"
+    )
     tests: list[Literal["ks", "psi", "wasserstein"]] = Field(
         default_factory=lambda: ["ks", "psi"],  # type: ignore[arg-type]
         description="statistics reported per feature; KS p-value (and PSI if a threshold is set) decide",
     )
     thresholds: DriftThresholds = Field(default_factory=DriftThresholds)
-    sample_size: int = Field(5000, ge=20, description="logged feature values per window")
+    sample_size: Count = Field(5000, ge=20, le=MAX_SAMPLES, description="logged feature values per window")
 
 
 class RetrainingConfig(StrictModel):
@@ -141,9 +173,9 @@ class RetrainingConfig(StrictModel):
     trigger: Literal["drift", "schedule"] = "drift"
     every: Duration | None = Field(None, gt=0, description="schedule period, seconds (trigger: schedule)")
     duration: Duration = Field(3600.0, ge=0, description="time to retrain and validate, seconds")
-    produces: dict[str, Any] = Field(description="the new version's properties (as under versions)")
+    produces: VersionConfig = Field(description="the new version's properties (as under versions)")
     deploy_with: str = Field(description="label of the strategy that rolls the new version out")
-    max_retrains: int = Field(3, ge=1, le=20)
+    max_retrains: Count = Field(3, ge=1, le=20)
 
     @model_validator(mode="after")
     def _schedule(self) -> RetrainingConfig:

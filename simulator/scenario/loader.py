@@ -1,4 +1,10 @@
-"""Reading scenario files (YAML, JSON or TOML) into a validated :class:`Scenario`."""
+"""Reading scenario files (YAML, JSON or TOML) into a validated :class:`Scenario`.
+
+A file is read as UTF-8 text of at most :data:`~simulator.scenario.limits.MAX_FILE_BYTES`
+bytes; what it holds is checked for depth, size and finite numbers
+(:mod:`simulator.scenario.raw_data`) before it is validated. Every problem is
+one :class:`ScenarioError` line naming the file.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +17,48 @@ import yaml
 from pydantic import ValidationError
 
 from simulator.errors import ScenarioError
+from simulator.scenario.limits import MAX_FILE_BYTES
 from simulator.scenario.model import Scenario
+from simulator.scenario.raw_data import check_raw_data
+from simulator.scenario.validation_errors import one_line, validation_to_scenario_error
 
 __all__ = ["load_scenario", "parse_scenario", "read_scenario_data", "scenario_schema", "validation_to_scenario_error"]
 
-_UNION_TAGS = {
-    "CanaryConfig", "BlueGreenConfig", "RollingConfig", "ImmediateConfig", "ABTestConfig", "ShadowConfig",
-    "constant", "diurnal", "spike", "crash", "latency", "error_rate",
-    "dependency_outage", "metrics_outage", "traffic_spike",
-}
 
-
-def read_scenario_data(path: str | Path) -> dict[str, Any]:
-    """Read the raw mapping of a scenario file, choosing the format by suffix."""
-    file = Path(path)
+def _read_text(file: Path) -> str:
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(
             "file not found; expected a scenario file (.yaml, .yml, .json or .toml)", file=str(file)
         ) from None
     except OSError as error:
         raise ScenarioError(f"cannot read the file ({error.strerror})", file=str(file)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; expected a scenario file of a few kilobytes",
+            file=str(file),
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "expected a YAML, JSON or TOML file encoded as UTF-8",
+            file=str(file),
+        ) from None
+
+
+def read_scenario_data(path: str | Path) -> dict[str, Any]:
+    """Read the raw mapping of a scenario file, choosing the format by suffix.
+
+    The mapping is checked for depth, size and finite numbers, not validated.
+    """
+    file = Path(path)
+    text = _read_text(file)
     suffix = file.suffix.lower()
+    kind = suffix.lstrip(".").upper() if suffix in (".json", ".toml") else "YAML"
     try:
         if suffix == ".json":
             data = json.loads(text)
@@ -42,66 +67,34 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
         else:
             data = yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
-        detail = " ".join(str(error).split())
-        raise ScenarioError(f"not valid {suffix.lstrip('.').upper() or 'YAML'}: {detail}", file=str(file)) from None
+        detail = one_line(" ".join(str(error).split()))
+        raise ScenarioError(f"not valid {kind}: {detail}", file=str(file)) from None
+    except RecursionError:
+        raise ScenarioError(
+            f"not valid {kind}: nested too deeply; expected a flatter scenario", file=str(file)
+        ) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"expected a mapping at the top level, got {type(data).__name__}", file=str(file))
+    check_raw_data(data, file=str(file))
     return data
-
-
-def _location(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, str) and (item in _UNION_TAGS or item.startswith("function-")):
-            continue
-        if isinstance(item, int):
-            if parts:
-                parts[-1] += f"[{item}]"
-            else:
-                parts.append(f"[{item}]")
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def validation_to_scenario_error(error: ValidationError, file: str | None) -> ScenarioError:
-    """Turn pydantic's first error into a one-line :class:`ScenarioError`."""
-    first = error.errors()[0]
-    path = _location(tuple(first["loc"]))
-    message = first["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    kind = first["type"]
-    value = first.get("input")
-    if kind == "missing":
-        text = "missing required key"
-    elif kind in ("value_error", "assertion_error") and message.startswith(("unknown key", "strategy '")):
-        text = message
-    else:
-        if message.startswith("Input should be "):
-            message = message[len("Input should be "):]
-        elif message.startswith("expected "):
-            message = message[len("expected "):]
-        text = f"got {_describe(value)}; expected {message}"
-    more = len(error.errors()) - 1
-    if more:
-        text += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ScenarioError(text, file=file, path=path or None, value=value, expected=message)
 
 
 def parse_scenario(data: dict[str, Any], *, source: str | None = None) -> Scenario:
     """Validate a raw mapping into a :class:`Scenario` or raise a one-line :class:`ScenarioError`."""
+    check_raw_data(data, file=source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise validation_to_scenario_error(error, source) from None
+        raise validation_to_scenario_error(error, source, data) from None
     except ScenarioError as error:
-        raise error.located(file=source) from None
+        # Raised by the model's own checks, with names a user wrote: kept on one line.
+        raise ScenarioError(
+            one_line(error.reason),
+            file=source or error.file,
+            path=one_line(error.path) if error.path else None,
+            value=error.value,
+            expected=error.expected,
+        ) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from simulator.errors import ScenarioError
 from simulator.scenario.base import StrictModel, suggest
@@ -14,6 +15,16 @@ from simulator.scenario.drift_config import (
     FeaturesConfig,
     NumericFeature,
     RetrainingConfig,
+)
+from simulator.scenario.limits import (
+    MAX_DRIFT_CHECKS,
+    MAX_HISTOGRAM_CELLS,
+    MAX_HORIZON,
+    MAX_RATE,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_USER_SLOTS,
+    MAX_WAKEUPS,
 )
 from simulator.scenario.strategy_config import (
     STRATEGY_CONFIGS,
@@ -25,17 +36,22 @@ from simulator.scenario.strategy_config import (
     ShadowConfig,
     resolve_strategy_kind,
 )
-from simulator.scenario.types import Duration
+from simulator.scenario.types import Count, Number, at_most
+from simulator.scenario.validation_errors import format_limit, validation_to_scenario_error
 from simulator.scenario.world_config import (
+    DiurnalPattern,
     Fault,
     MonitoringConfig,
     RollbackOperation,
     ServiceConfig,
     SimulationConfig,
     SLOConfig,
+    SpikePattern,
     TrafficConfig,
+    TrafficSpikeFault,
     VersionConfig,
 )
+from simulator.units import parse_duration
 
 __all__ = ["Scenario", "NO_STRATEGY_LABEL"]
 
@@ -44,15 +60,18 @@ NO_STRATEGY_LABEL = "none"
 
 AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
 
+Horizon = Annotated[float, BeforeValidator(at_most(parse_duration, MAX_HORIZON, "seconds (400 days)"))]
+"""The simulated time a run may take at most, seconds; at most 400 days."""
+
 
 class Scenario(StrictModel):
     """A rollout scenario: the world, the versions, and the strategies to try."""
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(0, ge=0, description="seed of the first run; run i uses seed + i")
-    horizon: Duration = Field(3600.0, gt=0, description="simulated time a run may take at most, seconds")
-    runs: int = Field(30, ge=1, description="Monte Carlo repetitions for compare and check")
+    seed: Count = Field(0, ge=0, le=MAX_SEED, description="seed of the first run; run i uses seed + i")
+    horizon: Horizon = Field(3600.0, gt=0, description="simulated time a run may take at most, seconds")
+    runs: Count = Field(30, ge=1, le=MAX_RUNS, description="Monte Carlo repetitions for compare and check")
     traffic: TrafficConfig
     service: ServiceConfig
     versions: dict[str, VersionConfig] = Field(min_length=1)
@@ -73,7 +92,7 @@ class Scenario(StrictModel):
     truth: Literal["good", "bad"] | None = Field(
         None, description="whether the candidate should be promoted (default: derived from the versions)"
     )
-    prediction_correlation: float = Field(
+    prediction_correlation: Number = Field(
         0.95, ge=0, le=1,
         description="correlation of two versions' errors on the same request (two versions of one model mostly agree)",
     )
@@ -101,7 +120,7 @@ class Scenario(StrictModel):
                 config = {}
             if not isinstance(config, dict):
                 raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
-            kind_name = config.get("strategy", label)
+            kind_name = config.get("strategy") or label
             try:
                 kind = resolve_strategy_kind(str(kind_name))
             except ValueError as error:
@@ -110,9 +129,7 @@ class Scenario(StrictModel):
             try:
                 parsed[str(label)] = STRATEGY_CONFIGS[kind].model_validate(config)
             except ValidationError as error:
-                from simulator.scenario.loader import validation_to_scenario_error
-
-                raise validation_to_scenario_error(error, None).located(path_prefix=path) from None
+                raise validation_to_scenario_error(error, None, config).located(path_prefix=path) from None
         return parsed
 
     @model_validator(mode="after")
@@ -143,12 +160,13 @@ class Scenario(StrictModel):
                     f"{suggest(self.retraining.deploy_with, list(self.strategies))} ({', '.join(self.strategies)})",
                     path="retraining.deploy_with",
                 )
-            try:
-                VersionConfig.model_validate(self.retraining.produces)
-            except ValidationError as error:
-                from simulator.scenario.loader import validation_to_scenario_error
-
-                raise validation_to_scenario_error(error, None).located(path_prefix="retraining.produces") from None
+            for name in self.retrained_names():
+                if name in self.versions:
+                    raise ScenarioError(
+                        f"got '{name}'; expected another name (retraining names its versions "
+                        f"'{self.stable}-retrained-1', '-2', ...)",
+                        path=f"versions.{name}",
+                    )
         categorical = self.feature_set().categorical
         for name, version_config in self.all_versions().items():
             for key in version_config.segments:
@@ -177,6 +195,73 @@ class Scenario(StrictModel):
                 known(fault_version, f"faults[{index}].version", "fault")
         return self
 
+    @model_validator(mode="after")
+    def _sizes(self) -> Scenario:
+        # Bounds on products of fields, each of which is bounded on its own: the
+        # peak arrival rate, and the arrays a run allocates.
+        peak = self.peak_rate()
+        if peak > MAX_RATE:
+            raise ScenarioError(
+                f"got a peak arrival rate of {peak:.3g} requests/s (rate x patterns x traffic spikes); "
+                f"expected at most {MAX_RATE:.0e}",
+                path="traffic",
+            )
+        n_versions = len(self.all_versions())
+        if self.traffic.users * n_versions > MAX_USER_SLOTS:
+            raise ScenarioError(
+                f"got {self.traffic.users:,} users x {n_versions} versions; "
+                f"expected at most {format_limit(MAX_USER_SLOTS)} (fewer users)",
+                path="traffic.users",
+            )
+        monitoring = self.monitoring
+        intervals = math.ceil((self.horizon + monitoring.labels.delay) / monitoring.scrape_interval) + 2
+        buckets = math.ceil(math.log(300.0 / 0.0005) / math.log(monitoring.latency_bucket_factor)) + 2
+        cells = intervals * n_versions * buckets
+        if cells > MAX_HISTOGRAM_CELLS:
+            raise ScenarioError(
+                f"got {intervals:,} scrape intervals (horizon and label delay) x {n_versions} versions x "
+                f"{buckets} latency buckets = {cells:,} histogram cells; expected at most "
+                f"{format_limit(MAX_HISTOGRAM_CELLS)} (scrape less often, or a shorter horizon)",
+                path="monitoring.scrape_interval",
+            )
+        for path, period in self._periods():
+            if self.horizon / period > MAX_WAKEUPS:
+                raise ScenarioError(
+                    f"got {period:g}s: {self.horizon / period:,.0f} times within the horizon; expected at most "
+                    f"{format_limit(MAX_WAKEUPS)} (a longer period, or a shorter horizon)",
+                    path=path,
+                )
+        drift = monitoring.drift
+        if drift is not None and self.horizon / drift.window > MAX_DRIFT_CHECKS:
+            raise ScenarioError(
+                f"got a window of {drift.window:g}s: {self.horizon / drift.window:,.0f} drift checks within the "
+                f"horizon; expected at most {format_limit(MAX_DRIFT_CHECKS)} (a longer window)",
+                path="monitoring.drift.window",
+            )
+        return self
+
+    def _periods(self) -> list[tuple[str, float]]:
+        """Periods of steps that repeat until the horizon at worst, with their key paths (seconds)."""
+        periods = [("simulation.max_slice", self.simulation.max_slice)]
+        for label, config in self.strategies.items():
+            for name, field in type(config).model_fields.items():
+                if name.endswith("_interval"):
+                    periods.append((f"strategies.{label}.{field.alias or name}", getattr(config, name)))
+        return periods
+
+    def peak_rate(self) -> float:
+        """The highest arrival rate the traffic can reach, requests/s: every pattern and spike at its peak."""
+        peak = self.traffic.rate
+        for pattern in self.traffic.pattern:
+            if isinstance(pattern, DiurnalPattern):
+                peak *= 1.0 + pattern.amplitude
+            elif isinstance(pattern, SpikePattern):
+                peak *= max(pattern.factor, 1.0)
+        for fault in self.faults:
+            if isinstance(fault, TrafficSpikeFault):
+                peak *= max(fault.factor, 1.0)
+        return peak
+
     def retrained_names(self) -> list[str]:
         """Names the retrained versions will have, in order."""
         if self.retraining is None:
@@ -187,8 +272,7 @@ class Scenario(StrictModel):
         """The declared versions, then the versions retraining may produce."""
         versions = dict(self.versions)
         if self.retraining is not None:
-            produced = VersionConfig.model_validate(self.retraining.produces)
-            versions.update({name: produced for name in self.retrained_names()})
+            versions.update({name: self.retraining.produces for name in self.retrained_names()})
         return versions
 
     def feature_set(self) -> FeaturesConfig:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.scenario.base import CamelModel, suggest
-from simulator.scenario.types import Duration
+from simulator.scenario.limits import MAX_COUNT, MAX_LOOKS, MAX_REPLICAS, MAX_SAMPLES
+from simulator.scenario.types import Count, Duration, Number
 
 __all__ = [
     "RollbackThresholds",
@@ -46,16 +47,16 @@ class RollbackThresholds(CamelModel):
     seed guide's defaults (:meth:`seed_defaults`).
     """
 
-    accuracy_drop: float | None = Field(
+    accuracy_drop: Number | None = Field(
         None, ge=0, le=1, description="roll back if (stable - candidate) / stable accuracy exceeds this (relative)"
     )
-    latency_increase: float | None = Field(
+    latency_increase: Number | None = Field(
         None, gt=0, description="roll back if candidate / stable latency exceeds this ratio"
     )
-    error_rate_increase: float | None = Field(
+    error_rate_increase: Number | None = Field(
         None, ge=0, le=1, description="roll back if candidate - stable error rate exceeds this (absolute)"
     )
-    drift_score: float | None = Field(
+    drift_score: Number | None = Field(
         None, ge=0, description="roll back if the candidate's data drift score exceeds this"
     )
 
@@ -69,21 +70,34 @@ class _StrategyBase(CamelModel):
     kind: ClassVar[str]
     strategy: str | None = Field(None, description="strategy kind; defaults to the label")
 
+    @model_validator(mode="after")
+    def _name_the_kind(self) -> _StrategyBase:
+        # A config whose kind came from its label names it, so that a dump loads back under any label.
+        if self.strategy is None:
+            object.__setattr__(self, "strategy", self.kind)
+        elif resolve_strategy_kind(self.strategy) != self.kind:
+            raise ValueError(f"got strategy '{self.strategy}'; expected a {self.kind} strategy")
+        return self
+
 
 class CanaryConfig(_StrategyBase):
     """Canary per seed guide 002 (or an explicit ``steps`` schedule per seed 000)."""
 
     kind: ClassVar[str] = "canary"
-    initial_percentage: float = Field(10.0, gt=0, le=100, description="first candidate weight, %")
-    increment_step: float = Field(15.0, gt=0, le=100, description="weight added after each passed check, %")
+    initial_percentage: Number = Field(10.0, gt=0, le=100, description="first candidate weight, %")
+    increment_step: Number = Field(15.0, ge=0.01, le=100, description="weight added after each passed check, %")
     monitoring_duration: Duration = Field(300.0, gt=0, description="time at each weight before checking, seconds")
-    steps: list[float] | None = Field(
+    steps: list[Number] | None = Field(
         None, description="explicit weights, % (seed 000: 10, 25, 50, 75, 100); each is checked"
     )
     rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
     latency_metric: LatencyMetric = Field("p99", description="latency statistic the latency rule compares")
-    minimum_requests: int = Field(50, ge=1, description="fewer candidate requests in a window means no data")
-    minimum_labels: int = Field(100, ge=1, description="fewer labels per version skips the accuracy rule")
+    minimum_requests: Count = Field(
+        50, ge=1, le=MAX_COUNT, description="fewer candidate requests in a window means no data"
+    )
+    minimum_labels: Count = Field(
+        100, ge=1, le=MAX_COUNT, description="fewer labels per version skips the accuracy rule"
+    )
     recheck_interval: Duration = Field(30.0, gt=0, description="wait before looking again when data is missing")
     max_data_wait: Duration | None = Field(
         None, ge=0, description="roll back after waiting this long for data (default: monitoringDuration)"
@@ -96,10 +110,10 @@ class CanaryConfig(_StrategyBase):
         "threshold",
         description="threshold: the seed guide's rules on window totals; mann_whitney: per-interval statistical judge",
     )
-    judge_alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the Mann-Whitney judge")
-    pass_score: float = Field(90.0, ge=0, le=100, description="judge score to proceed, % (seed 003: 90)")
-    marginal_score: float = Field(70.0, ge=0, le=100, description="below this score roll back, % (seed 003: 70)")
-    max_holds: int = Field(2, ge=0, description="marginal scores allowed in a row before rolling back")
+    judge_alpha: Number = Field(0.05, gt=0, lt=1, description="significance level of the Mann-Whitney judge")
+    pass_score: Number = Field(90.0, ge=0, le=100, description="judge score to proceed, % (seed 003: 90)")
+    marginal_score: Number = Field(70.0, ge=0, le=100, description="below this score roll back, % (seed 003: 70)")
+    max_holds: Count = Field(2, ge=0, le=MAX_LOOKS, description="marginal scores allowed in a row before rolling back")
 
     _judge_aliases = field_validator("judge", mode="before")(lambda value: _snake_case(value))
 
@@ -132,13 +146,15 @@ class BlueGreenConfig(_StrategyBase):
     """Blue-green per seed guide 002."""
 
     kind: ClassVar[str] = "blue_green"
-    smoke_test_samples: int = Field(100, ge=0, description="synthetic requests sent to green before the switch")
+    smoke_test_samples: Count = Field(
+        100, ge=0, le=MAX_SAMPLES, description="synthetic requests sent to green before the switch"
+    )
     monitoring_duration: Duration = Field(300.0, gt=0, description="watch time after the switch, seconds")
     keep_blue_duration: Duration = Field(300.0, ge=0, description="blue kept warm after the watch, seconds")
     rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
     latency_metric: LatencyMetric = "p99"
-    minimum_requests: int = Field(50, ge=1)
-    minimum_labels: int = Field(100, ge=1)
+    minimum_requests: Count = Field(50, ge=1, le=MAX_COUNT)
+    minimum_labels: Count = Field(100, ge=1, le=MAX_COUNT)
     recheck_interval: Duration = Field(30.0, gt=0)
     max_data_wait: Duration | None = Field(None, ge=0)
     ready_timeout: Duration = Field(600.0, gt=0, description="roll back if green is not ready by then")
@@ -148,9 +164,9 @@ class RollingConfig(_StrategyBase):
     """Rolling update per seeds 000 and 002: ``batchSize`` replicas at a time."""
 
     kind: ClassVar[str] = "rolling"
-    batch_size: int = Field(1, ge=1, description="replicas replaced per batch")
+    batch_size: Count = Field(1, ge=1, le=MAX_REPLICAS, description="replicas replaced per batch")
     delay: Duration = Field(30.0, ge=0, description="wait after a batch is ready, before its health check, seconds")
-    error_rate_threshold: float = Field(
+    error_rate_threshold: Number = Field(
         0.05, ge=0, le=1, description="health check fails above this candidate error rate (seed 000: 0.05)"
     )
     response_time_threshold: Duration = Field(
@@ -160,8 +176,8 @@ class RollingConfig(_StrategyBase):
     rollback_thresholds: RollbackThresholds | None = Field(
         None, description="optional relative rules, candidate against stable"
     )
-    minimum_requests: int = Field(20, ge=1)
-    minimum_labels: int = Field(100, ge=1)
+    minimum_requests: Count = Field(20, ge=1, le=MAX_COUNT)
+    minimum_labels: Count = Field(100, ge=1, le=MAX_COUNT)
     recheck_interval: Duration = Field(15.0, gt=0, description="wait before looking again when data is missing")
     max_data_wait: Duration = Field(300.0, ge=0, description="fail the health check after waiting this long for data")
     ready_timeout: Duration = Field(600.0, gt=0, description="a batch not ready after this fails the rollout")
@@ -178,12 +194,12 @@ class ABTestConfig(_StrategyBase):
     """A/B test per seed guide 002: split users, collect, test, declare a winner."""
 
     kind: ClassVar[str] = "ab_test"
-    split_ratio: float = Field(0.5, gt=0, lt=1, description="share of users sent to the candidate, 0-1")
-    minimum_samples: int = Field(
-        10_000, ge=2,
+    split_ratio: Number = Field(0.5, gt=0, lt=1, description="share of users sent to the candidate, 0-1")
+    minimum_samples: Count = Field(
+        10_000, ge=2, le=MAX_COUNT,
         description="samples per arm before the final test: labelled predictions for accuracy, else requests",
     )
-    significance_level: float = Field(0.05, gt=0, lt=1, description="alpha of the test")
+    significance_level: Number = Field(0.05, gt=0, lt=1, description="alpha of the test")
     primary_metric: Literal["accuracy", "error_rate", "latency"] = Field(
         "accuracy", description="accuracy and error_rate: chi-square test; latency: Welch's t-test"
     )
@@ -196,9 +212,11 @@ class ABTestConfig(_StrategyBase):
             "sequential: mSPRT, valid at every look"
         ),
     )
-    looks: int = Field(10, ge=1, description="looks at equally spaced sample sizes up to minimumSamples")
-    sequential_tau: float = Field(
-        0.1, gt=0, description="mSPRT mixing scale, in per-observation standard deviations"
+    looks: Count = Field(
+        10, ge=1, le=MAX_LOOKS, description="looks at equally spaced sample sizes up to minimumSamples"
+    )
+    sequential_tau: Number = Field(
+        0.1, gt=0, le=100, description="mSPRT mixing scale, in per-observation standard deviations"
     )
     check_interval: Duration = Field(60.0, gt=0, description="how often the sample size is looked at, seconds")
     ready_timeout: Duration = Field(600.0, gt=0)
@@ -210,15 +228,15 @@ class ShadowConfig(_StrategyBase):
     """Shadow deployment per seed guide 002: mirror traffic, compare, promote or retire."""
 
     kind: ClassVar[str] = "shadow"
-    mirror_percentage: float = Field(100.0, gt=0, le=100, description="share of user requests copied, %")
+    mirror_percentage: Number = Field(100.0, gt=0, le=100, description="share of user requests copied, %")
     duration: Duration = Field(3600.0, gt=0, description="how long the shadow runs before the verdict, seconds")
-    max_divergence: float = Field(
+    max_divergence: Number = Field(
         0.05, ge=0, le=1, description="promote only if at most this share of predictions differ from production"
     )
     rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
     latency_metric: LatencyMetric = "p99"
-    minimum_requests: int = Field(50, ge=1)
-    minimum_labels: int = Field(100, ge=1)
+    minimum_requests: Count = Field(50, ge=1, le=MAX_COUNT)
+    minimum_labels: Count = Field(100, ge=1, le=MAX_COUNT)
     ready_timeout: Duration = Field(600.0, gt=0)
 
 

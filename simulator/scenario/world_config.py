@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
-from simulator.scenario.types import Duration, Latency, Rate
-from simulator.units import parse_latency
-from simulator.world.latency import LatencyDistribution
+from simulator.scenario.limits import MAX_CONCURRENCY, MAX_FACTOR, MAX_REPLICAS, MAX_USERS
+from simulator.scenario.types import Count, Duration, Latency, Number, Rate
+from simulator.scenario.version_config import VersionConfig
 
 __all__ = [
     "ConstantPattern",
@@ -46,7 +45,7 @@ class DiurnalPattern(StrictModel):
     """Daily cycle: ``rate * (1 + amplitude * cos(2π (t - peak_at) / period))``."""
 
     kind: Literal["diurnal"]
-    amplitude: float = Field(0.3, ge=0, le=1, description="relative swing around the base rate, 0-1")
+    amplitude: Number = Field(0.3, ge=0, le=1, description="relative swing around the base rate, 0-1")
     period: Duration = Field(86400.0, gt=0, description="cycle length, seconds")
     peak_at: Duration = Field(43200.0, description="time of the daily peak within the cycle, seconds")
 
@@ -56,7 +55,7 @@ class SpikePattern(StrictModel):
 
     kind: Literal["spike"]
     at: Duration
-    factor: float = Field(gt=0)
+    factor: Number = Field(gt=0, le=MAX_FACTOR, description="rate multiplier")
     duration: Duration = Field(alias="for", gt=0)
 
 
@@ -67,7 +66,7 @@ class TrafficConfig(StrictModel):
     """Request arrivals: a Poisson process with a time-varying rate."""
 
     rate: Rate = Field(gt=0, description="base arrival rate, requests/s")
-    users: int = Field(100_000, ge=1, description="distinct users sending the requests (uniformly)")
+    users: Count = Field(100_000, ge=1, le=MAX_USERS, description="distinct users sending the requests (uniformly)")
     pattern: list[TrafficPattern] = Field(default_factory=list, description="one pattern or a list (multiplied)")
 
     @field_validator("pattern", mode="before")
@@ -81,8 +80,8 @@ class TrafficConfig(StrictModel):
 class ServiceConfig(StrictModel):
     """How a version is served: replicas, concurrency, timeout, balancing."""
 
-    replicas: int = Field(gt=0, description="replicas of the stable version")
-    concurrency: int = Field(1, gt=0, description="requests one replica serves at once")
+    replicas: Count = Field(gt=0, le=MAX_REPLICAS, description="replicas of the stable version")
+    concurrency: Count = Field(1, gt=0, le=MAX_CONCURRENCY, description="requests one replica serves at once")
     timeout: Duration = Field(30.0, gt=0, description="client timeout, seconds (queue wait + service)")
     balancer: Literal["random", "round_robin", "least_connections"] = "random"
     restart_delay: Duration | None = Field(
@@ -90,91 +89,11 @@ class ServiceConfig(StrictModel):
     )
 
 
-class VersionConfig(StrictModel):
-    """A model version's true properties (what the world does, not what monitoring sees)."""
-
-    accuracy: float = Field(ge=0, le=1, description="probability a prediction is correct")
-    latency: LatencyDistribution = Field(description="service time: {p50, p99} or {dist: ...}")
-    error_rate: float = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
-    startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
-    segments: dict[str, float] = Field(
-        default_factory=dict,
-        description="accuracy within a segment of a categorical feature, e.g. {'plan=enterprise': 0.7}",
-    )
-
-    @field_validator("segments")
-    @classmethod
-    def _segments(cls, segments: dict[str, float]) -> dict[str, float]:
-        for key, accuracy in segments.items():
-            if key.count("=") != 1 or not all(key.split("=")):
-                raise ValueError(f"expected segment keys like 'plan=enterprise', got '{key}'")
-            if not 0 <= accuracy <= 1:
-                raise ValueError(f"expected a segment accuracy between 0 and 1, got {accuracy}")
-        return segments
-
-    @field_validator("latency", mode="before")
-    @classmethod
-    def _latency(cls, value: Any) -> LatencyDistribution:
-        return _parse_latency_spec(value)
-
-
-_LATENCY_EXPECTED = (
-    "{p50, p99}, {dist: exponential, mean}, {dist: lognormal, median|mean, sigma}, "
-    "{dist: gamma, mean, shape}, or {dist: constant, value}"
-)
-
-
-def _parse_latency_spec(value: Any) -> LatencyDistribution:
-    if isinstance(value, LatencyDistribution):
-        return value
-    if not isinstance(value, dict):
-        raise ValueError(f"expected {_LATENCY_EXPECTED}")
-    spec = dict(value)
-    dist = str(spec.pop("dist", "lognormal" if "p50" in spec else "")).lower()
-
-    def take(key: str) -> float:
-        if key not in spec:
-            raise ValueError(f"latency of dist '{dist}' needs '{key}'; expected {_LATENCY_EXPECTED}")
-        seconds = parse_latency(spec.pop(key))
-        if seconds <= 0:
-            raise ValueError(f"latency '{key}' must be > 0")
-        return seconds
-
-    if dist == "lognormal" and "p50" in spec:
-        p50, p99 = take("p50"), take("p99")
-        if p99 <= p50:
-            raise ValueError(f"p99 ({p99}s) must be greater than p50 ({p50}s)")
-        result = LatencyDistribution.lognormal_from_quantiles(p50, p99)
-    elif dist == "lognormal":
-        sigma = float(spec.pop("sigma", 0.5))
-        if sigma <= 0:
-            raise ValueError("lognormal sigma must be > 0")
-        if "median" in spec:
-            result = LatencyDistribution.lognormal(take("median"), sigma)
-        else:
-            mean = take("mean")
-            result = LatencyDistribution.lognormal(mean / math.exp(sigma**2 / 2), sigma)
-    elif dist == "exponential":
-        result = LatencyDistribution.exponential(take("mean"))
-    elif dist == "gamma":
-        shape = float(spec.pop("shape", 2.0))
-        if shape <= 0:
-            raise ValueError("gamma shape must be > 0")
-        result = LatencyDistribution.gamma(take("mean"), shape)
-    elif dist == "constant":
-        result = LatencyDistribution.constant(take("value") if "value" in spec else take("mean"))
-    else:
-        raise ValueError(f"unknown latency dist '{dist}'; expected {_LATENCY_EXPECTED}")
-    if spec:
-        raise ValueError(f"unknown latency key(s) {sorted(spec)} for dist '{dist}'")
-    return result
-
-
 class LabelsConfig(StrictModel):
     """Ground truth: a ``fraction`` of predictions get a label ``delay`` seconds after the response."""
 
     delay: Duration = Field(0.0, ge=0)
-    fraction: float = Field(1.0, ge=0, le=1)
+    fraction: Number = Field(1.0, ge=0, le=1)
 
 
 class MonitoringConfig(StrictModel):
@@ -183,7 +102,7 @@ class MonitoringConfig(StrictModel):
     scrape_interval: Duration = Field(15.0, gt=0, description="seconds between metric scrapes")
     delay: Duration = Field(0.0, ge=0, description="seconds before a scrape is visible to queries")
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
-    latency_bucket_factor: float = Field(
+    latency_bucket_factor: Number = Field(
         1.2, gt=1, le=4, description="ratio between consecutive latency histogram bucket bounds"
     )
     drift: DriftMonitorConfig | None = Field(None, description="a standing drift monitor on production")
@@ -198,7 +117,7 @@ class CrashFault(_VersionFault):
     """``replicas`` ready replicas of ``version`` (the oldest first) crash at ``at`` and restart."""
 
     kind: Literal["crash"]
-    replicas: int = Field(1, gt=0)
+    replicas: Count = Field(1, gt=0, le=MAX_REPLICAS)
     restart_after: Duration | None = Field(None, ge=0, description="default: service.restart_delay or startup")
 
 
@@ -206,7 +125,7 @@ class LatencyFault(_VersionFault):
     """Service times of ``version`` are multiplied by ``factor`` for ``for`` seconds."""
 
     kind: Literal["latency"]
-    factor: float = Field(gt=0)
+    factor: Number = Field(gt=0, le=MAX_FACTOR, description="service time multiplier")
     duration: Duration | None = Field(None, alias="for", gt=0, description="default: until the end")
 
 
@@ -214,7 +133,7 @@ class ErrorRateFault(_VersionFault):
     """``version`` fails an extra ``error_rate`` of requests for ``for`` seconds."""
 
     kind: Literal["error_rate"]
-    error_rate: float = Field(gt=0, le=1)
+    error_rate: Number = Field(gt=0, le=1)
     duration: Duration | None = Field(None, alias="for", gt=0)
 
 
@@ -224,7 +143,7 @@ class DependencyOutageFault(StrictModel):
     kind: Literal["dependency_outage"]
     at: Duration
     duration: Duration = Field(alias="for", gt=0)
-    error_rate: float = Field(1.0, gt=0, le=1)
+    error_rate: Number = Field(1.0, gt=0, le=1)
 
 
 class MetricsOutageFault(StrictModel):
@@ -240,7 +159,7 @@ class TrafficSpikeFault(StrictModel):
 
     kind: Literal["traffic_spike"]
     at: Duration
-    factor: float = Field(gt=0)
+    factor: Number = Field(gt=0, le=MAX_FACTOR, description="rate multiplier")
     duration: Duration = Field(alias="for", gt=0)
 
 
@@ -268,7 +187,7 @@ class SLOConfig(StrictModel):
     """Service-level objectives over user traffic, judged per scrape interval."""
 
     latency_p99: Latency | None = Field(None, gt=0, description="p99 latency objective, seconds")
-    error_rate: float | None = Field(None, ge=0, le=1, description="error-rate objective, 0-1")
+    error_rate: Number | None = Field(None, ge=0, le=1, description="error-rate objective, 0-1")
 
 
 class SimulationConfig(StrictModel):

@@ -2,7 +2,9 @@
 
 A scenario gives a version's latency either as ``{p50, p99}`` (a lognormal is
 fitted through both quantiles) or as an explicit distribution
-(``{dist: exponential, mean: 250ms}``, ``lognormal``, ``gamma``, ``constant``).
+(``{dist: exponential, mean: 250ms}``, ``lognormal``, ``gamma``, ``constant``);
+the scenario keeps it as plain data (:mod:`simulator.scenario.latency_spec`)
+and :meth:`LatencyDistribution.from_spec` makes the sampler.
 
 Samples are made from per-request uniforms and standard normals that the
 traffic stream draws once per request (``transform``), so two versions serving
@@ -17,6 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special, stats
+
+from simulator.scenario.latency_spec import (
+    ConstantLatency,
+    ExponentialLatency,
+    GammaLatency,
+    LatencySpec,
+    LognormalLatency,
+    LognormalQuantiles,
+)
 
 __all__ = ["LatencyDistribution", "Z_P99"]
 
@@ -39,6 +50,22 @@ class LatencyDistribution:
     shape: float = 1.0
     scale: float = 1.0
     value: float = 0.0
+
+    @classmethod
+    def from_spec(cls, spec: LatencySpec) -> LatencyDistribution:
+        """The distribution a scenario's latency spec describes."""
+        if isinstance(spec, LognormalQuantiles):
+            return cls.lognormal_from_quantiles(spec.p50, spec.p99)
+        if isinstance(spec, LognormalLatency):
+            assert spec.median is not None  # the spec fills it from the mean
+            return cls.lognormal(spec.median, spec.sigma)
+        if isinstance(spec, ExponentialLatency):
+            return cls.exponential(spec.mean)
+        if isinstance(spec, GammaLatency):
+            return cls.gamma(spec.mean, spec.shape)
+        if isinstance(spec, ConstantLatency):
+            return cls.constant(spec.value)
+        raise TypeError(f"not a latency spec: {spec!r}")
 
     @classmethod
     def lognormal_from_quantiles(cls, p50: float, p99: float) -> LatencyDistribution:

@@ -30,6 +30,7 @@ from simulator.scenario.world_config import CrashFault
 from simulator.world.dataplane import BatchDataPlane, route_versions
 from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
+from simulator.world.latency import LatencyDistribution
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
 from simulator.world.outcomes import RequestOutcomes
@@ -52,7 +53,7 @@ class World:
         all_versions = scenario.all_versions()
         self.versions = list(all_versions)
         configs = [all_versions[name] for name in self.versions]
-        self.latency = [config.latency for config in configs]
+        self.latency = [LatencyDistribution.from_spec(config.latency) for config in configs]
         self.error_rates = np.array([config.error_rate for config in configs])
         self.accuracies = np.array([config.accuracy for config in configs])
         self.startup = [config.startup for config in configs]

@@ -15,7 +15,7 @@ from simulator.scenario import (
     parse_scenario,
     scenario_schema,
 )
-from simulator.world.latency import Z_P99
+from simulator.world.latency import Z_P99, LatencyDistribution
 from tests.helpers import scenario_data
 
 
@@ -122,7 +122,7 @@ def test_unknown_kind_suggests() -> None:
 def test_explicit_latency_distributions(latency: dict, kind: str, mean: float) -> None:
     data = with_strategies({})
     data["versions"]["v1"]["latency"] = latency
-    distribution = parse_scenario(data).versions["v1"].latency
+    distribution = LatencyDistribution.from_spec(parse_scenario(data).versions["v1"].latency)
     assert distribution.kind == kind
     assert distribution.mean() == pytest.approx(mean)
     if kind != "constant":
@@ -130,7 +130,7 @@ def test_explicit_latency_distributions(latency: dict, kind: str, mean: float) -
 
 
 def test_p50_p99_fit_a_lognormal_through_both_quantiles() -> None:
-    distribution = parse_scenario(with_strategies({})).versions["v1"].latency
+    distribution = LatencyDistribution.from_spec(parse_scenario(with_strategies({})).versions["v1"].latency)
     assert distribution.quantile(0.5) == pytest.approx(0.040)
     assert distribution.quantile(0.99) == pytest.approx(0.160)
     assert distribution.sigma == pytest.approx(math.log(4) / Z_P99)
