@@ -30,8 +30,14 @@ checks use the threshold rules under either judge.
 
 Candidate replicas follow the weight (``ceil(weight x stable replicas)``,
 as Argo Rollouts scales a canary with traffic routing), and a weight is set
-only once the replicas for it are ready. The stable version keeps all its
-replicas until promotion, so rollback is instant.
+only once the replicas for it are ready. With ``capacity: shared`` (the
+default under the threshold judge) the stable version keeps all its replicas
+until promotion, so rollback is instant. With ``capacity: proportional`` (the
+default under the statistical judge, whose per-interval latency comparisons a
+differently loaded arm would bias) the stable version shrinks to
+``ceil((100 - weight) x replicas)`` once the traffic has moved, as Argo's
+``dynamicStableScale``; a rollback then scales it back to full size first
+and moves the traffic once it is ready (ROLLING_BACK).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import math
 from enum import Enum
 
 from simulator.analysis.judge import mann_whitney_judge
-from simulator.commands import Command, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
+from simulator.commands import Command, Decide, Finish, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.observations import Observation
 from simulator.scenario.strategy_config import CanaryConfig
 from simulator.strategies.base import promote, roll_back
@@ -53,6 +59,7 @@ class _State(Enum):
     START = "start"
     SCALING = "scaling"
     MONITORING = "monitoring"
+    ROLLING_BACK = "rolling_back"
     DONE = "done"
 
 
@@ -84,12 +91,32 @@ class CanaryStrategy:
             return self._scale_for_weight(observation)
         if self.state is _State.SCALING:
             if observation.ready(observation.candidate) < observation.desired(observation.candidate):
-                self.state = _State.DONE
-                return roll_back(observation, f"candidate replicas not ready within {self.config.ready_timeout:g}s")
+                return self._roll_back(observation,
+                                       f"candidate replicas not ready within {self.config.ready_timeout:g}s")
             return self._set_weight(observation)
         if self.state is _State.MONITORING:
             return self._check(observation)
+        if self.state is _State.ROLLING_BACK:
+            # The stable version is back at full size (or its wait timed out): move the traffic and finish.
+            self.state = _State.DONE
+            return [
+                SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
+                ScaleTo(version=observation.candidate, replicas=0),
+                Finish(),
+            ]
         raise RuntimeError("canary strategy stepped after it finished")
+
+    def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
+        """Roll back; with proportional capacity the stable version is first scaled back to full size."""
+        if observation.desired(observation.stable) >= self.stable_replicas:
+            self.state = _State.DONE
+            return roll_back(observation, reason)
+        self.state = _State.ROLLING_BACK
+        return [
+            ScaleTo(version=observation.stable, replicas=self.stable_replicas),
+            Decide(outcome="rolled_back", reason=reason),
+            WaitUntilReady(version=observation.stable, timeout=self.config.ready_timeout),
+        ]
 
     def _replicas_for(self, weight: float) -> int:
         if self.config.candidate_replicas == "full":
@@ -116,10 +143,16 @@ class CanaryStrategy:
             self.baseline.freeze(observation, self.config.monitoring_duration,
                                  series=self.config.judge == "mann_whitney")
         self.state = _State.MONITORING
-        return [
-            SetWeights(weights={observation.candidate: weight, observation.stable: 100.0 - weight}),
-            Wait(seconds=self.watch.begin(observation.now)),
+        commands: list[Command] = [
+            SetWeights(weights={observation.candidate: weight, observation.stable: 100.0 - weight})
         ]
+        if self.config.capacity_mode == "proportional":
+            # The stable version shrinks to its share once the traffic has moved (Argo's dynamicStableScale),
+            # so both versions serve at the same load and compare like with like.
+            share = math.ceil((100.0 - weight) / 100.0 * self.stable_replicas - 1e-9)
+            if share < observation.desired(observation.stable):
+                commands.append(ScaleTo(version=observation.stable, replicas=share))
+        return [*commands, Wait(seconds=self.watch.begin(observation.now))]
 
     @property
     def _label(self) -> str:
@@ -138,8 +171,7 @@ class CanaryStrategy:
         if result.verdict == "inconclusive":
             return self._inconclusive(observation, label, result.summary(), result.to_dict())
         if result.verdict == "fail":
-            self.state = _State.DONE
-            return roll_back(observation, f"{label}: {result.summary()}")
+            return self._roll_back(observation, f"{label}: {result.summary()}")
         self.watch.passed()
         return self._advance(observation, f"{label} passed: {result.summary()}", result.to_dict())
 
@@ -154,8 +186,7 @@ class CanaryStrategy:
         result = evaluate(observation, config, config.analysis_window, self.baseline, in_step=True)
         elapsed = observation.now - self.watch.started_at
         if self.watch.count(result):
-            self.state = _State.DONE
-            return roll_back(observation, f"{self._label}: {self.watch.failures} failed check(s) "
+            return self._roll_back(observation, f"{self._label}: {self.watch.failures} failed check(s) "
                                           f"(failureLimit {config.failure_limit}), the last {elapsed:g}s into the "
                                           f"step: {result.summary()}"), True
         data = {**self._where(), "in_step": True, "elapsed_s": elapsed, "failures": self.watch.failures,
@@ -180,14 +211,13 @@ class CanaryStrategy:
         if result.verdict == "inconclusive" or candidate.requests.sum() < config.minimum_requests:
             return self._inconclusive(observation, label, f"judge: {result.summary()}", result.to_dict())
         if result.verdict == "fail":
-            self.state = _State.DONE
-            return roll_back(observation, f"{label}: judge {result.summary()}")
+            return self._roll_back(observation, f"{label}: judge {result.summary()}")
         if result.verdict == "marginal":
             self.holds += 1
             max_holds = int(config.judge_setting("max_holds"))
             if self.holds > max_holds:
-                self.state = _State.DONE
-                return roll_back(observation, f"{label}: marginal {self.holds} times in a row: {result.summary()}")
+                return self._roll_back(observation,
+                                       f"{label}: marginal {self.holds} times in a row: {result.summary()}")
             return [
                 Note(kind="check", detail=f"{label} holds ({self.holds}/{max_holds}): {result.summary()}",
                      data={**self._where(), **result.to_dict(), "holds": self.holds}),
@@ -214,8 +244,7 @@ class CanaryStrategy:
             return [Note(kind="check", detail=f"{label} inconclusive after {waited:g}s ({why}); paused "
                                               "as onInconclusive: pause", data=data),
                     Wait(seconds=PAUSE_SECONDS)]
-        self.state = _State.DONE
-        return roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
+        return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
 
     def _where(self) -> dict[str, object]:
         """The step being checked (1-based) and its candidate weight, % (event data)."""

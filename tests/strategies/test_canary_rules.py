@@ -282,3 +282,38 @@ def test_the_judges_keys_and_the_default_drift_rule_under_the_statistical_judge(
     assert judged.rollback_thresholds.drift_score is None  # the default rule left out: the judge reads no drift
     assert CanaryConfig.model_validate(judged.model_dump(by_alias=True)) == judged
     assert CanaryConfig().schedule() == [10, 25, 40, 55, 70, 85, 100]  # 10 % then +15 by default
+
+
+def test_proportional_capacity_shrinks_stable_to_its_share_and_restores_it_before_a_rollback() -> None:
+    """Mutant killed: a rollback that moves all traffic to a stable version still at half its size."""
+    world = World()  # 6 stable replicas
+    strategy = CanaryStrategy(CanaryConfig(steps=[50, 100], capacity="proportional", monitoring_duration=300))
+    world.apply(strategy.step(world.observe()))  # 3 candidate replicas, ready at once
+    commands = strategy.step(world.observe())
+    assert kinds(commands) == ["SetWeights", "ScaleTo", "Wait"]
+    assert first(commands, "ScaleTo").version == "v1" and first(commands, "ScaleTo").replicas == 3
+    world.apply(commands)
+    with_window(world, "v2", p99=0.5)  # the candidate turns slow: the next check fails
+    rollback = strategy.step(world.observe())
+    assert kinds(rollback) == ["ScaleTo", "Decide", "WaitUntilReady"]  # stable back to full size first
+    assert first(rollback, "ScaleTo").replicas == 6 and first(rollback, "Decide").outcome == "rolled_back"
+    assert world.weights == {"v2": 50.0, "v1": 50.0}  # traffic stays until stable is ready
+    world.apply(rollback)
+    finish = strategy.step(world.observe())
+    assert kinds(finish) == ["SetWeights", "ScaleTo", "Finish"]
+    world.apply(finish)
+    assert world.weights == {"v1": 100.0} and world.desired == {"v1": 6, "v2": 0}
+
+
+@pytest.mark.parametrize(("config", "mode"), [
+    ({}, "shared"), ({"judge": "mann_whitney"}, "proportional"), ({"capacity": "proportional"}, "proportional"),
+    ({"judge": "mann_whitney", "capacity": "shared"}, "shared"),
+])
+def test_capacity_defaults_follow_the_judge(config: dict, mode: str) -> None:
+    canary = CanaryConfig.model_validate(config)
+    assert canary.capacity_mode == mode
+    strategy, world = CanaryStrategy(canary.model_copy(update={"steps": [50, 100], "initial_percentage": None,
+                                                              "increment_step": None})), World()
+    world.apply(strategy.step(world.observe()))
+    stable_scaled = [c for c in strategy.step(world.observe()) if type(c).__name__ == "ScaleTo"]
+    assert bool(stable_scaled) == (mode == "proportional")
