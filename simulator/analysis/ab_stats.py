@@ -9,7 +9,12 @@
   Johari, Pekelis and Walsh, whose p-value stays valid however often it is
   looked at. The effect estimate is treated as normal with its estimated
   variance; the mixing distribution is N(0, tau^2) with tau given in
-  per-observation standard deviations.
+  per-observation standard deviations. Its interval is the matching
+  always-valid confidence sequence: the effects whose always-valid p-value
+  exceeds alpha (closed form below, :func:`msprt_interval`), intersected
+  over the looks as the p-value is minimised over them. A fixed-horizon
+  interval reported when a sequential test stops early covers the effect
+  less often than it says.
 * Sample ratio mismatch: chi-square goodness of fit of the users seen in each
   arm against the configured split.
 
@@ -26,10 +31,13 @@ from scipy import stats
 
 __all__ = [
     "ArmSummary",
+    "Metric",
     "TestOutcome",
     "proportion_test",
     "welch_test",
     "msprt_p_value",
+    "msprt_interval",
+    "sequential_test",
     "sample_ratio_p_value",
     "HIGHER_IS_BETTER",
 ]
@@ -54,7 +62,9 @@ class TestOutcome:
     """A test of candidate (B) against stable (A).
 
     ``effect`` is B - A in the metric's units (fraction or seconds), with a
-    ``1 - alpha`` confidence interval; ``relative_effect`` is effect / A.
+    ``1 - alpha`` confidence interval (for the sequential test an always-valid
+    confidence sequence, see ``interval``); ``relative_effect`` is effect / A;
+    ``stable_mean`` and ``candidate_mean`` are A and B.
     """
 
     metric: str
@@ -67,6 +77,9 @@ class TestOutcome:
     n_stable: int
     n_candidate: int
     alpha: float
+    interval: Literal["confidence interval", "confidence sequence"] = "confidence interval"
+    stable_mean: float | None = None
+    candidate_mean: float | None = None
 
     @property
     def significant(self) -> bool:
@@ -74,12 +87,26 @@ class TestOutcome:
         return self.p_value < self.alpha
 
     @property
+    def direction(self) -> Literal[1, -1, 0]:
+        """The sign of the effect: the interval's side of zero when it excludes zero, else the estimate's."""
+        if self.ci_low > 0:
+            return 1
+        if self.ci_high < 0:
+            return -1
+        return 1 if self.effect > 0 else -1 if self.effect < 0 else 0
+
+    @property
     def winner(self) -> Literal["candidate", "stable"] | None:
         """The better arm when the difference is significant, else ``None``."""
-        if not self.significant or self.effect == 0:
+        if not self.significant or self.direction == 0:
             return None
-        candidate_better = (self.effect > 0) == HIGHER_IS_BETTER[self.metric]
+        candidate_better = (self.direction > 0) == HIGHER_IS_BETTER[self.metric]
         return "candidate" if candidate_better else "stable"
+
+    @property
+    def harmful(self) -> bool:
+        """Whether the candidate is significantly worse than stable (a guardrail's failure)."""
+        return self.winner == "stable"
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready mapping, with ``significant`` and ``winner``."""
@@ -89,9 +116,11 @@ class TestOutcome:
         """One line for people."""
         unit = "s" if self.metric == "latency" else ""
         relative = f", {self.relative_effect:+.2%}" if self.relative_effect is not None else ""
+        level = f"{100 * (1 - self.alpha):.4g}%"
+        kind = " confidence sequence" if self.interval == "confidence sequence" else ""
         return (
             f"{self.metric}: effect {self.effect:+.4g}{unit}{relative} "
-            f"[{self.ci_low:+.4g}, {self.ci_high:+.4g}] at {1 - self.alpha:.0%}, p={self.p_value:.3g} "
+            f"[{self.ci_low:+.4g}, {self.ci_high:+.4g}] at {level}{kind}, p={self.p_value:.3g} "
             f"({self.test}; n={self.n_stable}/{self.n_candidate})"
         )
 
@@ -115,6 +144,7 @@ def proportion_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, a
         metric=metric, test="chi-square (two-proportion)", p_value=p_value, effect=effect,
         ci_low=effect - z * standard_error, ci_high=effect + z * standard_error,
         relative_effect=_relative(effect, stable.mean), n_stable=stable.n, n_candidate=candidate.n, alpha=alpha,
+        stable_mean=stable.mean, candidate_mean=candidate.mean,
     )
 
 
@@ -123,7 +153,8 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
     effect = candidate.mean - stable.mean
     if min(stable.n, candidate.n) < 2:
         return TestOutcome(metric, "Welch t-test", 1.0, effect, -math.inf, math.inf,
-                           _relative(effect, stable.mean), stable.n, candidate.n, alpha)
+                           _relative(effect, stable.mean), stable.n, candidate.n, alpha,
+                           stable_mean=stable.mean, candidate_mean=candidate.mean)
     result = stats.ttest_ind_from_stats(
         candidate.mean, math.sqrt(candidate.variance), candidate.n,
         stable.mean, math.sqrt(stable.variance), stable.n, equal_var=False,
@@ -131,35 +162,98 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
     a, b = stable.variance / stable.n, candidate.variance / candidate.n
     standard_error = math.sqrt(a + b)
     if standard_error == 0:
-        return TestOutcome(metric, "Welch t-test", 1.0 if effect == 0 else 0.0, effect, effect, effect,
-                           _relative(effect, stable.mean), stable.n, candidate.n, alpha)
+        # No spread in either arm (a constant latency): the means differ or they do not, where a difference
+        # within floating-point rounding of sums over many requests is none.
+        same = math.isclose(candidate.mean, stable.mean, rel_tol=1e-9, abs_tol=1e-15)
+        return TestOutcome(metric, "Welch t-test", 1.0 if same else 0.0, effect, effect, effect,
+                           _relative(effect, stable.mean), stable.n, candidate.n, alpha,
+                           stable_mean=stable.mean, candidate_mean=candidate.mean)
     degrees = (a + b) ** 2 / (a**2 / (stable.n - 1) + b**2 / (candidate.n - 1))
     t = float(stats.t.ppf(1 - alpha / 2, degrees))
     return TestOutcome(
         metric=metric, test="Welch t-test", p_value=float(result.pvalue), effect=effect,
         ci_low=effect - t * standard_error, ci_high=effect + t * standard_error,
         relative_effect=_relative(effect, stable.mean), n_stable=stable.n, n_candidate=candidate.n, alpha=alpha,
+        stable_mean=stable.mean, candidate_mean=candidate.mean,
     )
 
 
-def msprt_p_value(stable: ArmSummary, candidate: ArmSummary, tau: float) -> float:
-    """One look's mSPRT p-value, ``min(1, 1 / Lambda)``; the caller keeps the running minimum.
-
-    ``Lambda = sqrt(V / (V + t^2)) exp(t^2 d^2 / (2 V (V + t^2)))`` with ``d``
-    the estimated difference, ``V`` its variance, and ``t = tau x`` the pooled
-    per-observation standard deviation.
-    """
+def _msprt_terms(stable: ArmSummary, candidate: ArmSummary, tau: float) -> tuple[float, float, float] | None:
+    """``(d, V, m)``: the estimated difference, its variance, the mixing variance; ``None`` without spread."""
     if min(stable.n, candidate.n) == 0:
-        return 1.0
+        return None
     variance = stable.variance / stable.n + candidate.variance / candidate.n
-    if variance <= 0:
+    mixing = tau**2 * (stable.variance + candidate.variance) / 2
+    if variance <= 0 or mixing <= 0:
+        return None
+    return candidate.mean - stable.mean, variance, mixing
+
+
+def msprt_p_value(stable: ArmSummary, candidate: ArmSummary, tau: float, null_effect: float = 0.0) -> float:
+    """One look's mSPRT p-value of ``effect = null_effect``, ``min(1, 1 / Lambda)``; keep the running minimum.
+
+    ``Lambda = sqrt(V / (V + m)) exp(m (d - d0)^2 / (2 V (V + m)))`` with ``d``
+    the estimated difference, ``d0`` the effect under test, ``V`` the
+    estimate's variance and ``m = (tau s)^2`` the mixing variance, ``s`` the
+    pooled per-observation standard deviation.
+    """
+    terms = _msprt_terms(stable, candidate, tau)
+    if terms is None:
         return 1.0
-    mixing = (tau * math.sqrt((stable.variance + candidate.variance) / 2)) ** 2
-    effect = candidate.mean - stable.mean
+    effect, variance, mixing = terms
     log_ratio = 0.5 * math.log(variance / (variance + mixing)) + (
-        mixing * effect**2 / (2 * variance * (variance + mixing))
+        mixing * (effect - null_effect) ** 2 / (2 * variance * (variance + mixing))
     )
     return float(min(1.0, math.exp(-log_ratio)))
+
+
+def msprt_interval(stable: ArmSummary, candidate: ArmSummary, tau: float, alpha: float) -> tuple[float, float]:
+    """One look's always-valid ``1 - alpha`` confidence sequence for the effect (candidate - stable).
+
+    The effects ``d0`` whose :func:`msprt_p_value` exceeds ``alpha``, that is
+    ``Lambda(d0) < 1 / alpha``, which solves to ``d +- r`` with::
+
+        r = sqrt( V (V + m) / m x (2 ln(1 / alpha) + ln((V + m) / V)) )
+
+    (``d``, ``V``, ``m`` as in :func:`msprt_p_value`). Over all looks at once
+    it holds the true effect with probability at least ``1 - alpha``, so it may
+    be read wherever the test stops. ``(-inf, inf)`` without spread.
+    """
+    terms = _msprt_terms(stable, candidate, tau)
+    if terms is None:
+        return -math.inf, math.inf
+    effect, variance, mixing = terms
+    radius = math.sqrt(
+        variance * (variance + mixing) / mixing * (2 * math.log(1 / alpha) + math.log((variance + mixing) / variance))
+    )
+    return effect - radius, effect + radius
+
+
+def sequential_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha: float, tau: float,
+                    previous: TestOutcome | None = None) -> TestOutcome:
+    """The mSPRT at one look, carrying ``previous`` (this metric's outcome at the last look) forward.
+
+    The p-value is the running minimum of the looks' always-valid p-values;
+    the interval the running intersection of their confidence sequences,
+    which is exactly the set of effects whose running-minimum p-value exceeds
+    alpha. Should the intersection come out empty (the variance is
+    estimated, so the looks' sequences may drift apart), this look's sequence
+    is reported alone.
+    """
+    p_value = msprt_p_value(stable, candidate, tau)
+    low, high = msprt_interval(stable, candidate, tau, alpha)
+    if previous is not None:
+        p_value = min(p_value, previous.p_value)
+        joined = max(low, previous.ci_low), min(high, previous.ci_high)
+        if joined[0] <= joined[1]:
+            low, high = joined
+    effect = candidate.mean - stable.mean
+    return TestOutcome(
+        metric=metric, test=f"mSPRT (always valid, tau={tau:g})", p_value=p_value, effect=effect,
+        ci_low=low, ci_high=high, relative_effect=_relative(effect, stable.mean), n_stable=stable.n,
+        n_candidate=candidate.n, alpha=alpha, interval="confidence sequence", stable_mean=stable.mean,
+        candidate_mean=candidate.mean,
+    )
 
 
 def sample_ratio_p_value(users_stable: int, users_candidate: int, candidate_share: float) -> float:

@@ -220,8 +220,43 @@ class ABTestConfig(_StrategyBase):
     )
     check_interval: Duration = Field(60.0, gt=0, description="how often the sample size is looked at, seconds")
     ready_timeout: Duration = Field(600.0, gt=0)
+    guardrails: list[Literal["accuracy", "error_rate", "latency"]] = Field(
+        ["error_rate", "latency"],
+        description=(
+            "metrics tested beside the primary at every look; a significant regression of the candidate "
+            "(at alpha / number of guardrails) stops the test and keeps stable. The primary metric is not "
+            "tested again as a guardrail"
+        ),
+    )
+    capacity: Literal["proportional", "shared"] = Field(
+        "proportional",
+        description=(
+            "proportional: stable is scaled down to ceil((1 - splitRatio) x replicas) while the test runs, so "
+            "each arm serves its share on capacity proportional to it (restored before the test ends); "
+            "shared: stable keeps all its replicas (the candidate arm runs more loaded: latency is confounded)"
+        ),
+    )
 
     _metric_aliases = field_validator("primary_metric", mode="before")(lambda value: _snake_case(value))
+
+    @field_validator("guardrails", mode="before")
+    @classmethod
+    def _guardrail_aliases(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return [_snake_case(item) for item in value]
+        return value
+
+    @field_validator("guardrails")
+    @classmethod
+    def _distinct_guardrails(cls, guardrails: list[str]) -> list[str]:
+        repeated = sorted({metric for metric in guardrails if guardrails.count(metric) > 1})
+        if repeated:
+            raise ValueError(f"expected each guardrail once, got {', '.join(repeated)} more than once")
+        return guardrails
+
+    def active_guardrails(self) -> list[Literal["accuracy", "error_rate", "latency"]]:
+        """The guardrails tested: those listed, except the primary metric (its own test covers it)."""
+        return [metric for metric in self.guardrails if metric != self.primary_metric]
 
 
 class ShadowConfig(_StrategyBase):

@@ -2,23 +2,63 @@
 
 Rules of the state machine::
 
-    START      deploy candidate replicas for its share of users      -> DEPLOYING
-    DEPLOYING  ready: split users (sticky), note the start             -> RUNNING
-               not ready within readyTimeout: remove the candidate     -> done (rolled back)
+    START      deploy candidate replicas for its share of users          -> DEPLOYING
+    DEPLOYING  ready: split users (sticky), then (capacity proportional)
+               scale stable down to its share, note the start           -> RUNNING
+               not ready within readyTimeout: remove the candidate       -> done (rolled back)
     RUNNING    every checkInterval, look at the samples per arm:
                  a planned look is due (both arms reached its size):
-                   test significant, candidate better  -> promote       -> PROMOTING
-                   test significant, stable better     -> roll back     -> done
-                   last planned look, not significant  -> keep stable   -> done
-                 duration cap reached first            -> keep stable   -> done
-    PROMOTING  candidate at full size: all traffic to it, stable retired -> done
+                   a guardrail fails                    -> keep stable   -> RESTORING
+                   primary significant, candidate better:
+                     every guardrail passes             -> promote       -> PROMOTING
+                     a guardrail inconclusive           -> wait for it   -> RUNNING (pending)
+                   primary significant, stable better   -> keep stable   -> RESTORING
+                   last planned look, not significant   -> keep stable   -> RESTORING
+                 pending: guardrails tested again at each checkInterval:
+                   a guardrail fails                    -> keep stable   -> RESTORING
+                   every guardrail passes               -> promote       -> PROMOTING
+                 duration cap reached first             -> keep stable   -> RESTORING
+    PROMOTING  candidate at full size: all traffic to it, stable retired  -> done
+    RESTORING  stable back at full size: all traffic to it, candidate removed -> done
+               (skipped when stable kept all its replicas)
+
+Guardrails (``guardrails``, default error rate and latency) are tested beside
+the primary metric at every look, with the same test and plan (fixed-horizon
+test, or the mSPRT for ``sequential``) at ``alpha / k`` for ``k`` guardrails
+(Bonferroni: with no real regression the guardrails together stop at most
+alpha / 2 of fixed-horizon or sequential tests, since only the harmful side
+stops one; peeking inflates this as it inflates the primary). Each answers:
+
+* fail: the candidate is significantly worse (p < alpha / k, effect on the
+  harmful side) — at any look, with however many samples there are;
+* pass: not significantly worse, with at least the look's planned sample
+  size in both arms (requests for error rate and latency, labelled
+  predictions for accuracy);
+* inconclusive: not significantly worse, but fewer samples than that.
+
+An inconclusive guardrail never passes: a candidate that wins on the primary
+waits (the primary's verdict frozen) until its guardrails have their samples,
+and is not promoted if the duration cap comes first; the reason names the
+guardrail. The primary metric is not tested again as a guardrail.
+
+Capacity: with ``capacity: proportional`` (default) each arm serves its share
+of users on replicas proportional to that share (candidate
+``ceil(split x replicas)``, stable ``ceil((1 - split) x replicas)``, like Argo
+Rollouts' dynamicStableScale). The weights move first and stable shrinks
+after, so it never carries all users on its reduced size; it is restored to
+full size, and ready, before it takes all users back. ``capacity: shared``
+leaves stable at full size: the candidate arm then runs more loaded than the
+stable one (twice at split 0.5), which biases any latency comparison.
 
 The analysis plan: ``fixed_horizon`` looks once, at ``minimumSamples`` per
 arm. ``peeking`` applies the same fixed-horizon test at ``looks`` equally
 spaced sample sizes and stops at the first significant one — the seed's
 "declare winner after significance reached", which inflates false positives
 (about 19 % at alpha 0.05 with 10 looks); it is offered to show that.
-``sequential`` uses the mSPRT's always-valid p-value at the same looks.
+``sequential`` uses the mSPRT's always-valid p-value at the same looks and
+reports its always-valid confidence sequence (the effects that p-value does
+not reject), which holds the effect wherever the test stops; the
+fixed-horizon interval would not.
 
 Before declaring a winner, the users seen per arm are checked against the
 split (sample ratio mismatch, chi-square at p < 0.001); a mismatch voids the
@@ -28,14 +68,17 @@ test and keeps the stable version.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 from simulator.analysis.ab_stats import (
     ArmSummary,
+    Metric,
     TestOutcome,
-    msprt_p_value,
     proportion_test,
     sample_ratio_p_value,
+    sequential_test,
     welch_test,
 )
 from simulator.commands import Command, Decide, Finish, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
@@ -43,7 +86,7 @@ from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import ABTestConfig
 from simulator.strategies.base import roll_back
 
-__all__ = ["ABTestStrategy", "arm_summary", "SRM_ALPHA"]
+__all__ = ["ABTestStrategy", "GuardrailCheck", "arm_summary", "SRM_ALPHA"]
 
 SRM_ALPHA = 0.001
 """Significance level of the sample-ratio-mismatch check."""
@@ -54,7 +97,32 @@ class _State(Enum):
     DEPLOYING = "deploying"
     RUNNING = "running"
     PROMOTING = "promoting"
+    RESTORING = "restoring"
     DONE = "done"
+
+
+Verdict = Literal["pass", "fail", "inconclusive"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardrailCheck:
+    """One guardrail at one look: its verdict, why, and its test (``None`` below two samples per arm).
+
+    ``needed`` is the samples per arm a pass requires (the look's planned
+    size); ``samples`` the fewer of the two arms' samples.
+    """
+
+    metric: str
+    verdict: Verdict
+    reason: str
+    needed: int
+    samples: int
+    outcome: TestOutcome | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready mapping."""
+        return {"metric": self.metric, "verdict": self.verdict, "reason": self.reason, "needed": self.needed,
+                "samples": self.samples, "result": self.outcome.to_dict() if self.outcome else None}
 
 
 def arm_summary(window: WindowStats, metric: str) -> ArmSummary:
@@ -72,7 +140,7 @@ def arm_summary(window: WindowStats, metric: str) -> ArmSummary:
 
 
 class ABTestStrategy:
-    """Split users between stable and candidate, test the primary metric, keep the winner."""
+    """Split users between stable and candidate, test the primary metric and the guardrails, keep the winner."""
 
     kind = "ab_test"
 
@@ -87,7 +155,14 @@ class ABTestStrategy:
             looks = range(1, config.looks + 1)
             self.plan = sorted({math.ceil(config.minimum_samples * k / config.looks) for k in looks})
         self.look = 0
-        self.sequential_p = 1.0
+        self.guardrails: list[Metric] = config.active_guardrails()
+        self.guardrail_alpha = config.significance_level / max(1, len(self.guardrails))
+        """Each guardrail's significance level, alpha / k (Bonferroni over the k guardrails)."""
+        self.sequential: dict[str, TestOutcome] = {}
+        """The mSPRT outcome per metric at its last look (running minimum p, running confidence sequence)."""
+        self.pending: TestOutcome | None = None
+        """The primary's winning outcome while the guardrails still lack samples."""
+        self.capacity: dict[str, object] = {}
 
     def step(self, observation: Observation) -> list[Command]:
         """Next commands (see the module's state table)."""
@@ -106,14 +181,24 @@ class ABTestStrategy:
             self.state = _State.RUNNING
             self.started_at = observation.now
             share = 100.0 * config.split_ratio
-            return [
-                SetWeights(weights={candidate: share, stable: 100.0 - share}, sticky=True),
+            commands: list[Command] = [SetWeights(weights={candidate: share, stable: 100.0 - share}, sticky=True)]
+            stable_share = max(1, math.ceil((1 - config.split_ratio) * self.stable_replicas - 1e-9))
+            if config.capacity == "proportional" and stable_share < self.stable_replicas:
+                # After the weights: stable never serves all users on its reduced size.
+                commands.append(ScaleTo(version=stable, replicas=stable_share))
+            self.capacity = self._capacity(observation, stable_share if config.capacity == "proportional"
+                                           else self.stable_replicas)
+            guarded = ", ".join(self.guardrails) or "none"
+            return commands + [
                 Note(kind="ab_test", detail=(
                     f"split {share:g} % of users to {candidate}; {config.test.replace('_', ' ')} test of "
                     f"{config.primary_metric} at alpha {config.significance_level:g}, "
-                    f"{config.minimum_samples} samples per arm"
+                    f"{config.minimum_samples} samples per arm; guardrails {guarded} at alpha "
+                    f"{self.guardrail_alpha:.3g}; {self.capacity['detail']}"
                 ), data={"split": share, "test": config.test, "metric": config.primary_metric,
-                         "alpha": config.significance_level, "minimum_samples": config.minimum_samples}),
+                         "alpha": config.significance_level, "minimum_samples": config.minimum_samples,
+                         "guardrails": list(self.guardrails), "guardrail_alpha": self.guardrail_alpha,
+                         "capacity": self.capacity}),
                 Wait(seconds=config.check_interval),
             ]
         if self.state is _State.RUNNING:
@@ -126,81 +211,196 @@ class ABTestStrategy:
                 ScaleTo(version=stable, replicas=0),
                 Finish(),
             ]
+        if self.state is _State.RESTORING:
+            # The decision was taken at the look; stable is back at full size (or the wait timed out).
+            self.state = _State.DONE
+            commands = []
+            ready = observation.ready(stable)
+            if ready < self.stable_replicas:
+                commands.append(Note(kind="ab_test", detail=(
+                    f"stable {stable} has {ready} of {self.stable_replicas} replicas ready after "
+                    f"{config.ready_timeout:g}s; all users go back to it anyway"
+                ), data={"version": stable, "ready": ready, "replicas": self.stable_replicas}))
+            return commands + [
+                SetWeights(weights={stable: 100.0, candidate: 0.0}),
+                ScaleTo(version=candidate, replicas=0),
+                Finish(),
+            ]
         raise RuntimeError("A/B test stepped after it finished")
+
+    def _capacity(self, observation: Observation, stable_replicas: int) -> dict[str, object]:
+        """Replicas per arm while the test runs, and each replica's share of all traffic (fraction 0-1)."""
+        split = self.config.split_ratio
+        candidate_replicas = observation.desired(observation.candidate)
+        per_replica = {"stable": (1 - split) / stable_replicas, "candidate": split / candidate_replicas}
+        balanced = math.isclose(per_replica["stable"], per_replica["candidate"], rel_tol=1e-9)
+        detail = (f"capacity {self.config.capacity}: stable {stable_replicas} of {self.stable_replicas} "
+                  f"replicas, candidate {candidate_replicas}; traffic per replica stable "
+                  f"{per_replica['stable']:.3g}, candidate {per_replica['candidate']:.3g}")
+        if not balanced:
+            ratio = per_replica["candidate"] / per_replica["stable"]
+            detail += f" (candidate replicas {ratio:.2g}x as loaded: latency comparisons are biased)"
+        return {"mode": self.config.capacity, "replicas": {"stable": stable_replicas, "candidate": candidate_replicas},
+                "traffic_per_replica": per_replica, "balanced": balanced, "detail": detail}
 
     # -- looks -------------------------------------------------------------
 
-    def _arms(self, observation: Observation) -> tuple[ArmSummary, ArmSummary]:
+    def _windows(self, observation: Observation) -> tuple[WindowStats, WindowStats]:
         metrics = observation.metrics
-        metric = self.config.primary_metric
-        return (arm_summary(metrics.window_since(observation.stable, self.started_at, quantiles=False), metric),
-                arm_summary(metrics.window_since(observation.candidate, self.started_at, quantiles=False), metric))
+        return (metrics.window_since(observation.stable, self.started_at, quantiles=False),
+                metrics.window_since(observation.candidate, self.started_at, quantiles=False))
 
-    def _test(self, stable: ArmSummary, candidate: ArmSummary) -> TestOutcome:
-        config = self.config
-        metric = config.primary_metric
-        if metric == "latency":
-            outcome = welch_test(metric, stable, candidate, config.significance_level)
-        else:
-            outcome = proportion_test(metric, stable, candidate, config.significance_level)
-        if config.test != "sequential":
+    def _test(self, metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha: float) -> TestOutcome:
+        """The plan's test of ``metric`` at ``alpha``: the fixed-horizon test, or the mSPRT carried across looks."""
+        if self.config.test == "sequential":
+            outcome = sequential_test(metric, stable, candidate, alpha, self.config.sequential_tau,
+                                      self.sequential.get(metric))
+            self.sequential[metric] = outcome
             return outcome
-        self.sequential_p = min(self.sequential_p, msprt_p_value(stable, candidate, config.sequential_tau))
-        return TestOutcome(
-            metric=metric, test=f"mSPRT (always valid, tau={config.sequential_tau:g})", p_value=self.sequential_p,
-            effect=outcome.effect, ci_low=outcome.ci_low, ci_high=outcome.ci_high,
-            relative_effect=outcome.relative_effect, n_stable=outcome.n_stable, n_candidate=outcome.n_candidate,
-            alpha=outcome.alpha,
-        )
+        if metric == "latency":
+            return welch_test(metric, stable, candidate, alpha)
+        return proportion_test(metric, stable, candidate, alpha)
+
+    def _guardrail(self, metric: Metric, windows: tuple[WindowStats, WindowStats], needed: int) -> GuardrailCheck:
+        stable, candidate = (arm_summary(window, metric) for window in windows)
+        samples = min(stable.n, candidate.n)
+        if samples < 2:
+            return GuardrailCheck(metric=metric, verdict="inconclusive", needed=needed, samples=samples,
+                                  outcome=None, reason=f"{metric} inconclusive: {samples} of {needed} samples")
+        outcome = self._test(metric, stable, candidate, self.guardrail_alpha)
+        if outcome.harmful:
+            return GuardrailCheck(metric=metric, verdict="fail", needed=needed, samples=samples, outcome=outcome,
+                                  reason=f"guardrail {outcome.summary()}")
+        if samples < needed:
+            return GuardrailCheck(
+                metric=metric, verdict="inconclusive", needed=needed, samples=samples, outcome=outcome,
+                reason=f"{metric} inconclusive: {samples} of {needed} samples, p={outcome.p_value:.3g}",
+            )
+        better = " (candidate better)" if outcome.winner == "candidate" else ""
+        return GuardrailCheck(metric=metric, verdict="pass", needed=needed, samples=samples, outcome=outcome,
+                              reason=f"{metric} pass: p={outcome.p_value:.3g}{better}")
 
     def _look(self, observation: Observation) -> list[Command]:
         config = self.config
-        stable_arm, candidate_arm = self._arms(observation)
+        windows = self._windows(observation)
+        stable_arm, candidate_arm = (arm_summary(window, config.primary_metric) for window in windows)
         elapsed = observation.now - self.started_at
+        if self.pending is not None:
+            return self._await_guardrails(observation, windows, elapsed)
         samples = min(stable_arm.n, candidate_arm.n)
-        if samples < self.plan[self.look]:
+        needed = self.plan[self.look]
+        if samples < needed:
             if elapsed >= config.duration:
-                outcome = self._test(stable_arm, candidate_arm) if samples >= 2 else None
+                outcome = (self._test(config.primary_metric, stable_arm, candidate_arm, config.significance_level)
+                           if samples >= 2 else None)
+                guardrails = [self._guardrail(metric, windows, needed) for metric in self.guardrails]
+                regressions = "".join(f"; {check.reason}" for check in guardrails if check.verdict == "fail")
                 return self._keep_stable(
                     observation,
-                    f"duration cap {config.duration:g}s reached with {samples} of {self.plan[self.look]} "
-                    "samples per arm",
-                    outcome,
+                    f"duration cap {config.duration:g}s reached with {samples} of {needed} samples per arm"
+                    + regressions,
+                    outcome, guardrails,
                 )
             return [Wait(seconds=config.check_interval)]
-        outcome = self._test(stable_arm, candidate_arm)
+        outcome = self._test(config.primary_metric, stable_arm, candidate_arm, config.significance_level)
+        guardrails = [self._guardrail(metric, windows, needed) for metric in self.guardrails]
         self.look += 1
-        note = Note(kind="ab_look", detail=f"look {self.look}/{len(self.plan)}: {outcome.summary()}",
-                    data={"look": self.look, "looks": len(self.plan), **outcome.to_dict()})
+        verdicts = "; ".join(check.reason for check in guardrails)
+        note = Note(kind="ab_look",
+                    detail=f"look {self.look}/{len(self.plan)}: {outcome.summary()}"
+                           + (f"; guardrails: {verdicts}" if guardrails else ""),
+                    data={"look": self.look, "looks": len(self.plan), **outcome.to_dict(),
+                          "guardrails": [check.to_dict() for check in guardrails]})
+        failed = [check for check in guardrails if check.verdict == "fail"]
+        if failed:
+            return [note] + self._keep_stable(
+                observation,
+                "; ".join(check.reason for check in failed)
+                + f": candidate significantly worse, test stopped at look {self.look}/{len(self.plan)}",
+                outcome, guardrails,
+            )
         if outcome.winner is None and self.look < len(self.plan):
             return [note, Wait(seconds=config.check_interval)]
         srm = self._sample_ratio(observation)
-        analysis = self._analysis(outcome, srm)
         if srm["mismatch"]:
             return [note] + self._keep_stable(
-                observation, f"sample ratio mismatch (p={srm['p_value']:.2g}): test void", outcome, analysis
+                observation, f"sample ratio mismatch (p={srm['p_value']:.2g}): test void", outcome, guardrails, srm
             )
         if outcome.winner == "candidate":
-            self.state = _State.PROMOTING
-            return [
-                note,
-                Decide(outcome="promoted", reason=f"candidate wins: {outcome.summary()}", analysis=analysis),
-                ScaleTo(version=observation.candidate, replicas=self.stable_replicas),
-                WaitUntilReady(version=observation.candidate, timeout=config.ready_timeout),
-            ]
+            waiting = [check for check in guardrails if check.verdict == "inconclusive"]
+            if waiting:
+                self.pending = outcome
+                return [note, Note(kind="ab_look", detail=(
+                    f"candidate wins on {config.primary_metric}, but guardrail "
+                    + "; ".join(check.reason for check in waiting)
+                    + f": waiting for samples (up to the duration cap, {config.duration:g}s)"
+                ), data={"look": self.look, "pending": True,
+                         "guardrails": [check.to_dict() for check in guardrails]}),
+                    Wait(seconds=config.check_interval)]
+            return [note] + self._promote(observation, outcome, guardrails, srm)
         if outcome.winner == "stable":
-            self.state = _State.DONE
-            return [note] + roll_back(observation, f"stable wins: {outcome.summary()}", analysis)
+            return [note] + self._keep_stable(observation, f"stable wins: {outcome.summary()}", outcome,
+                                              guardrails, srm)
         return [note] + self._keep_stable(
-            observation, f"no significant difference after {self.look} look(s): {outcome.summary()}", outcome, analysis
+            observation, f"no significant difference after {self.look} look(s): {outcome.summary()}", outcome,
+            guardrails, srm,
         )
 
+    def _await_guardrails(self, observation: Observation, windows: tuple[WindowStats, WindowStats],
+                          elapsed: float) -> list[Command]:
+        """The primary has a winner; test the guardrails again until each passes or fails, or the cap."""
+        assert self.pending is not None
+        outcome = self.pending
+        needed = self.plan[self.look - 1]  # the size of the look that found the winner
+        guardrails = [self._guardrail(metric, windows, needed) for metric in self.guardrails]
+        failed = [check for check in guardrails if check.verdict == "fail"]
+        if failed:
+            return self._keep_stable(
+                observation,
+                "; ".join(check.reason for check in failed) + ": candidate significantly worse (it won on "
+                f"{outcome.metric}, p={outcome.p_value:.3g})", outcome, guardrails,
+            )
+        waiting = [check for check in guardrails if check.verdict == "inconclusive"]
+        if not waiting:
+            return self._promote(observation, outcome, guardrails, self._sample_ratio(observation))
+        if elapsed >= self.config.duration:
+            return self._keep_stable(
+                observation,
+                "guardrail " + "; ".join(check.reason for check in waiting)
+                + f" at the duration cap {self.config.duration:g}s: not promoted although the candidate wins: "
+                + outcome.summary(),
+                outcome, guardrails,
+            )
+        return [Wait(seconds=self.config.check_interval)]
+
+    def _promote(self, observation: Observation, outcome: TestOutcome, guardrails: list[GuardrailCheck],
+                 srm: dict[str, object]) -> list[Command]:
+        self.state = _State.PROMOTING
+        passed = ", ".join(
+            f"{check.metric} p={check.outcome.p_value:.3g}"
+            + (" (better)" if check.outcome.winner == "candidate" else "")
+            for check in guardrails if check.outcome is not None
+        )
+        reason = f"candidate wins: {outcome.summary()}; guardrails pass: {passed or 'none set'}"
+        return [
+            Decide(outcome="promoted", reason=reason, analysis=self._analysis(outcome, guardrails, srm)),
+            ScaleTo(version=observation.candidate, replicas=self.stable_replicas),
+            WaitUntilReady(version=observation.candidate, timeout=self.config.ready_timeout),
+        ]
+
     def _keep_stable(self, observation: Observation, reason: str, outcome: TestOutcome | None,
-                     analysis: dict | None = None) -> list[Command]:
-        self.state = _State.DONE
-        if analysis is None:
-            analysis = self._analysis(outcome, self._sample_ratio(observation))
-        return roll_back(observation, reason, analysis)
+                     guardrails: list[GuardrailCheck], srm: dict[str, object] | None = None) -> list[Command]:
+        """Keep stable: at once when it kept all its replicas, else after it is back at full size."""
+        analysis = self._analysis(outcome, guardrails, srm or self._sample_ratio(observation))
+        if observation.desired(observation.stable) >= self.stable_replicas:
+            self.state = _State.DONE
+            return roll_back(observation, reason, analysis)
+        self.state = _State.RESTORING
+        return [
+            Decide(outcome="rolled_back", reason=reason, analysis=analysis),
+            ScaleTo(version=observation.stable, replicas=self.stable_replicas),
+            WaitUntilReady(version=observation.stable, timeout=self.config.ready_timeout),
+        ]
 
     def _sample_ratio(self, observation: Observation) -> dict[str, object]:
         users_stable = observation.metrics.users_since(observation.stable, self.started_at)
@@ -210,7 +410,8 @@ class ABTestStrategy:
                 "expected_candidate_share": self.config.split_ratio, "p_value": p_value,
                 "mismatch": p_value < SRM_ALPHA}
 
-    def _analysis(self, outcome: TestOutcome | None, srm: dict[str, object]) -> dict[str, object]:
+    def _analysis(self, outcome: TestOutcome | None, guardrails: list[GuardrailCheck],
+                  srm: dict[str, object]) -> dict[str, object]:
         return {
             "type": "ab_test",
             "plan": self.config.test,
@@ -218,5 +419,8 @@ class ABTestStrategy:
             "planned_looks": len(self.plan),
             "primary_metric": self.config.primary_metric,
             "result": outcome.to_dict() if outcome else None,
+            "guardrails": [check.to_dict() for check in guardrails],
+            "guardrail_alpha": self.guardrail_alpha,
+            "capacity": {key: value for key, value in self.capacity.items() if key != "detail"},
             "sample_ratio": srm,
         }

@@ -7,6 +7,9 @@
 * Power: with the per-arm sample size statsmodels gives for 80 % power to
   tell 0.90 from 0.92, the fixed-horizon test finds the difference in about
   80 % of runs.
+* The mSPRT's confidence sequence: its closed form against the mixture
+  likelihood ratio integrated numerically (``scipy.integrate``), and its
+  running intersection over looks.
 """
 
 from __future__ import annotations
@@ -15,12 +18,22 @@ import math
 
 import numpy as np
 import pytest
+from scipy import integrate, optimize, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize, proportions_ztest
 from statsmodels.stats.weightstats import ttest_ind
 
-from simulator import parse_scenario, run
-from simulator.analysis.ab_stats import ArmSummary, proportion_test, sample_ratio_p_value, welch_test
+from simulator import load_scenario, parse_scenario, run
+from simulator.analysis.ab_stats import (
+    ArmSummary,
+    msprt_interval,
+    msprt_p_value,
+    proportion_test,
+    sample_ratio_p_value,
+    sequential_test,
+    welch_test,
+)
+from tests.helpers import SCENARIOS
 
 ALPHA = 0.05
 
@@ -87,8 +100,10 @@ def test_report_says_which_test_and_what_it_found() -> None:
     result = run(experiment("sequential", 2000, accuracy_b=0.95), "ab", 1)
     assert result.outcome == "promoted"
     analysis = result.analysis
+    assert analysis is not None
     assert analysis["result"]["test"].startswith("mSPRT") and analysis["result"]["winner"] == "candidate"
     assert analysis["result"]["ci_low"] > 0 and analysis["sample_ratio"]["mismatch"] is False
+    assert analysis["result"]["interval"] == "confidence sequence" and "95% confidence sequence" in result.reason
     assert "candidate wins: accuracy" in result.reason and "mSPRT" in result.reason
     users = analysis["sample_ratio"]["users"]
     assert users["a"] > 0 and users["b"] > 0
@@ -125,3 +140,99 @@ def test_p_values_agree_with_statsmodels() -> None:
     _, expected = proportions_ztest(3_120, 10_000, value=0.3, prop_var=0.3)
     assert 0.001 < expected < 0.05
     assert sample_ratio_p_value(6_880, 3_120, 0.3) == pytest.approx(expected, rel=1e-9)
+
+
+def mixture_likelihood_ratio(effect: float, variance: float, mixing: float, null_effect: float) -> float:
+    """The mSPRT statistic by its definition: the likelihood of the estimate averaged over N(d0, m) effects,
+    over its likelihood at d0, integrated numerically."""
+    at_null = float(stats.norm.logpdf(effect, null_effect, math.sqrt(variance)))
+
+    def integrand(theta: float) -> float:
+        ratio = float(stats.norm.logpdf(effect, theta, math.sqrt(variance))) - at_null
+        return math.exp(ratio) * float(stats.norm.pdf(theta, null_effect, math.sqrt(mixing)))
+
+    spread = 12 * math.sqrt(mixing)
+    lower, upper = null_effect - spread, null_effect + spread
+    breaks = [point for point in (effect,) if lower < point < upper]
+    average, _ = integrate.quad(integrand, lower, upper, points=breaks or None, limit=200)
+    return average
+
+
+@pytest.mark.parametrize(("n", "alpha", "tau"), [(400, 0.05, 0.1), (5_000, 0.05, 0.1), (2_000, 0.01, 1.0)])
+def test_confidence_sequence_is_the_set_of_effects_the_msprt_does_not_reject(n: int, alpha: float, tau: float) -> None:
+    """The closed-form sequence ends where the numerically integrated mixture ratio reaches 1 / alpha.
+
+    Kills a radius without the ``ln((V + m) / V)`` term and the fixed-horizon ``1.96 sqrt(V)``.
+    """
+    stable = ArmSummary(n=n, mean=0.90, variance=0.90 * 0.10)
+    candidate = ArmSummary(n=n, mean=0.92, variance=0.92 * 0.08)
+    variance = stable.variance / n + candidate.variance / n
+    mixing = tau**2 * (stable.variance + candidate.variance) / 2
+    low, high = msprt_interval(stable, candidate, tau, alpha)
+    assert (low + high) / 2 == pytest.approx(0.02)
+
+    def excess(null_effect: float) -> float:
+        return math.log(mixture_likelihood_ratio(0.02, variance, mixing, null_effect) * alpha)
+
+    width = 10 * math.sqrt(variance)
+    assert low == pytest.approx(optimize.brentq(excess, 0.02 - width, 0.02), rel=1e-6)
+    assert high == pytest.approx(optimize.brentq(excess, 0.02, 0.02 + width), rel=1e-6)
+    for null_effect, inside in [(low + 1e-6, True), (high - 1e-6, True), (low - 1e-6, False), (high + 1e-6, False)]:
+        assert (msprt_p_value(stable, candidate, tau, null_effect) > alpha) is inside
+    assert high - low > 2 * float(stats.norm.ppf(1 - alpha / 2)) * math.sqrt(variance)  # wider than fixed horizon
+
+
+def test_sequential_test_keeps_the_running_minimum_p_and_the_running_intersection() -> None:
+    """Kills a sequence reported from the last look alone (it may widen again) and a p-value that rises."""
+    looks = [ArmSummary(n=n, mean=mean, variance=mean * (1 - mean)) for n, mean in
+             [(5_000, 0.935), (10_000, 0.925), (20_000, 0.918)]]
+    stable = [ArmSummary(n=look.n, mean=0.90, variance=0.09) for look in looks]
+    outcome = None
+    lows, highs, p_values = [], [], []
+    for stable_arm, candidate_arm in zip(stable, looks, strict=True):
+        outcome = sequential_test("accuracy", stable_arm, candidate_arm, 0.05, 0.1, outcome)
+        lows.append(outcome.ci_low)
+        highs.append(outcome.ci_high)
+        p_values.append(outcome.p_value)
+        alone_low, alone_high = msprt_interval(stable_arm, candidate_arm, 0.1, 0.05)
+        assert alone_low <= outcome.ci_low and outcome.ci_high <= alone_high
+        assert outcome.p_value <= msprt_p_value(stable_arm, candidate_arm, 0.1)
+    assert lows == sorted(lows) and highs == sorted(highs, reverse=True)
+    assert p_values == sorted(p_values, reverse=True)
+    assert outcome is not None and outcome.interval == "confidence sequence" and outcome.significant
+    # Rejected at alpha exactly when zero is outside the sequence.
+    assert (outcome.ci_low > 0) == outcome.significant
+
+
+@pytest.mark.parametrize("label", ["ab", "ab-sequential"])
+def test_a_more_accurate_candidate_that_fails_4_percent_of_requests_is_not_shipped(label: str) -> None:
+    """Issue 10's acceptance, through the simulator on the bundled scenario: +3 points of accuracy, 4 % of
+    requests failed. Every seed keeps stable on the error-rate guardrail; without guardrails every seed ships.
+
+    Mutant killed: guardrail failures ignored (all five seeds promoted).
+    """
+    scenario = load_scenario(SCENARIOS / "ab-guardrails.yaml")
+    for seed in range(5):
+        result = run(scenario, label, seed)
+        assert result.outcome == "rolled_back", result.reason
+        assert result.analysis is not None
+        assert result.reason.startswith("guardrail error_rate: effect +0.0")
+        # Stopped at the first look (the sequential test's first of ten), where the fixed-horizon primary
+        # alone would have shipped it.
+        assert result.analysis["looks"] == 1
+        if label == "ab":
+            assert result.analysis["result"]["winner"] == "candidate"
+        assert result.versions["v2"].requests < result.versions["v1"].requests
+        assert run(scenario, "ab-accuracy-only", seed).outcome == "promoted"
+
+
+def test_constant_latencies_that_differ_only_by_rounding_are_not_a_difference() -> None:
+    """Two arms serving a constant 10 ms: their means, sums over thousands of requests, differ in the 17th
+    digit and neither has any spread. Kills the exact ``effect == 0`` check, which called that significant
+    and failed the latency guardrail in half of such A/A runs."""
+    stable = ArmSummary(n=2_170, mean=0.009999999999999964, variance=0.0)
+    candidate = ArmSummary(n=2_036, mean=0.009999999999999967, variance=0.0)
+    assert welch_test("latency", stable, candidate, ALPHA).p_value == 1.0
+    slower = ArmSummary(n=2_036, mean=0.011, variance=0.0)
+    outcome = welch_test("latency", stable, slower, ALPHA)
+    assert outcome.p_value == 0.0 and outcome.winner == "stable"
