@@ -1,5 +1,6 @@
 """Scenario files: parsing, validation and the frozen configuration models."""
 
+from simulator.scenario.latency_spec import LatencySpec
 from simulator.scenario.loader import load_scenario, parse_scenario, read_scenario_data, scenario_schema
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
 from simulator.scenario.strategy_config import (
@@ -28,4 +29,5 @@ __all__ = [
     "ShadowConfig",
     "RollbackThresholds",
     "resolve_strategy_kind",
+    "LatencySpec",
 ]
