@@ -147,24 +147,58 @@ class DriftConfig(StrictModel):
 class DriftThresholds(StrictModel):
     """When the drift monitor fires (seed 001's defaults)."""
 
-    ks_pvalue: Number = Field(0.05, gt=0, lt=1)
+    ks_pvalue: Number = Field(
+        0.05, gt=0, lt=1, description="fire when a feature's KS (chi-square) p-value is below this / features"
+    )
     psi: Number | None = Field(None, gt=0, description="also fire when a feature's PSI exceeds this")
+    wasserstein: Number | None = Field(
+        None, gt=0, description="also fire when a numeric feature's Wasserstein distance exceeds this, "
+        "in standard deviations of the reference"
+    )
     accuracy_drift: Number = Field(0.05, gt=0, le=1, description="absolute accuracy change")
     latency_drift: Number = Field(0.2, gt=0, description="relative mean latency change")
 
 
 class DriftMonitorConfig(StrictModel):
-    """The standing drift monitor on the production version (seed 001)."""
+    """The standing drift monitor on the production version (seed 001).
+
+    ``tests`` are the data-drift tests each check runs; a test not listed is
+    not run and decides nothing. ``ks`` (chi-square for categorical
+    features) decides by ``thresholds.ks_pvalue``, ``psi`` by
+    ``thresholds.psi`` and ``wasserstein`` by ``thresholds.wasserstein``
+    when those are set. The ``driftScore`` rollback rule is a PSI whatever
+    ``tests`` lists.
+    """
 
     window: Duration = Field(
         3600.0, ge=1, description="compared window, seconds; the first one is the reference"
     )
     tests: list[Literal["ks", "psi", "wasserstein"]] = Field(
         default_factory=lambda: ["ks", "psi"],  # type: ignore[arg-type]
-        description="statistics reported per feature; KS p-value (and PSI if a threshold is set) decide",
+        min_length=1,
+        description="data-drift tests each check runs; ks decides, psi and wasserstein when their threshold is set",
     )
     thresholds: DriftThresholds = Field(default_factory=DriftThresholds)
-    sample_size: Count = Field(5000, ge=20, le=MAX_SAMPLES, description="logged feature values per window")
+    sample_size: Count = Field(
+        5000, ge=20, le=MAX_SAMPLES,
+        description="logged feature values per window; PSI needs at least 40 (fewer: not evaluated)",
+    )
+
+    @model_validator(mode="after")
+    def _tests_take_effect(self) -> DriftMonitorConfig:
+        thresholds = self.thresholds
+        for test in ("psi", "wasserstein"):
+            if getattr(thresholds, test) is not None and test not in self.tests:
+                raise ValueError(
+                    f"got thresholds.{test} {getattr(thresholds, test):g} and tests {list(self.tests)}; expected "
+                    f"tests to list {test} (thresholds.{test} has no effect when tests does not list {test})"
+                )
+        if "ks" not in self.tests and thresholds.psi is None and thresholds.wasserstein is None:
+            raise ValueError(
+                f"got tests {list(self.tests)} and no threshold for them; expected ks in tests, or the "
+                "threshold of a listed test (thresholds.psi, thresholds.wasserstein): else no test decides drift"
+            )
+        return self
 
 
 class RetrainingConfig(StrictModel):
