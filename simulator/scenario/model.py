@@ -26,6 +26,7 @@ from simulator.scenario.limits import (
     MAX_USER_SLOTS,
     MAX_WAKEUPS,
 )
+from simulator.scenario.rule_sources import resolve_rule_sources
 from simulator.scenario.strategy_config import (
     STRATEGY_CONFIGS,
     ABTestConfig,
@@ -193,6 +194,8 @@ class Scenario(StrictModel):
             fault_version = getattr(fault, "version", None)
             if fault_version is not None:
                 known(fault_version, f"faults[{index}].version", "fault")
+        resolve_rule_sources(self.strategies, drift_monitored=self.monitoring.drift is not None,
+                             labelled=self.monitoring.labels.fraction > 0)
         return self
 
     @model_validator(mode="after")

@@ -65,8 +65,23 @@ def test_seed_guide_json_config_pastes_in_verbatim() -> None:
 def test_thresholds_default_to_the_seed_guide_when_absent() -> None:
     canary = parse_scenario(with_strategies({"canary": {}})).strategies["canary"]
     thresholds = canary.rollback_thresholds
+    # Without a drift monitor no drift score could ever be measured: the default driftScore rule is left out.
     assert (thresholds.accuracy_drop, thresholds.latency_increase, thresholds.error_rate_increase,
-            thresholds.drift_score) == (0.05, 1.5, 0.01, 0.3)
+            thresholds.drift_score) == (0.05, 1.5, 0.01, None)
+    monitored = with_strategies({"canary": {}})
+    monitored["monitoring"] = {"drift": {"window": "1h"}}
+    assert parse_scenario(monitored).strategies["canary"].rollback_thresholds.drift_score == 0.3
+
+
+def test_a_written_rule_no_run_could_evaluate_is_an_error() -> None:
+    data = with_strategies({"canary": {"rollbackThresholds": {"driftScore": 0.3}}})
+    with pytest.raises(ScenarioError, match=r"strategies\.canary\.rollbackThresholds\.driftScore: got 0.3; "
+                                            r"expected a drift monitor"):
+        parse_scenario(data)
+    data = with_strategies({"canary": {"rollbackThresholds": {"accuracyDrop": 0.05}}})
+    data["monitoring"] = {"labels": {"fraction": 0}}
+    with pytest.raises(ScenarioError, match=r"accuracyDrop: got 0.05; expected labels"):
+        parse_scenario(data)
 
 
 def test_explicit_steps() -> None:
