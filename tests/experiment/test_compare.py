@@ -191,11 +191,11 @@ def test_parameters_find_keys_in_either_spelling() -> None:
 
 
 def test_sweep_tags_rows_with_parameters() -> None:
-    result = sweep(QUICKSTART, {"strategies.canary.analysisInterval": ["30s", "2m"]}, runs=3)
+    result = sweep(QUICKSTART, {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3)
     assert set(result.rows["strategy"]) == {"canary"}
-    times = result.summary.set_index("param:strategies.canary.analysisInterval")["decision_time_s_mean"]
-    assert times["30s"] < times["2m"]
-    assert np.isclose(times["2m"], 45 + 120)  # start-up, then the first check inside the step
+    times = result.summary.set_index("param:strategies.canary.monitoringDuration")["decision_time_s_mean"]
+    assert times["2m"] < times["5m"]
+    assert np.isclose(times["5m"], 345)  # start-up, then the first step's end
 
 
 def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
