@@ -159,7 +159,8 @@ def compare_to_baseline(
             ))
     if thresholds.drift_score is not None:
         if drift_score is None:
-            rules.append(RuleResult("driftScore", None, "drift score not evaluated: no drift monitor data",
+            rules.append(RuleResult("driftScore", None, "drift score not evaluated: no score reported (fewer than "
+                                    "40 requests served in the window, or the reference window not over yet)",
                                     limit=thresholds.drift_score))
         else:
             passed = drift_score <= thresholds.drift_score

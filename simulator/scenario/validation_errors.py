@@ -64,6 +64,8 @@ def _location(loc: tuple[Any, ...], data: Any, missing: bool) -> str:
     current = data
     for index, item in enumerate(loc):
         is_key = isinstance(current, dict) and item in current
+        if is_key and item in UNION_TAGS and index < len(loc) - 1 and not isinstance(current[item], (dict, list)):
+            is_key = False  # a fault's kind named like one of its keys (error_rate), with more path to come
         is_last_missing = missing and index == len(loc) - 1
         if isinstance(current, list) and isinstance(item, int) and 0 <= item < len(current):
             current = current[item]

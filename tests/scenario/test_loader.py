@@ -172,3 +172,11 @@ def test_schema_lists_the_top_level_keys() -> None:
     expected = {"traffic", "service", "versions", "stable", "strategies", "faults", "monitoring"}
     assert expected <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+def test_a_fault_kind_named_like_one_of_its_keys_is_not_part_of_the_path() -> None:
+    """An error_rate fault has an error_rate key too; the path must name the bad key, not the kind."""
+    data = with_strategies({})
+    data["faults"] = [{"kind": "error_rate", "version": "v1", "at": "9m30s", "error_rate": 0.05}]
+    with pytest.raises(ScenarioError, match=r"^faults\[0\]\.at: got '9m30s'"):
+        parse_scenario(data)
