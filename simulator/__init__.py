@@ -11,8 +11,9 @@ needs.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from simulator.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from simulator.driver import run, run_all
@@ -62,14 +63,4 @@ _ORIGINS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    origin = _ORIGINS.get(name)
-    if origin is None:
-        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
-    value = getattr(importlib.import_module(origin), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("simulator", globals(), _ORIGINS, __all__)

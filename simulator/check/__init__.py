@@ -8,8 +8,9 @@ file is collected.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from simulator.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
@@ -30,14 +31,4 @@ _ORIGINS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    origin = _ORIGINS.get(name)
-    if origin is None:
-        raise AttributeError(f"module 'simulator.check' has no attribute {name!r}")
-    value = getattr(importlib.import_module(origin), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("simulator.check", globals(), _ORIGINS, __all__)

@@ -6,9 +6,9 @@ printing a table does not pay for them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from simulator.lazy_names import lazy_names
 from simulator.report.json_output import runs_document
 from simulator.report.terminal import print_runs
 
@@ -26,14 +26,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    origin = _LAZY.get(name)
-    if origin is None:
-        raise AttributeError(f"module 'simulator.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(origin), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("simulator.report", globals(), _LAZY, __all__)

@@ -15,7 +15,7 @@ from typing import Protocol
 from simulator.commands import Command, Decide, Finish, ScaleTo, SetWeights
 from simulator.observations import Observation
 
-__all__ = ["Strategy", "promote", "roll_back"]
+__all__ = ["Strategy", "promote", "roll_back", "move_traffic_back"]
 
 
 class Strategy(Protocol):
@@ -44,5 +44,14 @@ def roll_back(observation: Observation, reason: str, analysis: Mapping[str, obje
         SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
         ScaleTo(version=observation.candidate, replicas=0),
         Decide(outcome="rolled_back", reason=reason, analysis=analysis),
+        Finish(),
+    ]
+
+
+def move_traffic_back(observation: Observation) -> list[Command]:
+    """The last step of a rollback that first scaled the stable version back up: all traffic to it, done."""
+    return [
+        SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
+        ScaleTo(version=observation.candidate, replicas=0),
         Finish(),
     ]

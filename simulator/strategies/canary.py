@@ -46,10 +46,10 @@ import math
 from enum import Enum
 
 from simulator.analysis.judge import mann_whitney_judge
-from simulator.commands import Command, Decide, Finish, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
+from simulator.commands import Command, Decide, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.observations import Observation
 from simulator.scenario.strategy_config import CanaryConfig
-from simulator.strategies.base import promote, roll_back
+from simulator.strategies.base import move_traffic_back, promote, roll_back
 from simulator.strategies.watch import PAUSE_SECONDS, Baseline, StepWatch, evaluate
 
 __all__ = ["CanaryStrategy"]
@@ -99,11 +99,7 @@ class CanaryStrategy:
         if self.state is _State.ROLLING_BACK:
             # The stable version is back at full size (or its wait timed out): move the traffic and finish.
             self.state = _State.DONE
-            return [
-                SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
-                ScaleTo(version=observation.candidate, replicas=0),
-                Finish(),
-            ]
+            return move_traffic_back(observation)
         raise RuntimeError("canary strategy stepped after it finished")
 
     def _roll_back(self, observation: Observation, reason: str) -> list[Command]:

@@ -41,12 +41,12 @@ from simulator.commands import (
     Note,
     RouteByReplicas,
     ScaleTo,
-    SetWeights,
     Wait,
     WaitUntilReady,
 )
 from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import RollingConfig
+from simulator.strategies.base import move_traffic_back
 
 __all__ = ["RollingStrategy"]
 
@@ -93,12 +93,9 @@ class RollingStrategy:
         if self.state is _State.CHECKING:
             return self._health_check(observation)
         if self.state is _State.ROLLING_BACK:
+            # The stable version is back at full size (or its wait timed out): move the traffic and finish.
             self.state = _State.DONE
-            return [
-                SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
-                ScaleTo(version=observation.candidate, replicas=0),
-                Finish(),
-            ]
+            return move_traffic_back(observation)
         raise RuntimeError("rolling strategy stepped after it finished")
 
     def _next_batch(self, observation: Observation) -> list[Command]:
