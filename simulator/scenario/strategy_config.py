@@ -189,6 +189,9 @@ class CanaryConfig(_WatchingStrategy):
         elif self.judge_setting("marginal_score") > self.judge_setting("pass_score"):
             raise ValueError(f"got marginalScore {self.judge_setting('marginal_score'):g} above passScore "
                              f"{self.judge_setting('pass_score'):g}; expected marginalScore <= passScore")
+        if self.judge == "mann_whitney" and self.latency_metric not in ("p50", "p99"):
+            raise ValueError(f"got latencyMetric {self.latency_metric} with judge: mann_whitney; expected p50 or p99 "
+                             "(the statistical judge weighs the p50 and p99 of each interval)")
         if self.judge == "mann_whitney" and self.rollback_thresholds.drift_score is not None:
             if "rollback_thresholds" in self.model_fields_set and \
                     "drift_score" in self.rollback_thresholds.model_fields_set:

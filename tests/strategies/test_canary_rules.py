@@ -267,6 +267,7 @@ def test_on_inconclusive_says_what_happens_after_the_bound(action: str, outcome:
     ({"passScore": 80}, "got passScore 80 with the threshold judge"),
     ({"maxHolds": 3}, "got maxHolds 3 with the threshold judge"),
     ({"judge": "mann_whitney", "rollbackThresholds": {"driftScore": 0.3}}, "got driftScore 0.3 with judge"),
+    ({"judge": "mann_whitney", "latencyMetric": "mean"}, "got latencyMetric mean with judge"),
 ])
 def test_keys_that_would_do_nothing_are_rejected(config: dict, message: str) -> None:
     """Mutant killed: accepting these keys silently (the run ignored them)."""
