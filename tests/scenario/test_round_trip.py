@@ -245,8 +245,8 @@ def consistent(data: dict[str, Any]) -> dict[str, Any]:
     """Leave out the keys a valid scenario may not combine (each such combination is rejected on purpose).
 
     Rules need their source (driftScore a drift monitor, accuracyDrop labels); a canary's
-    initialPercentage and incrementStep do nothing beside steps; driftScore does nothing under the
-    statistical judge.
+    initialPercentage and incrementStep do nothing beside steps; driftScore, and a latencyMetric other than
+    p50 or p99, do nothing under the statistical judge.
     """
     monitoring = data.get("monitoring", {})
     monitored = "drift" in monitoring
@@ -264,6 +264,8 @@ def consistent(data: dict[str, Any]) -> dict[str, Any]:
         if "steps" in config:
             config.pop("initialPercentage", None)
             config.pop("increment_step", None)
+        if judged and config.get("latencyMetric") not in (None, "p50", "p99"):
+            config.pop("latencyMetric")
     return data
 
 
