@@ -83,6 +83,33 @@ def test_an_accuracy_regression_with_labels_20_minutes_late_is_never_promoted(st
     assert "promoted" not in results, results
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", [
+    {"strategy": "Canary", "initialPercentage": 10, "incrementStep": 30, "monitoringDuration": "5m"},
+    {"strategy": "BlueGreen", "smokeTestSamples": 0, "monitoringDuration": "10m"},
+    {"strategy": "BlueGreen", "smokeTestSamples": 200, "monitoringDuration": "10m"},
+], ids=["canary", "blue-green", "blue-green-smoke-test"])
+def test_a_good_candidate_with_labels_20_minutes_late_is_promoted(strategy: dict[str, Any]) -> None:
+    """The pair of the test above: late labels are waited for, so 'never promoted' is not 'never anything'.
+
+    Mutant killed: blue-green freezing blue's baseline before any of its labels arrived (every good candidate
+    was rolled back for want of a baseline accuracy).
+    """
+    results = outcomes(world({}, strategy, labels=LATE_LABELS, horizon="4h"), seeds=range(1, 21))
+    assert share(results, "promoted") >= 0.9, results
+
+
+def test_blue_green_with_a_drift_monitor_promotes_a_good_candidate() -> None:
+    """The smoke test's synthetic samples carry no drift score; green's drift is judged after the switch.
+
+    Mutant killed: the smoke test judging green's (absent) drift score: every run rolled back.
+    """
+    data = world({}, {"strategy": "BlueGreen", "smokeTestSamples": 200, "monitoringDuration": "10m"})
+    data["monitoring"]["drift"] = {"window": "5m"}
+    results = outcomes(data, seeds=range(1, 4))
+    assert results == ["promoted"] * 3
+
+
 def test_a_good_candidate_with_late_labels_waits_for_them_and_is_promoted() -> None:
     """The default bound on waiting is the step plus the labels' delay: late labels are waited for."""
     strategy = {"strategy": "Canary", "initialPercentage": 10, "incrementStep": 30, "monitoringDuration": "5m"}
@@ -114,7 +141,7 @@ def test_a_thin_service_keeps_its_good_candidate_with_failure_limit_0() -> None:
     """Short windows too small to judge are inconclusive, so one-minute checks do not roll back by chance.
 
     At 25 requests/s a 10 % canary sees 150 requests a minute: two chance errors breach +1 point. Mutant
-    killed: in-step checks on any window with minimumRequests (50) requests.
+    killed: in-step checks on any window with minimumRequests (50) requests (36 of 50 kept; 50 with it).
     """
     data = world({"error_rate": 0.002}, SEED_000_STEPS)
     data["versions"]["v1"]["error_rate"] = 0.002

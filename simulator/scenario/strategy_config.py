@@ -283,7 +283,10 @@ class RollingConfig(_StrategyBase):
     minimum_requests: Count = Field(20, ge=1, le=MAX_COUNT)
     minimum_labels: Count = Field(100, ge=1, le=MAX_COUNT)
     recheck_interval: Duration = Field(15.0, gt=0, description="wait before looking again when data is missing")
-    max_data_wait: Duration = Field(300.0, ge=0, description="fail the health check after waiting this long for data")
+    max_data_wait: Duration | None = Field(
+        None, ge=0, description="revert after a health check stays inconclusive this long, seconds "
+                                "(default: 300 s plus the labels' delay)"
+    )
     ready_timeout: Duration = Field(600.0, gt=0, description="a batch not ready after this fails the rollout")
 
 

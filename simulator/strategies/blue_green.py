@@ -46,6 +46,7 @@ from simulator.commands import (
 )
 from simulator.observations import Observation, SmokeTestResult, WindowStats
 from simulator.scenario.strategy_config import BlueGreenConfig
+from simulator.strategies.base import roll_back
 from simulator.strategies.watch import PAUSE_SECONDS, Baseline, StepWatch, evaluate
 
 __all__ = ["BlueGreenStrategy", "smoke_window"]
@@ -98,14 +99,16 @@ class BlueGreenStrategy:
                 return self._abandon(observation, f"green not ready within {config.ready_timeout:g}s")
             self.state = _State.BASELINE
         if self.state is _State.BASELINE:
+            # Blue's window becomes the baseline green is judged against after the switch: it must be able to
+            # judge every rule that needs it (requests, and labels for the accuracy rule).
             baseline = observation.metrics.window(blue, config.monitoring_duration)
             if baseline.requests < config.minimum_requests:
                 return self._inconclusive(observation, f"blue's baseline has {baseline.requests} requests", {})
+            if config.rollback_thresholds.accuracy_drop is not None and baseline.labelled < config.minimum_labels:
+                return self._inconclusive(
+                    observation, f"blue's baseline has {baseline.labelled} labels < {config.minimum_labels}", {})
             self.watch.passed()
-            if config.smoke_test_samples > 0:
-                self.state = _State.SMOKE
-                return [RunSmokeTest(version=green, samples=config.smoke_test_samples)]
-            return self._switch(observation)
+            return self._after_baseline(observation)
         if self.state is _State.SMOKE:
             return self._judge_smoke_test(observation)
         if self.state is _State.WATCHING:
@@ -115,6 +118,13 @@ class BlueGreenStrategy:
             return [ScaleTo(version=blue, replicas=0), Finish()]
         raise RuntimeError("blue-green strategy stepped after it finished")
 
+    def _after_baseline(self, observation: Observation) -> list[Command]:
+        """The smoke test if there is one, else the switch."""
+        if self.config.smoke_test_samples > 0:
+            self.state = _State.SMOKE
+            return [RunSmokeTest(version=observation.candidate, samples=self.config.smoke_test_samples)]
+        return self._switch(observation)
+
     def _judge_smoke_test(self, observation: Observation) -> list[Command]:
         config = self.config
         if observation.smoke_test is not None:
@@ -123,12 +133,12 @@ class BlueGreenStrategy:
         result = compare_to_baseline(
             smoke_window(self.smoke, observation.now),
             observation.metrics.window(observation.stable, config.monitoring_duration),
-            config.rollback_thresholds,
+            # Synthetic samples carry no production inputs: green's drift is judged in the watch after the switch.
+            config.rollback_thresholds.model_copy(update={"drift_score": None}),
             latency_metric=config.latency_metric,
             minimum_requests=1,
             # The samples are labelled at once; half of them answered is enough to judge accuracy on.
             minimum_labels=min(config.minimum_labels, max(1, config.smoke_test_samples // 2)),
-            drift_score=observation.drift_score(observation.candidate),
         )
         if result.verdict == "fail":
             return self._abandon(observation, f"smoke test failed: {result.summary()}")
@@ -149,12 +159,7 @@ class BlueGreenStrategy:
 
     def _switch_back(self, observation: Observation, reason: str) -> list[Command]:
         self.state = _State.DONE
-        return [
-            SetWeights(weights={observation.stable: 100.0, observation.candidate: 0.0}),
-            ScaleTo(version=observation.candidate, replicas=0),
-            Decide(outcome="rolled_back", reason=reason),
-            Finish(),
-        ]
+        return roll_back(observation, reason)
 
     def _inconclusive(self, observation: Observation, why: str, figures: dict[str, object]) -> list[Command]:
         """Look again every ``recheckInterval``; after ``maxDataWait`` do what ``onInconclusive`` says."""
@@ -176,6 +181,8 @@ class BlueGreenStrategy:
                                              "proceeding as onInconclusive: promote", data=data)
             if self.state is _State.WATCHING:
                 return [note] + self._promote(f"green kept after an inconclusive watch ({why})")
+            if self.state is _State.BASELINE:
+                return [note] + self._after_baseline(observation)  # the smoke test still runs
             return [note] + self._switch(observation)
         reason = f"inconclusive after {waited:g}s ({why})"
         if self.state is _State.WATCHING:

@@ -158,6 +158,10 @@ class CanaryStrategy:
         in_step, aborted = self._in_step_check(observation)
         if aborted or self.watch.in_step(observation.now):
             return in_step
+        note = in_step[0]  # the short-window check ran at the step's end too: keep its event
+        return [note, *self._step_end_check(observation)]
+
+    def _step_end_check(self, observation: Observation) -> list[Command]:
         if self.config.judge == "mann_whitney":
             return self._judge(observation)
         result = evaluate(observation, self.config, self.config.monitoring_duration, self.baseline)
@@ -217,7 +221,7 @@ class CanaryStrategy:
             return [
                 Note(kind="check", detail=f"{label} holds ({self.holds}/{max_holds}): {result.summary()}",
                      data={**self._where(), **result.to_dict(), "holds": self.holds}),
-                Wait(seconds=config.monitoring_duration),
+                Wait(seconds=self.watch.begin(observation.now)),  # another step at this weight, checks and all
             ]
         self.holds = 0
         self.watch.passed()

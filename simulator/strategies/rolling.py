@@ -48,7 +48,10 @@ from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import RollingConfig
 from simulator.strategies.base import move_traffic_back
 
-__all__ = ["RollingStrategy"]
+__all__ = ["RollingStrategy", "DEFAULT_DATA_WAIT"]
+
+DEFAULT_DATA_WAIT = 300.0
+"""Seconds a health check may stay inconclusive before the rollout is reverted, before the labels' delay."""
 
 
 class _State(Enum):
@@ -185,7 +188,10 @@ class RollingStrategy:
         if self.waiting_for_data_since is None:
             self.waiting_for_data_since = observation.now
         waited = observation.now - self.waiting_for_data_since
-        if waited >= config.max_data_wait:
+        limit = config.max_data_wait
+        if limit is None:  # long enough for the labels of the batch's own predictions
+            limit = DEFAULT_DATA_WAIT + observation.metrics.label_delay
+        if waited >= limit:
             return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
         return [
             Note(kind="check", detail=f"{label}: inconclusive, waiting for data ({why})",

@@ -138,12 +138,15 @@ def test_no_data_waits_then_rolls_back_after_max_data_wait() -> None:
 def test_stale_metrics_count_as_no_data() -> None:
     world = World()
     with_window(world, "v2", staleness=31.0)  # more than two 15 s scrapes old
-    commands = []
-    strategy = CanaryStrategy(CanaryConfig(max_data_wait=60))
-    for _ in range(3):
-        commands = strategy.step(world.observe())
+    strategy = CanaryStrategy(CanaryConfig(monitoring_duration=300, max_data_wait=60))
+    drive_until(strategy, world, 300.0)
+    commands = strategy.step(world.observe())  # the step's end: inconclusive, wait
+    assert kinds(commands) == ["Note", "Note", "Wait"]
+    assert "inconclusive, waiting for data (no data for v2: newest scrape 31s old)" in commands[1].detail
+    while "Decide" not in kinds(commands):
         world.apply(commands)
-    assert kinds(commands) == ["Note", "Wait"] and "newest scrape 31s old" in commands[0].detail
+        commands = strategy.step(world.observe())
+    assert world.now == 360.0 and "inconclusive after 60s" in first(commands, "Decide").reason
 
 
 def test_replicas_not_ready_in_time_roll_back() -> None:
@@ -253,7 +256,7 @@ def test_on_inconclusive_says_what_happens_after_the_bound(action: str, outcome:
             break
     assert kinds(commands)[-1] == last
     if outcome is None:
-        assert "paused as onInconclusive: pause" in first(commands, "Note").detail
+        assert "paused as onInconclusive: pause" in [c for c in commands if type(c).__name__ == "Note"][-1].detail
         return
     decide = next(c for c in commands if type(c).__name__ == "Decide")
     assert decide.outcome == outcome
