@@ -65,7 +65,9 @@ def test_failures_outage_is_seen_by_both_versions_but_not_blamed() -> None:
     assert result.outcome == "promoted"
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [
+    pytest.param(path, marks=pytest.mark.slow) if path.name == "drift-retraining.yaml" else path for path in BUNDLED
+], ids=lambda p: p.name)  # two days of simulated traffic twice: with the slow tests
 def test_every_bundled_scenario_is_deterministic(path) -> None:
     """The determinism check, over every file users start from: same seed, same result, bit for bit."""
     import json

@@ -101,6 +101,7 @@ def test_retraining_rolls_out_a_new_version_and_accuracy_recovers() -> None:
     assert late["true_accuracy"].mean() == pytest.approx(0.89, abs=0.005)  # recovered from 0.78
 
 
+@pytest.mark.slow
 def test_scheduled_retraining() -> None:
     data = drifting(simulation={"until": "horizon"}, horizon="10h")
     data["retraining"] = {**data["retraining"], "trigger": "schedule", "every": "4h", "duration": "1h"}

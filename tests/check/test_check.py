@@ -153,6 +153,7 @@ def test_every_bundled_scenario_passes_check() -> None:
     assert result.judgements and result.passed, [describe(j) for j in result.judgements if j.verdict != "pass"]
 
 
+@pytest.mark.slow
 def test_pytest_collects_scenario_files_as_tests(tmp_path) -> None:
     good = small_quickstart(canary={"rolled_back": ">= 0.9"}, immediate={"promoted": ">= 0.9"})
     bad = small_quickstart(canary={"promoted": ">= 0.9"})
