@@ -251,8 +251,14 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
                 retrain_on_drift.trigger("drift detected")
 
         env.process(monitor_drift(world, monitor, on_drift))
+    def current() -> tuple[simpy.Process | None, simpy.Event | None]:
+        # An operator's rollback interrupts whichever rollout is in progress: the scenario's, or a retrained one.
+        if retraining is not None:
+            return retraining.current, retraining.current_finished
+        return rollout, finished
+
     operations_run = [
-        env.process(operate(world, operation, rollout, finished))
+        env.process(operate(world, operation, current))
         for operation in [*scenario.operations, *operations]
     ]
     if operations_run and until_rollout_end:

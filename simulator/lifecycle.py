@@ -19,15 +19,18 @@ from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import RollbackOperation
 from simulator.world.world import World
 
-__all__ = ["StartRollout", "operate", "monitor_drift", "Retraining"]
+__all__ = ["StartRollout", "CurrentRollout", "operate", "monitor_drift", "Retraining"]
 
 StartRollout = Callable[[str, str, Decision, simpy.Event], simpy.Process]
 """``start(stable, candidate, decision, finished)``: a rollout process that fills ``decision`` and
 triggers ``finished`` when it is over."""
 
+CurrentRollout = Callable[[], tuple[simpy.Process | None, simpy.Event | None]]
+"""The rollout in progress now (its process and its ``finished`` event), or ``(None, None)``."""
 
-def operate(world: World, operation: RollbackOperation, rollout: simpy.Process | None,
-            finished: simpy.Event | None) -> Generator[simpy.Event, Any, None]:
+
+def operate(world: World, operation: RollbackOperation,
+            current: CurrentRollout) -> Generator[simpy.Event, Any, None]:
     """Carry out an operator's rollback at its time (seed 000's ``RollbackModelAsync``).
 
     A rollout still in progress is interrupted first; the target starts at
@@ -47,6 +50,7 @@ def operate(world: World, operation: RollbackOperation, rollout: simpy.Process |
         target = previous
     world.log("operation", f"rollback to {target} requested (production: {registry.production})",
               action="rollback", target=target, status="requested", production=registry.production)
+    rollout, finished = current()
     if rollout is not None and finished is not None and not finished.triggered:
         rollout.interrupt(f"operator rollback to {target}")
         yield env.timeout(0)
@@ -94,6 +98,8 @@ class Retraining:
         self.decision, self.finished = decision, finished
         self.produced = 0
         self.busy = False
+        self.current: simpy.Process | None = None
+        self.current_finished: simpy.Event | None = None
 
     def trigger(self, why: str) -> None:
         """Start retraining now, unless one is under way or no retrain is left."""
@@ -113,7 +119,9 @@ class Retraining:
         first = self.produced == 1
         decision = self.decision if first else Decision()
         finished = self.finished if first else world.env.event()
-        yield self.start_rollout(world.registry.production, version, decision, finished)
+        self.current, self.current_finished = self.start_rollout(world.registry.production, version, decision,
+                                                                 finished), finished
+        yield self.current
         self.busy = False
 
     def schedule(self) -> Generator[simpy.Event, Any, None]:

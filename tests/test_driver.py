@@ -123,3 +123,18 @@ def test_a_canary_check_event_carries_its_step_weight_and_measured_values(quicks
             assert errors["passed"] == (errors["value"] <= errors["limit"])
     rolled = next(e for e in result.events if e.kind == "rolled_back")
     assert rolled.t == pytest.approx(45 + 300, abs=1)  # the step's end judged the latency
+
+
+def test_an_operator_rollback_aborts_a_rollout_started_by_retraining() -> None:
+    """Mutant killed: operations handed the scenario's rollout only (None here): the retrained canary went on
+    stepping after the operator had moved all traffic back."""
+    from simulator.scenario.world_config import RollbackOperation
+
+    scenario = load_scenario(SCENARIOS / "drift-retraining.yaml").model_copy(update={"horizon": 12 * 3600.0})
+    started = next(e.t for e in driver.run(scenario, "canary", seed=3).events if e.kind == "rollout_start")
+    result = driver.run(scenario, "canary", seed=3,
+                        operations=[RollbackOperation(at=started + 600, rollback_to="churn-v7")])
+    assert result.outcome == "rolled_back" and result.reason == "operator rollback to churn-v7"
+    assert result.decision_time_s == started + 600
+    later = [e for e in result.events if e.t > started + 600]
+    assert not any(e.kind in ("check", "set_weights", "scale") for e in later)  # the canary stopped
