@@ -125,6 +125,7 @@ def test_a_canary_check_event_carries_its_step_weight_and_measured_values(quicks
     assert rolled.t == pytest.approx(45 + 300, abs=1)  # the step's end judged the latency
 
 
+@pytest.mark.slow
 def test_an_operator_rollback_aborts_a_rollout_started_by_retraining() -> None:
     """Mutant killed: operations handed the scenario's rollout only (None here): the retrained canary went on
     stepping after the operator had moved all traffic back."""
