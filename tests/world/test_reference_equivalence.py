@@ -49,7 +49,10 @@ def test_outcomes_and_counts_agree(label: str, balancer: str) -> None:
         assert 0 <= version.failed_requests - other.failed_requests <= slack
         assert 0 <= version.timed_out - other.timed_out <= slack
         if version.requests > 1000:
-            assert version.latency_mean_s == pytest.approx(other.latency_mean_s, rel=0.01)
+            # The batch plane also counts the requests in flight at the end; each moves the mean by at most
+            # a timeout over the requests counted (a run ending in overload has many such long requests).
+            in_flight = (version.requests - other.requests) * scenario.service.timeout / other.requests
+            assert abs(version.latency_mean_s - other.latency_mean_s) <= 0.01 * other.latency_mean_s + in_flight
             assert version.latency_p99_s == pytest.approx(other.latency_p99_s, rel=0.02)
             assert version.queue_wait_mean_s == pytest.approx(other.queue_wait_mean_s, rel=0.02, abs=1e-4)
 
