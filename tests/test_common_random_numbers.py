@@ -7,6 +7,8 @@ import multiprocessing
 import subprocess
 import sys
 
+import pytest
+
 from simulator.driver import run
 from simulator.scenario import load_scenario, parse_scenario
 from tests.helpers import SCENARIOS, scenario_data
@@ -18,6 +20,7 @@ def to_horizon(data: dict) -> dict:
     return data
 
 
+@pytest.mark.slow  # two processes; in-process determinism of every bundled scenario runs by default
 def test_cli_json_is_byte_identical_twice() -> None:
     command = [sys.executable, "-m", "simulator.cli", "run", str(SCENARIOS / "quickstart.yaml"), "--json"]
     first = subprocess.run(command, capture_output=True, text=True, check=True).stdout

@@ -89,6 +89,7 @@ def test_without_labels_the_monitor_finds_no_performance_drift_and_says_why() ->
     assert all("accuracy drift not evaluated: no labels" in c["notes"] for c in result.drift_checks)
 
 
+@pytest.mark.slow  # two days of traffic; the bundled drift scenario also runs in the default run
 def test_retraining_rolls_out_a_new_version_and_accuracy_recovers() -> None:
     data = drifting(simulation={"until": "horizon"}, horizon="20h")
     result = run(parse_scenario(data), "canary", seed=4)
