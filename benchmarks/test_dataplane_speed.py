@@ -15,6 +15,7 @@ from simulator.driver import run
 from simulator.random_streams import RandomStreams
 from simulator.scenario import load_scenario
 from simulator.world.dataplane import route_versions
+from simulator.world.latency import LatencyDistribution
 from simulator.world.traffic import TrafficSource
 from tests.helpers import SCENARIOS
 
@@ -45,7 +46,7 @@ def _same_workload(seconds: float):
     streams = RandomStreams(scenario.seed)
     batch = TrafficSource.for_run(scenario.traffic, [], streams).take_until(seconds)
     version = route_versions(batch.u_route, np.array([0.9, 0.1]))
-    latency = [scenario.versions[name].latency for name in ("v1", "v2")]
+    latency = [LatencyDistribution.from_spec(scenario.versions[name].latency) for name in ("v1", "v2")]
     service = np.where(
         version == 0,
         latency[0].transform(batch.u_service, batch.z_service),
