@@ -59,6 +59,16 @@ faults = st.lists(
 )
 
 
+def two_versions(draw: st.DrawFn, p50: float, slowdown: float) -> dict:
+    """v1 and v2, alike but for v2's latency (``slowdown`` times v1's), each with drawn errors and start-up."""
+    return {
+        "v1": {"accuracy": 0.9, "latency": {"p50": p50, "p99": p50 * 4}, "error_rate": draw(st.floats(0, 0.05)),
+               "startup": draw(st.integers(0, 60))},
+        "v2": {"accuracy": 0.9, "latency": {"p50": p50 * slowdown, "p99": p50 * 4 * slowdown},
+               "error_rate": draw(st.floats(0, 0.05)), "startup": draw(st.integers(0, 60))},
+    }
+
+
 @st.composite
 def scenarios(draw, strategy=strategy_configs, candidate_slowdown=st.floats(0.5, 3.0)):
     p50 = draw(st.floats(0.005, 0.1))
@@ -74,12 +84,7 @@ def scenarios(draw, strategy=strategy_configs, candidate_slowdown=st.floats(0.5,
             "timeout": draw(st.floats(0.05, 2.0)),
             "balancer": draw(st.sampled_from(["random", "round_robin", "least_connections"])),
         },
-        "versions": {
-            "v1": {"accuracy": 0.9, "latency": {"p50": p50, "p99": p50 * 4}, "error_rate": draw(st.floats(0, 0.05)),
-                   "startup": draw(st.integers(0, 60))},
-            "v2": {"accuracy": 0.9, "latency": {"p50": p50 * slowdown, "p99": p50 * 4 * slowdown},
-                   "error_rate": draw(st.floats(0, 0.05)), "startup": draw(st.integers(0, 60))},
-        },
+        "versions": two_versions(draw, p50, slowdown),
         "stable": "v1",
         "candidate": "v2",
         "faults": draw(faults),
@@ -180,12 +185,7 @@ def surely_rolled_back(draw) -> dict:
         "traffic": {"rate": rate},
         "service": {"replicas": replicas, "concurrency": concurrency, "timeout": draw(st.floats(2.0, 5.0)),
                     "balancer": draw(st.sampled_from(["random", "round_robin", "least_connections"]))},
-        "versions": {
-            "v1": {"accuracy": 0.9, "latency": {"p50": p50, "p99": p50 * 4}, "error_rate": draw(st.floats(0, 0.05)),
-                   "startup": draw(st.integers(0, 60))},
-            "v2": {"accuracy": 0.9, "latency": {"p50": p50 * slowdown, "p99": p50 * 4 * slowdown},
-                   "error_rate": draw(st.floats(0, 0.05)), "startup": draw(st.integers(0, 60))},
-        },
+        "versions": two_versions(draw, p50, slowdown),
         "stable": "v1",
         "candidate": "v2",
         "faults": draw(candidate_faults),
