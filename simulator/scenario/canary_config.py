@@ -1,0 +1,145 @@
+"""Scenario model of a canary's configuration (seed guides 002, 000 and 003)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from simulator.scenario.limits import MAX_COUNT, MAX_LOOKS
+from simulator.scenario.rollback_thresholds import RollbackThresholds
+from simulator.scenario.strategy_base import LatencyMetric, WatchingStrategy, camel, snake_case
+from simulator.scenario.types import Count, Duration, Number
+
+__all__ = ["CanaryConfig"]
+
+
+class CanaryConfig(WatchingStrategy):
+    """Canary per seed guide 002 (or an explicit ``steps`` schedule per seed 000)."""
+
+    kind: ClassVar[str] = "canary"
+    initial_percentage: Number | None = Field(
+        None, gt=0, le=100, description="first candidate weight, % (default 10; not with steps)"
+    )
+    increment_step: Number | None = Field(
+        None, ge=0.01, le=100, description="weight added after each passed check, % (default 15; not with steps)"
+    )
+    monitoring_duration: Duration = Field(300.0, gt=0, description="time at each weight before checking, seconds")
+    steps: list[Number] | None = Field(
+        None, description="explicit weights, % (seed 000: 10, 25, 50, 75, 100); each is checked"
+    )
+    rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
+    latency_metric: LatencyMetric = Field("p99", description="latency statistic the latency rule compares")
+    minimum_requests: Count = Field(
+        50, ge=1, le=MAX_COUNT, description="fewer candidate requests in a window means no data"
+    )
+    minimum_labels: Count = Field(
+        100, ge=1, le=MAX_COUNT, description="fewer labels per version skips the accuracy rule"
+    )
+    recheck_interval: Duration = Field(30.0, gt=0, description="wait before looking again when data is missing")
+    max_data_wait: Duration | None = Field(
+        None, ge=0, description="how long a step's check may stay inconclusive before onInconclusive applies, "
+                                "seconds (default: monitoringDuration plus the labels' delay)"
+    )
+    candidate_replicas: Literal["proportional", "full"] = Field(
+        "proportional", description="candidate replicas follow the weight (ceil) or start at full size"
+    )
+    capacity: Literal["shared", "proportional"] | None = Field(
+        None,
+        description=(
+            "shared: the stable version keeps all its replicas (instant rollback); proportional: it shrinks to "
+            "its share as the canary grows (dynamicStableScale), so both serve at the same load "
+            "(default: proportional under the statistical judge, shared under the threshold judge)"
+        ),
+    )
+    ready_timeout: Duration = Field(600.0, gt=0, description="roll back if new replicas are not ready by then")
+    judge: Literal["threshold", "mann_whitney"] = Field(
+        "threshold",
+        description="threshold: the seed guide's rules on window totals; mann_whitney: per-interval statistical judge",
+    )
+    judge_alpha: Number | None = Field(
+        None, gt=0, lt=0.5, description="significance level of the Mann-Whitney judge (default 0.05; judge only)"
+    )
+    pass_score: Number | None = Field(
+        None, ge=0, le=100, description="judge score to proceed, % (seed 003: 90; judge only)"
+    )
+    marginal_score: Number | None = Field(
+        None, ge=0, le=100, description="below this judge score roll back, % (seed 003: 70; judge only)"
+    )
+    max_holds: Count | None = Field(
+        None, ge=0, le=MAX_LOOKS, description="marginal scores allowed in a row before rolling back (default 2)"
+    )
+
+    _JUDGE_DEFAULTS: ClassVar[dict[str, float]] = {
+        "judge_alpha": 0.05, "pass_score": 90.0, "marginal_score": 70.0, "max_holds": 2,
+    }
+
+    @model_validator(mode="after")
+    def _keys_that_take_effect(self) -> CanaryConfig:
+        # A key that would change nothing is an error, not a silent no-op.
+        if self.steps is not None:
+            for field, key in (("initial_percentage", "initialPercentage"), ("increment_step", "incrementStep")):
+                if getattr(self, field) is not None:
+                    raise ValueError(f"got {key} {getattr(self, field):g} beside steps; expected one of them "
+                                     f"({key} has no effect when steps is set)")
+        if self.judge == "threshold":
+            for field in self._JUDGE_DEFAULTS:
+                if getattr(self, field) is not None:
+                    key = camel(field)
+                    raise ValueError(f"got {key} {getattr(self, field):g} with the threshold judge; expected "
+                                     f"judge: mann_whitney ({key} has no effect with the threshold judge)")
+        elif self.judge_setting("marginal_score") > self.judge_setting("pass_score"):
+            raise ValueError(f"got marginalScore {self.judge_setting('marginal_score'):g} above passScore "
+                             f"{self.judge_setting('pass_score'):g}; expected marginalScore <= passScore")
+        if self.judge == "mann_whitney" and self.latency_metric not in ("p50", "p99"):
+            raise ValueError(f"got latencyMetric {self.latency_metric} with judge: mann_whitney; expected p50 or p99 "
+                             "(the statistical judge weighs the p50 and p99 of each interval)")
+        if self.judge == "mann_whitney" and self.rollback_thresholds.drift_score is not None:
+            if "rollback_thresholds" in self.model_fields_set and \
+                    "drift_score" in self.rollback_thresholds.model_fields_set:
+                raise ValueError(f"got driftScore {self.rollback_thresholds.drift_score:g} with judge: mann_whitney; "
+                                 "expected the threshold judge or no driftScore (the statistical judge weighs error "
+                                 "rate, latency and accuracy, not drift)")
+            object.__setattr__(self, "rollback_thresholds",
+                               self.rollback_thresholds.model_copy(update={"drift_score": None}))
+        return self
+
+    @property
+    def capacity_mode(self) -> str:
+        """``shared`` or ``proportional``, the default filled in from the judge."""
+        if self.capacity is not None:
+            return self.capacity
+        return "proportional" if self.judge == "mann_whitney" else "shared"
+
+    def judge_setting(self, field: str) -> float:
+        """The judge's ``judge_alpha``, ``pass_score``, ``marginal_score`` or ``max_holds``, defaults filled in."""
+        value = getattr(self, field)
+        return self._JUDGE_DEFAULTS[field] if value is None else value
+
+    _judge_aliases = field_validator("judge", mode="before")(lambda value: snake_case(value))
+
+    @field_validator("steps")
+    @classmethod
+    def _check_steps(cls, steps: list[float] | None) -> list[float] | None:
+        if steps is None:
+            return None
+        if not steps:
+            raise ValueError("expected a non-empty list of weights in % ending at 100")
+        if any(not 0 < step <= 100 for step in steps):
+            raise ValueError(f"expected weights in (0, 100], got {steps}")
+        if any(later <= earlier for earlier, later in zip(steps, steps[1:], strict=False)):
+            raise ValueError(f"expected strictly increasing weights, got {steps}")
+        if steps[-1] != 100:
+            raise ValueError(f"expected the last step to be 100, got {steps[-1]}")
+        return steps
+
+    def schedule(self) -> list[float]:
+        """The candidate weights in order, in %, ending at 100."""
+        if self.steps is not None:
+            return list(self.steps)
+        initial = 10.0 if self.initial_percentage is None else self.initial_percentage
+        increment = 15.0 if self.increment_step is None else self.increment_step
+        weights = [min(initial, 100.0)]
+        while weights[-1] < 100.0:
+            weights.append(min(weights[-1] + increment, 100.0))
+        return weights

@@ -1,0 +1,36 @@
+"""Scenario model of the rollback rules a watching strategy checks, candidate against stable."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from simulator.scenario.base import CamelModel
+from simulator.scenario.types import Number
+
+__all__ = ["RollbackThresholds"]
+
+
+class RollbackThresholds(CamelModel):
+    """Rollback rules of seed guide 002, judged candidate against stable over one window.
+
+    A rule left out is not checked. ``None`` for the whole block means the
+    seed guide's defaults (:meth:`seed_defaults`).
+    """
+
+    accuracy_drop: Number | None = Field(
+        None, ge=0, le=1, description="roll back if (stable - candidate) / stable accuracy exceeds this (relative)"
+    )
+    latency_increase: Number | None = Field(
+        None, gt=0, description="roll back if candidate / stable latency exceeds this ratio"
+    )
+    error_rate_increase: Number | None = Field(
+        None, ge=0, le=1, description="roll back if candidate - stable error rate exceeds this (absolute)"
+    )
+    drift_score: Number | None = Field(
+        None, ge=0, description="roll back if the candidate's data drift score exceeds this"
+    )
+
+    @classmethod
+    def seed_defaults(cls) -> RollbackThresholds:
+        """Seed guide 002: accuracy -5 % relative, latency x1.5, error rate +1 point, drift 0.3."""
+        return cls(accuracy_drop=0.05, latency_increase=1.5, error_rate_increase=0.01, drift_score=0.3)
