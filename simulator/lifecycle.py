@@ -15,11 +15,12 @@ import simpy
 
 from simulator.drift_monitor import DriftMonitor
 from simulator.result import Decision
+from simulator.scenario.health_check_config import HealthCheckConfig
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import RollbackOperation
 from simulator.world.world import World
 
-__all__ = ["StartRollout", "CurrentRollout", "operate", "monitor_drift", "Retraining"]
+__all__ = ["StartRollout", "CurrentRollout", "operate", "health_check", "monitor_drift", "Retraining"]
 
 StartRollout = Callable[[str, str, Decision, simpy.Event], simpy.Process]
 """``start(stable, candidate, decision, finished)``: a rollout process that fills ``decision`` and
@@ -35,7 +36,10 @@ def operate(world: World, operation: RollbackOperation,
 
     A rollout still in progress is interrupted first; the target starts at
     production's size, takes all traffic once ready, and every other version
-    is retired.
+    is retired. With ``via: blue_green`` the ready target is health-checked
+    first (:func:`health_check`); if the check fails, the target goes back to
+    the replicas it had before the operation (none, for a fresh target) and
+    production stays as it is.
     """
     env = world.env
     yield env.timeout(operation.at)
@@ -55,18 +59,58 @@ def operate(world: World, operation: RollbackOperation,
         rollout.interrupt(f"operator rollback to {target}")
         yield env.timeout(0)
     replicas = max(world.scenario.service.replicas, world.desired[world.index(registry.production)])
+    replicas_before = world.desired[world.index(target)]
+    check = operation.target_check()
     world.scale_to(target, replicas)
     yield world.wait_ready(target) | env.timeout(operation.ready_timeout)
     if world.deployment(target).ready < replicas:
+        if check is not None:  # blue-green: the green deployment is deleted
+            world.scale_to(target, replicas_before)
         world.log("operation", f"rollback to {target} failed: replicas not ready within {operation.ready_timeout:g}s",
                   action="rollback", target=target, status="failed")
         return
+    if check is not None:
+        passed, duration = health_check(world, target, check)
+        yield env.timeout(duration)
+        if not passed:
+            world.scale_to(target, replicas_before)
+            kept = f"back to {replicas_before} replicas" if replicas_before else "removed"
+            world.log("operation", f"rollback to {target} failed: health check failed; {target} {kept}, "
+                      f"{registry.production} stays in production", action="rollback", target=target,
+                      status="failed", via="blue_green")
+            return
     world.set_weights({target: 100.0})
     for version in world.versions:
         if version != target and world.desired[world.index(version)] > 0:
             world.scale_to(version, 0)
     world.log("registry", registry.promote(target), action="promote", version=target)
     world.log("operation", f"rolled back to {target}", action="rollback", target=target, status="done")
+
+
+def health_check(world: World, target: str, check: HealthCheckConfig) -> tuple[bool, float]:
+    """Health-check ``target`` with ``check.samples`` synthetic requests; whether it passed, and its duration (s).
+
+    Seed 004's ``_run_deployment_health_checks``: it fails if more than
+    ``max_error_rate`` of the requests fail, or their p99 latency exceeds
+    ``max_latency_p99`` (seconds) when that is given. The requests are drawn
+    from their own random stream, so a rollback's check moves no other draw.
+    """
+    result, duration = world.smoke_test(target, check.samples, stream="rollback-health-check")
+    error_rate = result.failed / result.samples
+    problems = []
+    if error_rate > check.max_error_rate:
+        problems.append(f"{result.failed}/{result.samples} requests failed (error rate {error_rate:.4f} > "
+                        f"{check.max_error_rate:g})")
+    limit = check.max_latency_p99
+    if limit is not None and (result.latency_p99 is None or result.latency_p99 > limit):
+        shown = "none answered" if result.latency_p99 is None else f"{result.latency_p99 * 1000:.1f}ms"
+        problems.append(f"latency p99 {shown} > {limit * 1000:g}ms")
+    passed = not problems
+    detail = "passed" if passed else "failed: " + "; ".join(problems)
+    world.log("health_check", f"{check.samples} requests to {target}: {detail}", version=target,
+              samples=result.samples, failed=result.failed, error_rate=error_rate, latency_p99_s=result.latency_p99,
+              max_error_rate=check.max_error_rate, max_latency_p99_s=limit, passed=passed)
+    return passed, duration
 
 
 def monitor_drift(world: World, monitor: DriftMonitor,

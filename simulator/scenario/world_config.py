@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
+from simulator.scenario.health_check_config import HealthCheckConfig
 from simulator.scenario.limits import MAX_CONCURRENCY, MAX_FACTOR, MAX_REPLICAS, MAX_USERS
 from simulator.scenario.types import Count, Duration, Latency, Number, Rate
 from simulator.scenario.version_config import VersionConfig
@@ -31,6 +32,7 @@ __all__ = [
     "Fault",
     "SimulationConfig",
     "RollbackOperation",
+    "HealthCheckConfig",
     "SLOConfig",
 ]
 
@@ -176,11 +178,35 @@ class RollbackOperation(StrictModel):
     target is started at production's size, takes all traffic once ready,
     and the version it replaces is retired. A rollout still in progress is
     aborted first.
+
+    With ``via: blue_green`` (seed 004's ``rollback_deployment``, which
+    redeploys the target through ``_deploy_blue_green``), the ready target
+    is health-checked first (``health_check``) and takes the traffic only if
+    the check passes; otherwise it is removed and production stays as it is.
     """
 
     at: Duration
     rollback_to: str = Field(description="a version name, or 'previous' for the previous production version")
     ready_timeout: Duration = Field(600.0, gt=0)
+    via: Literal["direct", "blue_green"] = Field(
+        "direct", description="direct: switch once ready; blue_green: health-check the ready target first"
+    )
+    health_check: HealthCheckConfig | None = Field(
+        None, description="the check with via: blue_green (default: 10 requests, none may fail)"
+    )
+
+    @model_validator(mode="after")
+    def _health_check_needs_blue_green(self) -> RollbackOperation:
+        if self.health_check is not None and self.via != "blue_green":
+            raise ValueError(f"got health_check with via: {self.via}; expected via: blue_green (only a blue-green "
+                             "rollback checks its target)")
+        return self
+
+    def target_check(self) -> HealthCheckConfig | None:
+        """The health check the target must pass before the switch, or ``None`` for a direct rollback."""
+        if self.via != "blue_green":
+            return None
+        return self.health_check or HealthCheckConfig()
 
 
 class SLOConfig(StrictModel):
