@@ -19,6 +19,9 @@ class VersionConfig(StrictModel):
     latency: LatencySpec = Field(description="service time: {p50, p99} or {dist: ...}")
     error_rate: Number = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
     startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
+    compatibility: Number = Field(
+        1.0, ge=0, le=1, description="share of the API contract the version keeps, 0-1 (its smoke test reports it)"
+    )
     segments: dict[str, Number] = Field(
         default_factory=dict,
         description="accuracy within a segment of a categorical feature, e.g. {'plan=enterprise': 0.7}",

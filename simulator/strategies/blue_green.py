@@ -1,4 +1,4 @@
-"""Blue-green rollout, as seed guide 002 runs it.
+"""Blue-green rollout, as seed guide 002 runs it, with seed 003's validator and gradual shift.
 
 Rules of the state machine::
 
@@ -6,13 +6,29 @@ Rules of the state machine::
     DEPLOYING  green ready                                     -> BASELINE
                not ready within readyTimeout: remove green     -> done (rolled back)
     BASELINE   blue's metrics have data: smoke test (smokeTestSamples > 0) -> SMOKE
-                                         or, without one, switch           -> WATCHING
+                                         or, without one, VALIDATE
                no data yet: wait recheckInterval (give up after maxDataWait)
     SMOKE      smoke test fails the thresholds: remove green   -> done (rolled back)
-               passes: note blue's metrics as the baseline,
-               switch 100 % to green, wait monitoringDuration  -> WATCHING
+               passes                                          -> VALIDATE
                inconclusive (blue's labels not yet arrived): look again every
                recheckInterval; after maxDataWait do what onInconclusive says
+    VALIDATE   (not a state) validation set: send responseTests synthetic requests -> VALIDATING
+               no validation                                   -> MOVE
+    VALIDATING seed 003's validator: health check, pass rate >= minPassRate, average
+               response time <= maxAverageResponseTime, compatibility >= minCompatibility
+                 any check fails: remove green, the reason names each failed check -> done
+                 all pass                                      -> MOVE
+    MOVE       (not a state) no shiftSteps: note blue's metrics as the baseline,
+                 switch 100 % to green, wait monitoringDuration          -> WATCHING
+               shiftSteps: green's weight to the first step, wait shiftInterval -> SHIFTING
+    SHIFTING   after shiftInterval: check the step's window (the in-step rules of
+               rollbackThresholds: errorRateIncrease, maxErrorRate, maxResponseTime)
+                 fail: switch all traffic back to blue, remove green        -> done
+                 inconclusive: look again every recheckInterval over the growing
+                   step window; after maxDataWait do what onInconclusive says
+                 pass, steps left: the next weight, wait shiftInterval      -> SHIFTING
+                   (before the step to 100 %: note blue's metrics as the baseline)
+                 pass at 100 %: wait monitoringDuration                     -> WATCHING
     WATCHING   every analysisInterval: green's last analysisWindow against blue's baseline;
                  more than failureLimit failed checks: switch back, remove green -> done
                after monitoringDuration: the whole watch against the baseline
@@ -22,7 +38,9 @@ Rules of the state machine::
     KEEPING    remove blue                                     -> done
 
 After the switch blue serves nothing, so green is judged against blue's
-metrics over the ``monitoringDuration`` window just before the switch.
+metrics over the ``monitoringDuration`` window just before the switch (with
+``shiftSteps``: just before the step to 100 %). During the shift blue still
+serves, and each step is judged against blue over the same window.
 The smoke test judges the samples by the same thresholds (with the
 configured latency statistic), against blue's recent metrics. The checks
 follow :mod:`simulator.strategies.watch`.
@@ -32,6 +50,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from simulator.analysis.deployment_validation import validate_deployment
 from simulator.analysis.thresholds import CheckResult, compare_to_baseline
 from simulator.commands import (
     Command,
@@ -57,6 +76,8 @@ class _State(Enum):
     DEPLOYING = "deploying"
     BASELINE = "baseline"
     SMOKE = "smoke"
+    VALIDATING = "validating"
+    SHIFTING = "shifting"
     WATCHING = "watching"
     KEEPING = "keeping"
     DONE = "done"
@@ -73,7 +94,7 @@ def smoke_window(result: SmokeTestResult, now: float) -> WindowStats:
 
 
 class BlueGreenStrategy:
-    """Deploy green beside blue, test it, switch all traffic, watch, retire blue."""
+    """Deploy green beside blue, test it, switch all traffic (at once or in steps), watch, retire blue."""
 
     kind = "blue_green"
 
@@ -83,6 +104,8 @@ class BlueGreenStrategy:
         self.baseline = Baseline()
         self.watch = StepWatch(config)
         self.smoke: SmokeTestResult | None = None
+        self.shift_steps = list(config.shift_steps or [])
+        self.shift_index = 0
 
     def step(self, observation: Observation) -> list[Command]:
         """Next commands (see the module's state table)."""
@@ -111,6 +134,10 @@ class BlueGreenStrategy:
             return self._after_baseline(observation)
         if self.state is _State.SMOKE:
             return self._judge_smoke_test(observation)
+        if self.state is _State.VALIDATING:
+            return self._judge_validation(observation)
+        if self.state is _State.SHIFTING:
+            return self._check_shift_step(observation)
         if self.state is _State.WATCHING:
             return self._watch(observation)
         if self.state is _State.KEEPING:
@@ -119,10 +146,24 @@ class BlueGreenStrategy:
         raise RuntimeError("blue-green strategy stepped after it finished")
 
     def _after_baseline(self, observation: Observation) -> list[Command]:
-        """The smoke test if there is one, else the switch."""
+        """The smoke test if there is one, else what follows it."""
         if self.config.smoke_test_samples > 0:
             self.state = _State.SMOKE
             return [RunSmokeTest(version=observation.candidate, samples=self.config.smoke_test_samples)]
+        return self._after_smoke_test(observation)
+
+    def _after_smoke_test(self, observation: Observation) -> list[Command]:
+        """The validation's response tests if validation is set, else the first traffic."""
+        validation = self.config.validation
+        if validation is not None:
+            self.state = _State.VALIDATING
+            return [RunSmokeTest(version=observation.candidate, samples=validation.response_tests)]
+        return self._move_traffic(observation)
+
+    def _move_traffic(self, observation: Observation) -> list[Command]:
+        """The first user traffic to green: one atomic switch, or the first step of the gradual shift."""
+        if self.shift_steps:
+            return self._shift(observation)
         return self._switch(observation)
 
     def _judge_smoke_test(self, observation: Observation) -> list[Command]:
@@ -147,7 +188,24 @@ class BlueGreenStrategy:
         self.watch.passed()
         note = Note(kind="smoke_test", detail=f"{config.smoke_test_samples} samples passed: {result.summary()}",
                     data={"phase": "smoke_test", "samples": config.smoke_test_samples, **result.to_dict()})
-        return [note] + self._switch(observation)
+        return [note] + self._after_smoke_test(observation)
+
+    def _judge_validation(self, observation: Observation) -> list[Command]:
+        """Seed 003's validator on the response tests: every check must pass before any user traffic."""
+        settings = self.config.validation
+        tests = observation.smoke_test
+        assert settings is not None and tests is not None, "validation stepped without its response tests"
+        green = observation.candidate
+        result = validate_deployment(tests, settings, ready=observation.ready(green),
+                                     desired=observation.desired(green))
+        data = {"phase": "validation", "response_tests": settings.response_tests, **result.to_dict()}
+        if not result.passed:
+            note = Note(kind="check", detail=f"pre-switch validation failed: {result.failures()}", data=data)
+            return [note] + self._abandon(observation, f"pre-switch validation failed: {result.failures()}")
+        warnings = f" (warning: {'; '.join(result.warnings)})" if result.warnings else ""
+        note = Note(kind="check", detail=f"pre-switch validation passed: {result.check.summary()}{warnings}",
+                    data=data)
+        return [note] + self._move_traffic(observation)
 
     def _abandon(self, observation: Observation, reason: str) -> list[Command]:
         self.state = _State.DONE
@@ -172,7 +230,7 @@ class BlueGreenStrategy:
                          data=data),
                     Wait(seconds=config.recheck_interval)]
         if action == "pause":
-            return [Note(kind="check", detail=f"{self.state.value} inconclusive after {waited:g}s ({why}); paused "
+            return [Note(kind="paused", detail=f"{self.state.value} inconclusive after {waited:g}s ({why}); paused "
                                               "as onInconclusive: pause", data=data),
                     Wait(seconds=PAUSE_SECONDS)]
         if action == "promote":
@@ -183,10 +241,14 @@ class BlueGreenStrategy:
                 return [note] + self._promote(f"green kept after an inconclusive watch ({why})")
             if self.state is _State.BASELINE:
                 return [note] + self._after_baseline(observation)  # the smoke test still runs
-            return [note] + self._switch(observation)
+            if self.state is _State.SHIFTING:
+                return [note] + self._next_shift_step(observation)
+            return [note] + self._after_smoke_test(observation)
         reason = f"inconclusive after {waited:g}s ({why})"
         if self.state is _State.WATCHING:
             return self._switch_back(observation, f"post-switch validation {reason}")
+        if self.state is _State.SHIFTING:
+            return self._switch_back(observation, f"{self._shift_label()} {reason}")
         return self._abandon(observation, reason)
 
     def _switch(self, observation: Observation) -> list[Command]:
@@ -196,6 +258,51 @@ class BlueGreenStrategy:
             SetWeights(weights={observation.candidate: 100.0, observation.stable: 0.0}),
             Wait(seconds=self.watch.begin(observation.now)),
         ]
+
+    def _shift(self, observation: Observation) -> list[Command]:
+        """Green's weight to the current shift step, held ``shiftInterval``."""
+        weight = self.shift_steps[self.shift_index]
+        if weight >= 100.0:
+            # Blue is about to serve nothing: the step and the watch are judged against its window before.
+            self.baseline.freeze(observation, self.config.monitoring_duration)
+        self.state = _State.SHIFTING
+        wait = self.config.shift_step_seconds
+        self.watch.begin(observation.now, wait)
+        return [
+            SetWeights(weights={observation.candidate: weight, observation.stable: 100.0 - weight}),
+            Wait(seconds=wait),
+        ]
+
+    def _shift_label(self) -> str:
+        weight = self.shift_steps[self.shift_index]
+        return f"shift step {self.shift_index + 1}/{len(self.shift_steps)} ({weight:g}% to green)"
+
+    def _check_shift_step(self, observation: Observation) -> list[Command]:
+        """The step's window (growing while the check waits for data) by the in-step rules."""
+        config = self.config
+        elapsed = observation.now - self.watch.started_at
+        result = evaluate(observation, config, elapsed, self.baseline, in_step=True)
+        label = self._shift_label()
+        if self.baseline.frozen is not None:
+            label += f" ({self.baseline.describe()})"
+        if result.verdict == "fail":
+            return self._switch_back(observation, f"{label} failed after {elapsed:g}s: {result.summary()}")
+        figures = {"step": self.shift_index + 1, "weight": self.shift_steps[self.shift_index], "elapsed_s": elapsed,
+                   **result.to_dict()}
+        if result.verdict == "inconclusive":
+            return self._inconclusive(observation, f"{label}: {result.summary()}", figures)
+        self.watch.passed()
+        note = Note(kind="check", detail=f"{label} passed after {elapsed:g}s: {result.summary()}",
+                    data={"phase": "shifting", **figures})
+        return [note] + self._next_shift_step(observation)
+
+    def _next_shift_step(self, observation: Observation) -> list[Command]:
+        """The next shift step, or, after the step to 100 %, the watch."""
+        self.shift_index += 1
+        if self.shift_index < len(self.shift_steps):
+            return self._shift(observation)
+        self.state = _State.WATCHING
+        return [Wait(seconds=self.watch.begin(observation.now))]
 
     def _promote(self, reason: str) -> list[Command]:
         self.state = _State.KEEPING
