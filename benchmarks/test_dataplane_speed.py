@@ -1,6 +1,6 @@
 """Data-plane speed: the batch engine against a plain per-request simpy model, same run.
 
-Run with ``python -m pytest benchmarks --benchmark-only``. The figures that
+Run with ``python -m pytest benchmarks -n 0 --benchmark-only``. The figures that
 matter are ratios measured in the same run (printed and stored in
 ``extra_info``), not absolute times.
 """

@@ -1,7 +1,7 @@
 """A compare of 5 strategies x 200 seeds of the quickstart scenario on local processes.
 
 The fifth strategy is a second canary judged by the Mann-Whitney judge. Run with
-``python -m pytest benchmarks --benchmark-only``; the figure to watch is the
+``python -m pytest benchmarks -n 0 --benchmark-only``; the figure to watch is the
 wall time of the whole compare on this machine's two cores.
 """
 

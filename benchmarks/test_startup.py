@@ -1,6 +1,6 @@
 """Start-up time of the command line, against a bare interpreter start measured in the same run.
 
-Run with ``python -m pytest benchmarks --benchmark-only``. Each command runs
+Run with ``python -m pytest benchmarks -n 0 --benchmark-only``. Each command runs
 as a fresh subprocess of the same interpreter, as a user's shell would start
 it. The figures that matter are the ratios to ``python -c pass`` and the time
 added on top of it (printed and stored in ``extra_info``), not absolute

@@ -3,7 +3,8 @@
 A strategy's ``step`` returns a list of commands. All but the last take no
 simulated time; the last one is where the strategy yields: a wait
 (:class:`Wait`, :class:`WaitUntilReady`), a smoke test
-(:class:`RunSmokeTest`), or the end (:class:`Finish`).
+(:class:`RunSmokeTest`), a pre-deploy test suite (:class:`RunTestSuite`), or
+the end (:class:`Finish`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "Wait",
     "WaitUntilReady",
     "RunSmokeTest",
+    "RunTestSuite",
     "Finish",
     "YIELDING_COMMANDS",
     "Outcome",
@@ -95,12 +97,15 @@ class Decide:
     """The rollout's decision: promote or roll back, and why.
 
     ``analysis`` carries the figures behind it (test statistics, checks) for
-    the run result.
+    the run result. ``after_promotion`` marks a rollback that revises a
+    promotion (a failed health check after it); every other decision is made
+    once.
     """
 
     outcome: Outcome
     reason: str
     analysis: Mapping[str, object] | None = None
+    after_promotion: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,12 +136,49 @@ class RunSmokeTest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunTestSuite:
+    """Score ``version`` on a labelled held-out test set before it is deployed (seed 004's ``ModelTestSuite``).
+
+    ``samples`` examples; minimum ``accuracy``, weighted ``precision``,
+    ``recall`` and ``f1`` (fractions 0-1); at most ``bias`` accuracy
+    difference between the groups of each of ``protected_attributes``
+    (``None``: every categorical feature); KS p-value of each numeric
+    feature's test-set inputs against its training inputs at least
+    ``drift``. A threshold of ``None`` leaves its test out. The suite takes
+    ``duration`` seconds; its result comes in the next observation.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    version: str
+    samples: int
+    duration: float
+    accuracy: float | None
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    bias: float | None
+    drift: float | None
+    protected_attributes: tuple[str, ...] | None = None
+    positive_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise ValueError(f"test suite samples must be >= 1, got {self.samples}")
+        if not self.duration >= 0:
+            raise ValueError(f"test suite duration must be >= 0 seconds, got {self.duration}")
+        if not 0 < self.positive_share < 1:
+            raise ValueError(f"positive_share must be between 0 and 1 (exclusive), got {self.positive_share}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finish:
     """The strategy has nothing more to do."""
 
 
 Command = (
-    ScaleTo | SetWeights | RouteByReplicas | Mirror | Note | Decide | Wait | WaitUntilReady | RunSmokeTest | Finish
+    ScaleTo | SetWeights | RouteByReplicas | Mirror | Note | Decide | Wait | WaitUntilReady | RunSmokeTest
+    | RunTestSuite | Finish
 )
 
-YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, Finish)
+YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, RunTestSuite, Finish)

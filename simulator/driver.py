@@ -2,7 +2,7 @@
 
 The driver is the only place where a strategy meets simpy. It asks the
 strategy for commands, carries out the instant ones, and yields on the last
-one (a wait, a readiness wait, a smoke test, or the end). Every command is
+one (a wait, a readiness wait, a smoke test, a test suite, or the end). Every command is
 logged as an event with its simulated time. What happens around a rollout
 (operator rollbacks, the drift monitor, retraining) lives in
 :mod:`simulator.lifecycle`; reading the finished run out of the world in
@@ -25,6 +25,7 @@ from simulator.commands import (
     Note,
     RouteByReplicas,
     RunSmokeTest,
+    RunTestSuite,
     ScaleTo,
     SetWeights,
     Wait,
@@ -39,6 +40,7 @@ from simulator.scenario.base import suggest
 from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
 from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
+from simulator.strategies.base import state_of
 from simulator.world.readout import run_result
 from simulator.world.world import World
 
@@ -64,18 +66,13 @@ def _check_commands(label: str, commands: list[Command]) -> None:
     if not isinstance(commands[-1], YIELDING_COMMANDS):
         raise StrategyError(
             f"strategy '{label}' ended its commands with {type(commands[-1]).__name__}; "
-            "expected Wait, WaitUntilReady, RunSmokeTest or Finish"
+            "expected Wait, WaitUntilReady, RunSmokeTest, RunTestSuite or Finish"
         )
-
-
-def _state_of(strategy: Strategy) -> str:
-    state = getattr(strategy, "state", None)
-    return str(getattr(state, "value", state)) if state is not None else "unknown"
 
 
 def _step(strategy: Strategy, label: str, observation: Observation) -> list[Command]:
     """The strategy's next commands; anything it raises becomes a :class:`StrategyError`."""
-    state = _state_of(strategy)
+    state = state_of(strategy)
     try:
         return strategy.step(observation)
     except SimulatorError:
@@ -87,9 +84,9 @@ def _step(strategy: Strategy, label: str, observation: Observation) -> list[Comm
         ) from error
 
 
-def _known_versions(label: str, command: Command, allowed: tuple[str, str]) -> None:
+def _known_versions(label: str, command: Command, allowed: tuple[str, ...]) -> None:
     named: list[str] = []
-    if isinstance(command, (ScaleTo, Mirror, WaitUntilReady, RunSmokeTest)):
+    if isinstance(command, (ScaleTo, Mirror, WaitUntilReady, RunSmokeTest, RunTestSuite)):
         named = [command.version]
     elif isinstance(command, SetWeights):
         named = list(command.weights)
@@ -101,24 +98,52 @@ def _known_versions(label: str, command: Command, allowed: tuple[str, str]) -> N
             )
 
 
+def _decide(world: World, label: str, command: Decide, decision: Decision, stable: str, candidate: str) -> None:
+    """Record the decision in ``decision``, the event log and the registry."""
+    revision = command.after_promotion and command.outcome == "rolled_back" and decision.outcome == "promoted"
+    if decision.time is not None and not revision:
+        raise StrategyError(f"strategy '{label}' decided twice; expected one decision, or a rollback after a "
+                            "promotion marked after_promotion")
+    if command.after_promotion and not revision:
+        raise StrategyError(f"strategy '{label}' sent an after_promotion {command.outcome} without a promotion "
+                            "before it; expected a rollback after promotion")
+    promoted_at = decision.time
+    decision.outcome, decision.reason, decision.time = command.outcome, command.reason, world.env.now
+    decision.analysis = dict(command.analysis) if command.analysis else None
+    if revision:
+        decision.analysis = {**(decision.analysis or {}), "promoted_at_s": promoted_at}
+    world.log(command.outcome, command.reason, outcome=command.outcome, candidate=candidate, stable=stable,
+              **({"after_promotion": True} if revision else {}))
+    if command.outcome == "promoted":
+        world.log("registry", world.registry.promote(candidate), action="promote", version=candidate)
+    elif revision:
+        world.log("registry", world.registry.promote(stable), action="promote", version=stable)
+    else:
+        world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
+
+
 def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: str, decision: Decision,
-          finished: simpy.Event, drift_scores: DriftScores = _no_drift_scores) -> Generator[simpy.Event, Any, None]:
+          finished: simpy.Event, drift_scores: DriftScores = _no_drift_scores,
+          baseline: str | None = None) -> Generator[simpy.Event, Any, None]:
     """The command loop of one rollout of ``candidate`` over ``stable`` (a simpy process).
 
     Fills ``decision`` and triggers ``finished`` when the strategy finishes or
-    an operator interrupts it.
+    an operator interrupts it. ``baseline`` names the fresh baseline
+    deployment of ``stable`` the strategy may also command, if it runs one.
     """
+    allowed = (stable, candidate) if baseline is None else (stable, candidate, baseline)
     env = world.env
     decision.candidate = candidate
     world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}",
               strategy=label, kind=strategy.kind, stable=stable, candidate=candidate)
-    observation = world.observe(stable, candidate, drift_scores=drift_scores())
+    observation = world.observe(stable, candidate, drift_scores=drift_scores(), baseline=baseline)
     while True:
         commands = _step(strategy, label, observation)
         _check_commands(label, commands)
         smoke = None
+        suite = None
         for command in commands:
-            _known_versions(label, command, (stable, candidate))
+            _known_versions(label, command, allowed)
             if isinstance(command, ScaleTo):
                 world.scale_to(command.version, command.replicas)
             elif isinstance(command, SetWeights):
@@ -130,16 +155,7 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
             elif isinstance(command, Note):
                 world.log(command.kind, command.detail, **command.data)
             elif isinstance(command, Decide):
-                if decision.time is not None:
-                    raise StrategyError(f"strategy '{label}' decided twice")
-                decision.outcome, decision.reason, decision.time = command.outcome, command.reason, env.now
-                decision.analysis = dict(command.analysis) if command.analysis else None
-                world.log(command.outcome, command.reason, outcome=command.outcome, candidate=candidate,
-                          stable=stable)
-                if command.outcome == "promoted":
-                    world.log("registry", world.registry.promote(candidate), action="promote", version=candidate)
-                else:
-                    world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
+                _decide(world, label, command, decision, stable, candidate)
         last = commands[-1]
         if isinstance(last, Finish):
             if decision.time is None:
@@ -163,6 +179,17 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
                     correct=smoke.correct, latency_p99_s=smoke.latency_p99,
                 )
                 yield env.timeout(duration)
+            elif isinstance(last, RunTestSuite):
+                suite, duration = world.test_suite(last)
+                world.log(
+                    "test_suite",
+                    f"test suite on {last.version} ({last.samples} examples, {duration:g}s): "
+                    + ("passed" if suite.passed else f"{len(suite.failed)} of {len(suite.tests)} tests failed"),
+                    version=last.version, samples=last.samples, duration_s=duration, passed=suite.passed,
+                    tests=[{"name": t.name, "score": t.score, "threshold": t.threshold, "passed": t.passed,
+                            "limit": t.limit} for t in suite.tests],
+                )
+                yield env.timeout(duration)
         except simpy.Interrupt as interrupt:
             # An operator took over (a rollback operation): the rollout stops where it is.
             if decision.time is None:
@@ -173,7 +200,7 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
             world.log("finished", f"rollout aborted ({decision.outcome})", outcome=decision.outcome, aborted=True)
             finished.succeed()
             return
-        observation = world.observe(stable, candidate, smoke, drift_scores())
+        observation = world.observe(stable, candidate, smoke, drift_scores(), test_suite=suite, baseline=baseline)
 
 
 def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
@@ -209,6 +236,10 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
 def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
          operations: list[RollbackOperation]) -> RunResult:
     env = simpy.Environment()
+    baseline: str | None = None
+    config = scenario.strategies.get(label)
+    if getattr(config, "baseline", "stable") == "fresh" and scenario.candidate is not None:
+        scenario, baseline = scenario.with_fresh_baseline()
     world = World(scenario, seed, env, data_plane)
     decision = Decision()
     kind = "none"
@@ -223,7 +254,7 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
         kind = strategy.kind
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
-                                    drift_scores))
+                                    drift_scores, baseline))
         if until_rollout_end:
             stop = stop | finished
     retraining: Retraining | None = None
@@ -266,6 +297,9 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     env.run(until=stop)
     if decision.time is None:
         decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
+        paused = [event for event in world.events if event.kind == "paused"]
+        if paused:
+            decision.reason = f"paused at {paused[-1].t:g}s, no decision before the horizon: {paused[-1].detail}"
         if retraining is not None and retraining.produced == 0:
             decision.reason = "no retrained version was rolled out before the horizon"
         world.log("incomplete", decision.reason, outcome="incomplete")

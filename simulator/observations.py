@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -19,6 +19,8 @@ __all__ = [
     "MetricsReader",
     "DeploymentStatus",
     "SmokeTestResult",
+    "ModelTestResult",
+    "TestSuiteResult",
     "Observation",
 ]
 
@@ -158,6 +160,8 @@ class SmokeTestResult:
     latency_p50: float | None = None
     latency_p90: float | None = None
     latency_p95: float | None = None
+    compatibility: float | None = None
+    """Share of the API contract the version keeps, 0-1, as its schema check reports it; ``None`` if not checked."""
 
     @property
     def error_rate(self) -> float | None:
@@ -171,6 +175,56 @@ class SmokeTestResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelTestResult:
+    """One test of a model test suite: its ``score`` against its ``threshold``.
+
+    ``limit`` says which side passes: ``minimum`` (score >= threshold:
+    accuracy, precision, recall, F1, a drift test's KS p-value) or
+    ``maximum`` (score <= threshold: a bias test's accuracy difference).
+    Scores and thresholds are fractions 0-1.
+    """
+
+    name: str
+    score: float
+    threshold: float
+    passed: bool
+    limit: Literal["minimum", "maximum"] = "minimum"
+
+    def describe(self) -> str:
+        """``accuracy 0.7120 < 0.8000`` (failed) or ``bias_plan 0.0310 <= 0.1000`` (passed)."""
+        if self.limit == "minimum":
+            sign = ">=" if self.passed else "<"
+        else:
+            sign = "<=" if self.passed else ">"
+        return f"{self.name} {self.score:.4f} {sign} {self.threshold:.4f}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TestSuiteResult:
+    """Outcome of a model test suite run on ``version`` before deployment, over ``samples`` labelled examples."""
+
+    __test__ = False  # not a pytest test class
+
+    version: str
+    samples: int
+    tests: tuple[ModelTestResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every test passed."""
+        return all(test.passed for test in self.tests)
+
+    @property
+    def failed(self) -> tuple[ModelTestResult, ...]:
+        """The tests that failed, in the suite's order."""
+        return tuple(test for test in self.tests if not test.passed)
+
+    def scores(self) -> dict[str, float]:
+        """Each test's score by name, JSON-ready."""
+        return {test.name: test.score for test in self.tests}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Observation:
     """Everything a strategy may know when it is asked for its next commands.
 
@@ -178,7 +232,10 @@ class Observation:
     current traffic share per version in percent (``None`` while traffic
     follows ready replicas); ``metrics`` the monitoring data as of ``now``;
     ``drift_scores`` the latest input drift score a drift monitor reported
-    for the requests each version serves (absent while none has).
+    for the requests each version serves (absent while none has);
+    ``test_suite`` the result of the test suite run just before (if any);
+    ``baseline`` the name of the fresh baseline deployment of the stable
+    version when the strategy runs one (``baseline: fresh``), else ``None``.
     """
 
     now: float
@@ -189,6 +246,8 @@ class Observation:
     metrics: MetricsReader
     smoke_test: SmokeTestResult | None = None
     drift_scores: Mapping[str, float] = field(default_factory=dict)
+    test_suite: TestSuiteResult | None = None
+    baseline: str | None = None
 
     def drift_score(self, version: str) -> float | None:
         """The latest input drift score reported for ``version`` (largest feature PSI), or ``None``."""

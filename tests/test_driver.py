@@ -139,3 +139,51 @@ def test_an_operator_rollback_aborts_a_rollout_started_by_retraining() -> None:
     assert result.decision_time_s == started + 600
     later = [e for e in result.events if e.t > started + 600]
     assert not any(e.kind in ("check", "set_weights", "scale") for e in later)  # the canary stopped
+
+
+class _Scripted:
+    """A strategy that plays back fixed command lists, one per step."""
+
+    kind = "scripted"
+    state = "scripted"
+
+    def __init__(self, *script) -> None:
+        self.script = list(script)
+
+    def step(self, observation: Observation):
+        return self.script.pop(0)
+
+
+def test_a_second_decision_is_a_strategy_error_unless_it_rolls_back_a_promotion(monkeypatch, quickstart) -> None:
+    from simulator.commands import Decide
+
+    twice = _Scripted([Decide(outcome="rolled_back", reason="first"), Wait(seconds=1)],
+                      [Decide(outcome="promoted", reason="second"), Wait(seconds=1)])
+    monkeypatch.setattr(driver, "make_strategy", lambda config: twice)
+    with pytest.raises(StrategyError, match="decided twice"):
+        driver.run(quickstart, "canary", seed=1)
+    revising_nothing = _Scripted([Decide(outcome="rolled_back", reason="x", after_promotion=True), Wait(seconds=1)])
+    monkeypatch.setattr(driver, "make_strategy", lambda config: revising_nothing)
+    with pytest.raises(StrategyError, match="without a promotion before it"):
+        driver.run(quickstart, "canary", seed=1)
+
+
+def test_a_rollback_after_promotion_restores_the_previous_version_in_the_registry() -> None:
+    scenario = load_scenario(SCENARIOS / "seed-000-canary.yaml")
+    result = driver.run(scenario, "seed-000")
+    assert result.outcome == "rolled_back" and result.reason.startswith("health check")
+    promoted_at = result.analysis["promoted_at_s"]
+    assert promoted_at is not None and promoted_at < result.decision_time_s
+    assert result.registry["production_history"] == ["v1", "v2", "v1"]
+    kinds = [event.kind for event in result.events]
+    assert kinds.index("promoted") < kinds.index("rolled_back")
+    last_weights = [event.data["weights"] for event in result.events if event.kind == "set_weights"][-1]
+    assert last_weights == {"v1": 100.0}
+
+
+def test_a_paused_rollout_ends_incomplete_and_says_where_it_paused() -> None:
+    scenario = load_scenario(SCENARIOS / "seed-002-selection.yaml")
+    result = driver.run(scenario, "analytics-pause")
+    assert result.outcome == "incomplete" and result.reason.startswith("paused at 120s")
+    assert "paused with 1/4 replicas on v2 (onFailure: pause)" in result.reason
+    assert result.versions["v2"].requests > 0.2 * result.requests  # the kept batch serves until the horizon

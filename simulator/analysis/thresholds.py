@@ -14,6 +14,9 @@ both and is not blamed on the candidate.
 * ``driftScore``: fail if the candidate's input drift score (``drift_score``:
   the largest feature PSI a drift monitor reported for the requests it
   serves) exceeds it; not evaluated while no drift monitor reports a score.
+* ``maxErrorRate`` and ``maxResponseTime`` (absolute, seeds 000 and 003):
+  fail if the candidate's error rate, or its mean latency (seconds), exceeds
+  the limit, whatever the baseline does (:func:`absolute_limits`).
 
 Every check answers ``pass``, ``fail`` or ``inconclusive``. A failed rule
 fails the check. Otherwise a rule that could not be evaluated (too few
@@ -32,7 +35,7 @@ from typing import Literal
 from simulator.observations import WindowStats
 from simulator.scenario.strategy_config import RollbackThresholds
 
-__all__ = ["RuleResult", "CheckResult", "compare_to_baseline"]
+__all__ = ["RuleResult", "CheckResult", "compare_to_baseline", "absolute_limits"]
 
 Verdict = Literal["pass", "fail", "inconclusive"]
 
@@ -169,9 +172,54 @@ def compare_to_baseline(
                 f"drift score {drift_score:.3f} {'<=' if passed else '>'} {thresholds.drift_score:g}",
                 candidate=drift_score, value=drift_score, limit=thresholds.drift_score,
             ))
-    verdict: Verdict = "pass"
-    if any(rule.passed is None for rule in rules):
-        verdict = "inconclusive"
+    rules.extend(_absolute_rules(candidate, thresholds.max_error_rate, thresholds.max_response_time))
+    return CheckResult(_verdict(rules), tuple(rules))
+
+
+def _verdict(rules: list[RuleResult]) -> Verdict:
     if any(rule.passed is False for rule in rules):
-        verdict = "fail"
-    return CheckResult(verdict, tuple(rules))
+        return "fail"
+    if any(rule.passed is None for rule in rules):
+        return "inconclusive"
+    return "pass"
+
+
+def _absolute_rules(candidate: WindowStats, max_error_rate: float | None,
+                    max_response_time: float | None) -> list[RuleResult]:
+    rules: list[RuleResult] = []
+    if max_error_rate is not None:
+        rate = candidate.error_rate or 0.0
+        passed = rate <= max_error_rate
+        rules.append(RuleResult(
+            "maxErrorRate", passed,
+            f"error rate {rate:.4f} {'<=' if passed else '>'} {max_error_rate:g} (absolute)",
+            candidate=rate, value=rate, limit=max_error_rate,
+        ))
+    if max_response_time is not None:
+        mean = candidate.latency_mean
+        if mean is None:
+            rules.append(RuleResult("maxResponseTime", None, "mean latency: no data", limit=max_response_time))
+        else:
+            passed = mean <= max_response_time
+            rules.append(RuleResult(
+                "maxResponseTime", passed,
+                f"mean latency {_ms(mean)} {'<=' if passed else '>'} {_ms(max_response_time)} (absolute)",
+                candidate=mean, value=mean, limit=max_response_time,
+            ))
+    return rules
+
+
+def absolute_limits(candidate: WindowStats, *, max_error_rate: float | None, max_response_time: float | None,
+                    minimum_requests: int = 50, max_staleness: float = float("inf")) -> CheckResult:
+    """Judge ``candidate`` alone by absolute limits (error rate 0-1, mean latency in seconds).
+
+    Inconclusive when the window holds fewer than ``minimum_requests``
+    requests or its newest scrape is older than ``max_staleness`` seconds.
+    """
+    stale = candidate.staleness > max_staleness
+    if candidate.requests < minimum_requests or stale:
+        why = (f"newest scrape {candidate.staleness:.0f}s old" if stale
+               else f"{candidate.requests} requests < {minimum_requests}")
+        return CheckResult("inconclusive", (RuleResult("data", None, f"no data for {candidate.version}: {why}"),))
+    rules = _absolute_rules(candidate, max_error_rate, max_response_time)
+    return CheckResult(_verdict(rules), tuple(rules))

@@ -8,14 +8,21 @@ from pydantic import Field, field_validator, model_validator
 
 from simulator.scenario.limits import MAX_COUNT, MAX_LOOKS
 from simulator.scenario.rollback_thresholds import RollbackThresholds
-from simulator.scenario.strategy_base import LatencyMetric, WatchingStrategy, camel, snake_case
+from simulator.scenario.strategy_base import LatencyMetric, WatchingStrategy, camel, check_weights, snake_case
 from simulator.scenario.types import Count, Duration, Number
 
 __all__ = ["CanaryConfig"]
 
 
 class CanaryConfig(WatchingStrategy):
-    """Canary per seed guide 002 (or an explicit ``steps`` schedule per seed 000)."""
+    """Canary per seed guide 002, or an explicit ``steps`` schedule (seed 000), or held to a duration (seed 003).
+
+    Seed 000's canary is ``steps: [5, 10, 25, 50, 75, 100]``, ``initialDuration:
+    10m``, ``monitoringDuration: 5m`` with ``maxErrorRate: 0.01`` and
+    ``maxResponseTime: 2s``; seed 003's is ``steps: [5, 10, 25, 50]`` (up to
+    its maximum canary traffic) with ``rolloutDuration`` and ``judge:
+    mann_whitney`` (its 70 % / 90 % rule).
+    """
 
     kind: ClassVar[str] = "canary"
     initial_percentage: Number | None = Field(
@@ -25,8 +32,19 @@ class CanaryConfig(WatchingStrategy):
         None, ge=0.01, le=100, description="weight added after each passed check, % (default 15; not with steps)"
     )
     monitoring_duration: Duration = Field(300.0, gt=0, description="time at each weight before checking, seconds")
+    initial_duration: Duration | None = Field(
+        None, gt=0, description="time at the first weight before its check, seconds (seed 000: 10 min; "
+                                "default monitoringDuration)"
+    )
     steps: list[Number] | None = Field(
-        None, description="explicit weights, % (seed 000: 10, 25, 50, 75, 100); each is checked"
+        None, description="explicit weights, % (seed 000: 5, 10, 25, 50, 75, 100); each is checked; they end at "
+                          "100 unless rolloutDuration is set"
+    )
+    rollout_duration: Duration | None = Field(
+        None, gt=0,
+        description="promote at the first passed check once this long has passed since the first step, seconds, "
+                    "whatever the weight; until then the last weight is held and checked every monitoringDuration "
+                    "(seed 003's rollout_duration_minutes)",
     )
     rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)
     latency_metric: LatencyMetric = Field("p99", description="latency statistic the latency rule compares")
@@ -53,6 +71,14 @@ class CanaryConfig(WatchingStrategy):
         ),
     )
     ready_timeout: Duration = Field(600.0, gt=0, description="roll back if new replicas are not ready by then")
+    baseline: Literal["stable", "fresh"] = Field(
+        "stable",
+        description=(
+            "stable: judge the canary against the stable version's own replicas; fresh (Kayenta's practice): start "
+            "a new deployment of the stable version sized like the canary, give it the canary's weight, and judge "
+            "against it, so both arms are equally new, equally large and equally loaded (weights up to 50 %)"
+        ),
+    )
     judge: Literal["threshold", "mann_whitney"] = Field(
         "threshold",
         description="threshold: the seed guide's rules on window totals; mann_whitney: per-interval statistical judge",
@@ -77,6 +103,18 @@ class CanaryConfig(WatchingStrategy):
     @model_validator(mode="after")
     def _keys_that_take_effect(self) -> CanaryConfig:
         # A key that would change nothing is an error, not a silent no-op.
+        if self.steps is not None and self.steps[-1] != 100 and self.rollout_duration is None:
+            raise ValueError(f"got steps ending at {self.steps[-1]:g}; expected the last step to be 100, or a "
+                             "rolloutDuration after which the canary is promoted from its last weight")
+        if self.baseline == "fresh":
+            checked = [weight for weight in self.schedule() if weight < 100]
+            if any(weight > 50 for weight in checked):
+                raise ValueError(f"got baseline: fresh with weights {', '.join(f'{w:g}' for w in checked)} %; expected "
+                                 "every weight before 100 to be at most 50 (the fresh baseline takes as much traffic "
+                                 "as the canary), e.g. steps: [10, 25, 50, 100]")
+            if self.rollout_duration is not None:
+                raise ValueError("got baseline: fresh with rolloutDuration; expected one of them (a duration-held "
+                                 "canary is promoted from its top weight, which a fresh baseline cannot match)")
         if self.steps is not None:
             for field, key in (("initial_percentage", "initialPercentage"), ("increment_step", "incrementStep")):
                 if getattr(self, field) is not None:
@@ -121,20 +159,17 @@ class CanaryConfig(WatchingStrategy):
     @field_validator("steps")
     @classmethod
     def _check_steps(cls, steps: list[float] | None) -> list[float] | None:
-        if steps is None:
-            return None
-        if not steps:
-            raise ValueError("expected a non-empty list of weights in % ending at 100")
-        if any(not 0 < step <= 100 for step in steps):
-            raise ValueError(f"expected weights in (0, 100], got {steps}")
-        if any(later <= earlier for earlier, later in zip(steps, steps[1:], strict=False)):
-            raise ValueError(f"expected strictly increasing weights, got {steps}")
-        if steps[-1] != 100:
-            raise ValueError(f"expected the last step to be 100, got {steps[-1]}")
-        return steps
+        # Ending below 100 is allowed with rolloutDuration; the model validator checks that.
+        return None if steps is None else check_weights(steps, end_at_100=False)
+
+    def step_duration(self, step_index: int) -> float:
+        """Seconds the step ``step_index`` (0-based) runs before its check."""
+        if step_index == 0 and self.initial_duration is not None:
+            return self.initial_duration
+        return self.monitoring_duration
 
     def schedule(self) -> list[float]:
-        """The candidate weights in order, in %, ending at 100."""
+        """The candidate weights in order, in % (ending at 100 unless ``rolloutDuration`` is set)."""
         if self.steps is not None:
             return list(self.steps)
         initial = 10.0 if self.initial_percentage is None else self.initial_percentage

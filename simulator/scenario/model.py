@@ -37,11 +37,14 @@ from simulator.scenario.strategy_config import (
     ShadowConfig,
     resolve_strategy_kind,
 )
+from simulator.scenario.strategy_kinds import strategy_for_criticality
 from simulator.scenario.types import Count, Number, at_most
 from simulator.scenario.validation_errors import format_limit, validation_to_scenario_error
 from simulator.scenario.world_config import (
     DiurnalPattern,
+    ErrorRateFault,
     Fault,
+    LatencyFault,
     MonitoringConfig,
     RollbackOperation,
     ServiceConfig,
@@ -63,6 +66,23 @@ AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateCo
 
 Horizon = Annotated[float, BeforeValidator(at_most(parse_duration, MAX_HORIZON, "seconds (400 days)"))]
 """The simulated time a run may take at most, seconds; at most 400 days."""
+
+
+def _strategy_from_criticality(config: dict[str, Any], path: str) -> dict[str, Any]:
+    """``{criticality: high, ...}`` -> ``{strategy: canary, ...}`` (seed guide 002's selection table)."""
+    criticality = config["criticality"]
+    if "strategy" in config:
+        raise ScenarioError(
+            f"got criticality '{criticality}' beside strategy '{config['strategy']}'; expected one of them "
+            "(criticality only picks the default strategy, so it has no effect when strategy is set)",
+            path=f"{path}.criticality", value=criticality,
+        )
+    try:
+        kind = strategy_for_criticality(str(criticality))
+    except ValueError as error:
+        raise ScenarioError(str(error), path=f"{path}.criticality", value=criticality) from None
+    rest = {key: value for key, value in config.items() if key != "criticality"}
+    return {"strategy": kind, **rest}
 
 
 class Scenario(StrictModel):
@@ -121,6 +141,8 @@ class Scenario(StrictModel):
                 config = {}
             if not isinstance(config, dict):
                 raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
+            if "criticality" in config:
+                config = _strategy_from_criticality(config, path)
             kind_name = config.get("strategy") or label
             try:
                 kind = resolve_strategy_kind(str(kind_name))
@@ -161,6 +183,12 @@ class Scenario(StrictModel):
                     f"{suggest(self.retraining.deploy_with, list(self.strategies))} ({', '.join(self.strategies)})",
                     path="retraining.deploy_with",
                 )
+            if getattr(self.strategies[self.retraining.deploy_with], "baseline", "stable") == "fresh":
+                raise ScenarioError(
+                    "got baseline: fresh for the strategy retraining deploys with; expected baseline: stable "
+                    "(a fresh baseline is started for the scenario's own candidate only)",
+                    path=f"strategies.{self.retraining.deploy_with}.baseline", value="fresh",
+                )
             for name in self.retrained_names():
                 if name in self.versions:
                     raise ScenarioError(
@@ -177,6 +205,16 @@ class Scenario(StrictModel):
                     raise ScenarioError(
                         f"got '{key}'; expected a categorical feature and category{suggest(key, choices)}",
                         path=f"versions.{name}.segments" if name in self.versions else "retraining.produces.segments",
+                    )
+        for label, strategy_config in self.strategies.items():
+            suite = strategy_config.test_suite
+            attributes = suite.protected_attributes if suite is not None else None
+            for index, attribute in enumerate(attributes or []):
+                if attribute not in categorical:
+                    raise ScenarioError(
+                        f"got '{attribute}'; expected a categorical feature{suggest(attribute, list(categorical))} "
+                        f"({', '.join(categorical) or 'none declared'})",
+                        path=f"strategies.{label}.testSuite.protectedAttributes[{index}]", value=attribute,
                     )
         if self.drift is not None and self.drift.concept is not None:
             for version in self.drift.concept.accuracy_loss:
@@ -248,7 +286,7 @@ class Scenario(StrictModel):
         periods = [("simulation.max_slice", self.simulation.max_slice)]
         for label, config in self.strategies.items():
             for name, field in type(config).model_fields.items():
-                if name.endswith("_interval"):
+                if name.endswith("_interval") and getattr(config, name) is not None:
                     periods.append((f"strategies.{label}.{field.alias or name}", getattr(config, name)))
         return periods
 
@@ -277,6 +315,28 @@ class Scenario(StrictModel):
         if self.retraining is not None:
             versions.update({name: self.retraining.produces for name in self.retrained_names()})
         return versions
+
+    def with_fresh_baseline(self) -> tuple[Scenario, str]:
+        """A copy with a second deployment of the stable version, and that deployment's name.
+
+        The copy is the same model: the stable version's properties (segments
+        included), the latency and error-rate faults aimed at it and its
+        concept drift. Crash faults stay with the stable version's own
+        replicas, as they hit a deployment, not a model. Used by a canary with
+        ``baseline: fresh`` (Kayenta's practice).
+        """
+        name = f"{self.stable}-baseline"
+        while name in self.all_versions():
+            name += "-fresh"
+        faults = list(self.faults)
+        faults += [fault.model_copy(update={"version": name}) for fault in self.faults
+                   if isinstance(fault, LatencyFault | ErrorRateFault) and fault.version == self.stable]
+        drift = self.drift
+        if drift is not None and drift.concept is not None and self.stable in drift.concept.accuracy_loss:
+            loss = {**drift.concept.accuracy_loss, name: drift.concept.accuracy_loss[self.stable]}
+            drift = drift.model_copy(update={"concept": drift.concept.model_copy(update={"accuracy_loss": loss})})
+        versions = {**self.versions, name: self.versions[self.stable]}
+        return self.model_copy(update={"versions": versions, "faults": faults, "drift": drift}), name
 
     def feature_set(self) -> FeaturesConfig:
         """The features requests carry: declared (or the defaults) plus any drifted feature not declared.

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pydantic import Field
 
 from simulator.scenario.base import CamelModel
-from simulator.scenario.types import Number
+from simulator.scenario.types import Duration, Number
 
 __all__ = ["RollbackThresholds"]
 
 
 class RollbackThresholds(CamelModel):
-    """Rollback rules of seed guide 002, judged candidate against stable over one window.
+    """Rollback rules, judged over one window.
 
-    A rule left out is not checked. ``None`` for the whole block means the
-    seed guide's defaults (:meth:`seed_defaults`).
+    The relative rules of seed guide 002 judge the candidate against the
+    stable version; the absolute limits of seeds 000 and 003 (``maxErrorRate``,
+    ``maxResponseTime``) judge the candidate alone. A rule left out is not
+    checked. ``None`` for the whole block means seed guide 002's defaults
+    (:meth:`seed_defaults`).
     """
 
     accuracy_drop: Number | None = Field(
@@ -28,6 +31,16 @@ class RollbackThresholds(CamelModel):
     )
     drift_score: Number | None = Field(
         None, ge=0, description="roll back if the candidate's data drift score exceeds this"
+    )
+    max_error_rate: Number | None = Field(
+        None, ge=0, le=1,
+        description="roll back if the candidate's error rate exceeds this, 0-1, whatever stable does "
+                    "(seed 000's MaxErrorRate: 0.01; seed 003's shift: 0.05)",
+    )
+    max_response_time: Duration | None = Field(
+        None, gt=0,
+        description="roll back if the candidate's mean latency exceeds this, seconds, whatever stable does "
+                    "(seed 000's MaxResponseTime: 2 s; seed 003's shift: 5 s; both compare the average)",
     )
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -38,3 +38,9 @@ class RollingConfig(StrategyBase):
                                 "(default: 300 s plus the labels' delay)"
     )
     ready_timeout: Duration = Field(600.0, gt=0, description="a batch not ready after this fails the rollout")
+    on_failure: Literal["rollback", "pause"] = Field(
+        "rollback",
+        description="when a batch fails: rollback (revert every batch) or pause (revert the failed batch, keep "
+                    "the earlier ones on the candidate and hold; the run ends incomplete) -- seed 002's "
+                    "'pause/rollback if issues detected'",
+    )

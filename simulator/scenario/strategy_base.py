@@ -9,10 +9,14 @@ from pydantic import Field, model_validator
 
 from simulator.scenario.base import CamelModel
 from simulator.scenario.limits import MAX_LOOKS
+from simulator.scenario.post_promotion_config import PostPromotionWatch
 from simulator.scenario.strategy_kinds import resolve_strategy_kind
+from simulator.scenario.test_suite_config import TestSuiteConfig
 from simulator.scenario.types import Count, Duration
 
-__all__ = ["StrategyBase", "WatchingStrategy", "LatencyMetric", "OnInconclusive", "camel", "snake_case"]
+__all__ = [
+    "StrategyBase", "WatchingStrategy", "LatencyMetric", "OnInconclusive", "camel", "snake_case", "check_weights",
+]
 
 LatencyMetric = Literal["mean", "p50", "p90", "p95", "p99"]
 
@@ -30,9 +34,30 @@ def snake_case(value: object) -> object:
     return value
 
 
+def check_weights(weights: list[float], *, end_at_100: bool = True) -> list[float]:
+    """A schedule of traffic weights, %: non-empty, each in (0, 100], strictly increasing (ending at 100)."""
+    if not weights:
+        raise ValueError("expected a non-empty list of weights in % ending at 100")
+    if any(not 0 < weight <= 100 for weight in weights):
+        raise ValueError(f"expected weights in (0, 100], got {weights}")
+    if any(later <= earlier for earlier, later in zip(weights, weights[1:], strict=False)):
+        raise ValueError(f"expected strictly increasing weights, got {weights}")
+    if end_at_100 and weights[-1] != 100:
+        raise ValueError(f"expected the last step to be 100, got {weights[-1]}")
+    return weights
+
+
 class StrategyBase(CamelModel):
+    """Keys every strategy takes."""
+
     kind: ClassVar[str]
     strategy: str | None = Field(None, description="strategy kind; defaults to the label")
+    test_suite: TestSuiteConfig | None = Field(
+        None, description="seed 004's model test suite, run before anything is deployed; a failure rolls back"
+    )
+    post_promotion: PostPromotionWatch | None = Field(
+        None, description="keep checking the promoted version and roll back on a failed check (seed 000)"
+    )
 
     @model_validator(mode="after")
     def _name_the_kind(self) -> StrategyBase:

@@ -15,8 +15,10 @@ from simulator.strategies.base import Strategy
 from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
 from simulator.strategies.immediate import ImmediateStrategy
+from simulator.strategies.post_promotion import WatchAfterPromotion
 from simulator.strategies.rolling import RollingStrategy
 from simulator.strategies.shadow import ShadowStrategy
+from simulator.strategies.test_suite_gate import TestSuiteGate
 
 __all__ = [
     "Strategy",
@@ -26,6 +28,8 @@ __all__ = [
     "ImmediateStrategy",
     "ABTestStrategy",
     "ShadowStrategy",
+    "WatchAfterPromotion",
+    "TestSuiteGate",
     "STRATEGIES",
     "make_strategy",
 ]
@@ -44,5 +48,10 @@ STRATEGIES: dict[type, type] = {
 def make_strategy(
     config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig,
 ) -> Strategy:
-    """A fresh strategy object for ``config``."""
-    return STRATEGIES[type(config)](config)
+    """A fresh strategy object for ``config``, wrapped in the watches its config asks for."""
+    strategy: Strategy = STRATEGIES[type(config)](config)
+    if config.post_promotion is not None:
+        strategy = WatchAfterPromotion(strategy, config.post_promotion)
+    if config.test_suite is not None:  # outermost: the suite runs before anything is deployed
+        strategy = TestSuiteGate(strategy, config.test_suite)
+    return strategy

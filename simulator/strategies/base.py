@@ -15,7 +15,7 @@ from typing import Protocol
 from simulator.commands import Command, Decide, Finish, ScaleTo, SetWeights
 from simulator.observations import Observation
 
-__all__ = ["Strategy", "promote", "roll_back", "move_traffic_back"]
+__all__ = ["Strategy", "state_of", "promote", "roll_back", "move_traffic_back"]
 
 
 class Strategy(Protocol):
@@ -26,6 +26,12 @@ class Strategy(Protocol):
     def step(self, observation: Observation) -> list[Command]:
         """The next commands, given what is observed now."""
         ...
+
+
+def state_of(strategy: object) -> str:
+    """A strategy's state as text (its ``state`` enum's value), or ``unknown``; for error messages."""
+    state = getattr(strategy, "state", None)
+    return str(getattr(state, "value", state)) if state is not None else "unknown"
 
 
 def promote(observation: Observation, reason: str, analysis: Mapping[str, object] | None = None) -> list[Command]:

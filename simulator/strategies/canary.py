@@ -11,8 +11,18 @@ Rules of the state machine (one place, read top to bottom)::
                   fail                   -> roll back                           -> done
                   inconclusive           -> look again every recheckInterval; after
                                             maxDataWait do what onInconclusive says
+                  pass, rolloutDuration set and over              -> promote, done
+                  pass, rolloutDuration set, at the last weight   -> hold it: MONITORING again
                   pass, next weight < 100 or explicit steps left -> SCALING
                   pass, next weight = 100 (seed 002 loop)        -> promote, done
+
+With ``rolloutDuration`` (seed 003) the canary is promoted at the first
+passed step-end check once that long has passed since the first step,
+whatever its weight; until then it holds its last weight, checked every
+``monitoringDuration``. Seed 003 completes when the duration is over
+without a last evaluation; here the check still runs first, so a failing
+candidate is not promoted by the clock. ``initialDuration`` (seed 000's
+10 minutes at 5 %) sets the first step's length.
 
 Seed guide 002 checks *before* each increase and promotes as soon as the
 weight reaches 100 % (its ``while (currentPercentage < 100)`` loop). With an
@@ -71,7 +81,11 @@ class CanaryStrategy:
     def __init__(self, config: CanaryConfig) -> None:
         self.config = config
         self.schedule = config.schedule()
-        self.check_last_step = config.steps is not None
+        self.fresh = config.baseline == "fresh"
+        # With a fresh baseline the weight 100 is the promotion: nothing is left to judge against.
+        self.check_last_step = (config.steps is not None or config.rollout_duration is not None) and not self.fresh
+        self.baseline_waited = False
+        self.first_step_at = 0.0
         self.state = _State.START
         self.step_index = 0
         self.stable_replicas = 0
@@ -88,25 +102,36 @@ class CanaryStrategy:
         """Next commands (see the module's state table)."""
         if self.state is _State.START:
             self.stable_replicas = observation.desired(observation.stable)
+            if self.fresh:
+                if observation.baseline is None:
+                    raise RuntimeError("baseline: fresh needs a baseline deployment in the observation")
+                self.baseline.fresh = observation.baseline
             return self._scale_for_weight(observation)
         if self.state is _State.SCALING:
             if observation.ready(observation.candidate) < observation.desired(observation.candidate):
                 return self._roll_back(observation,
                                        f"candidate replicas not ready within {self.config.ready_timeout:g}s")
+            fresh = self.baseline.fresh
+            if fresh is not None and observation.ready(fresh) < observation.desired(fresh):
+                if self.baseline_waited:
+                    return self._roll_back(observation,
+                                           f"baseline replicas not ready within {self.config.ready_timeout:g}s")
+                self.baseline_waited = True
+                return [WaitUntilReady(version=fresh, timeout=self.config.ready_timeout)]
             return self._set_weight(observation)
         if self.state is _State.MONITORING:
             return self._check(observation)
         if self.state is _State.ROLLING_BACK:
             # The stable version is back at full size (or its wait timed out): move the traffic and finish.
             self.state = _State.DONE
-            return move_traffic_back(observation)
+            return self._retire_baseline(observation, move_traffic_back(observation))
         raise RuntimeError("canary strategy stepped after it finished")
 
     def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
         """Roll back; with proportional capacity the stable version is first scaled back to full size."""
         if observation.desired(observation.stable) >= self.stable_replicas:
             self.state = _State.DONE
-            return roll_back(observation, reason)
+            return self._retire_baseline(observation, roll_back(observation, reason))
         self.state = _State.ROLLING_BACK
         return [
             ScaleTo(version=observation.stable, replicas=self.stable_replicas),
@@ -121,34 +146,50 @@ class CanaryStrategy:
 
     def _scale_for_weight(self, observation: Observation) -> list[Command]:
         needed = self._replicas_for(self.weight)
-        if observation.desired(observation.candidate) >= needed and observation.ready(observation.candidate) >= needed:
+        fresh = self.baseline.fresh if self.weight < 100.0 else None  # at 100 % the candidate is promoted
+        deployments = [observation.candidate] + ([fresh] if fresh else [])
+        if all(observation.desired(name) >= needed and observation.ready(name) >= needed for name in deployments):
             return self._set_weight(observation)
         self.state = _State.SCALING
-        return [
-            ScaleTo(version=observation.candidate, replicas=max(needed, observation.desired(observation.candidate))),
-            WaitUntilReady(version=observation.candidate, timeout=self.config.ready_timeout),
-        ]
+        self.baseline_waited = False
+        # A fresh baseline is sized like the canary, step by step (Kayenta's equally sized pair).
+        scale: list[Command] = [ScaleTo(version=name, replicas=max(needed, observation.desired(name)))
+                                for name in deployments]
+        return [*scale, WaitUntilReady(version=observation.candidate, timeout=self.config.ready_timeout)]
+
+    def _retire_baseline(self, observation: Observation, commands: list[Command]) -> list[Command]:
+        """``commands`` with the fresh baseline removed before the last one (it serves nothing after a decision)."""
+        fresh = self.baseline.fresh
+        if fresh is None or observation.desired(fresh) == 0:
+            return commands
+        return [*commands[:-1], ScaleTo(version=fresh, replicas=0), commands[-1]]
 
     def _set_weight(self, observation: Observation) -> list[Command]:
         weight = self.weight
         if weight >= 100.0 and not self.check_last_step:
             self.state = _State.DONE
-            return promote(observation, f"all {self.step_index} checks passed; candidate at 100 %")
+            return self._retire_baseline(
+                observation, promote(observation, f"all {self.step_index} checks passed; candidate at 100 %"))
         if weight >= 100.0 and self.baseline.frozen is None:
             # The stable version is about to serve nothing: judge against its window before the change.
             self.baseline.freeze(observation, self.config.monitoring_duration,
                                  series=self.config.judge == "mann_whitney")
+        if self.step_index == 0:
+            self.first_step_at = observation.now
         self.state = _State.MONITORING
-        commands: list[Command] = [
-            SetWeights(weights={observation.candidate: weight, observation.stable: 100.0 - weight})
-        ]
+        weights = {observation.candidate: weight, observation.stable: 100.0 - weight}
+        stable_weight = 100.0 - weight
+        if self.baseline.fresh is not None:
+            stable_weight = 100.0 - 2 * weight
+            weights = {observation.candidate: weight, self.baseline.fresh: weight, observation.stable: stable_weight}
+        commands: list[Command] = [SetWeights(weights=weights)]
         if self.config.capacity_mode == "proportional":
             # The stable version shrinks to its share once the traffic has moved (Argo's dynamicStableScale),
             # so both versions serve at the same load and compare like with like.
-            share = math.ceil((100.0 - weight) / 100.0 * self.stable_replicas - 1e-9)
+            share = math.ceil(stable_weight / 100.0 * self.stable_replicas - 1e-9)
             if share < observation.desired(observation.stable):
                 commands.append(ScaleTo(version=observation.stable, replicas=share))
-        return [*commands, Wait(seconds=self.watch.begin(observation.now))]
+        return [*commands, Wait(seconds=self.watch.begin(observation.now, self.config.step_duration(self.step_index)))]
 
     @property
     def _label(self) -> str:
@@ -164,9 +205,9 @@ class CanaryStrategy:
     def _step_end_check(self, observation: Observation) -> list[Command]:
         if self.config.judge == "mann_whitney":
             return self._judge(observation)
-        result = evaluate(observation, self.config, self.config.monitoring_duration, self.baseline)
+        result = evaluate(observation, self.config, self.watch.step_duration, self.baseline)
         label = self._label
-        if self.baseline.frozen is not None:
+        if self.baseline.frozen is not None or self.baseline.fresh is not None:
             label += f" ({self.baseline.describe()})"
         if result.verdict == "inconclusive":
             return self._inconclusive(observation, label, result.summary(), result.to_dict())
@@ -199,9 +240,10 @@ class CanaryStrategy:
         config = self.config
         metrics = observation.metrics
         label = self._label
-        candidate = metrics.series(observation.candidate, config.monitoring_duration)
-        stable = self.baseline.frozen_series or metrics.series(observation.stable, config.monitoring_duration)
-        if self.baseline.frozen_series is not None:
+        candidate = metrics.series(observation.candidate, self.watch.step_duration)
+        stable = self.baseline.frozen_series or metrics.series(self.baseline.fresh or observation.stable,
+                                                                self.watch.step_duration)
+        if self.baseline.frozen_series is not None or self.baseline.fresh is not None:
             label += f" ({self.baseline.describe()})"
         result = mann_whitney_judge(
             candidate, stable, config.rollback_thresholds, alpha=config.judge_setting("judge_alpha"),
@@ -241,7 +283,7 @@ class CanaryStrategy:
             return self._advance(observation, f"{label} inconclusive after {waited:g}s ({why}); "
                                               "proceeding as onInconclusive: promote", data)
         if action == "pause":
-            return [Note(kind="check", detail=f"{label} inconclusive after {waited:g}s ({why}); paused "
+            return [Note(kind="paused", detail=f"{label} inconclusive after {waited:g}s ({why}); paused "
                                               "as onInconclusive: pause", data=data),
                     Wait(seconds=PAUSE_SECONDS)]
         return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
@@ -252,8 +294,19 @@ class CanaryStrategy:
 
     def _advance(self, observation: Observation, note: str, figures: dict[str, object]) -> list[Command]:
         commands: list[Command] = [Note(kind="check", detail=note, data={**self._where(), **figures})]
+        duration = self.config.rollout_duration
+        if duration is not None:
+            elapsed = observation.now - self.first_step_at
+            if elapsed >= duration - 1e-9:
+                self.state = _State.DONE
+                return commands + promote(observation, f"rolloutDuration {duration:g}s over ({elapsed:g}s since "
+                                                       f"the first step) and {self._label} passed")
+            if self.step_index == len(self.schedule) - 1:
+                # Seed 003: the canary holds its top weight, checked every interval, until the duration ends.
+                return commands + [Wait(seconds=self.watch.begin(observation.now))]
         self.step_index += 1
         if self.step_index >= len(self.schedule):
             self.state = _State.DONE
-            return commands + promote(observation, f"all {self.step_index} steps passed their checks")
+            return commands + self._retire_baseline(
+                observation, promote(observation, f"all {self.step_index} steps passed their checks"))
         return commands + self._scale_for_weight(observation)

@@ -12,6 +12,9 @@ Rules of the state machine::
                  no data: wait recheckInterval (fail after maxDataWait)
                  unhealthy                                   -> ROLLING_BACK
     ROLLING_BACK  stable back to full size; once ready, remove the candidate -> done
+    PAUSING    (onFailure: pause, instead of ROLLING_BACK) stable back to its size before
+               the failed batch; once ready, remove the failed batch's replicas  -> PAUSED
+    PAUSED     hold the mix of versions until the run ends (outcome incomplete)
 
 The health check (seed 000's ``ValidateModelHealthAsync``) passes when every
 candidate replica asked for is ready, the candidate's error rate is at most
@@ -24,8 +27,12 @@ evaluated (labels not yet arrived) makes the check wait for data like a
 window without requests; it never passes.
 
 Seed 000 reverts only the failed batch and leaves earlier batches on the new
-version. We revert the whole rollout (the failed batch first, then the rest):
-a failed rollout that leaves a mix of versions serving is not a rollback.
+version. By default we revert the whole rollout (the failed batch first, then
+the rest): a failed rollout that leaves a mix of versions serving is not a
+rollback. ``onFailure: pause`` does what seed 000 does and seed 002 names
+"pause": the failed batch is reverted, the earlier batches keep serving the
+candidate, and the rollout holds there, undecided, as a rollout paused for a
+person.
 New replicas start before old ones stop (surge), so capacity never drops.
 """
 
@@ -47,6 +54,7 @@ from simulator.commands import (
 from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import RollingConfig
 from simulator.strategies.base import move_traffic_back
+from simulator.strategies.watch import PAUSE_SECONDS
 
 __all__ = ["RollingStrategy", "DEFAULT_DATA_WAIT"]
 
@@ -59,6 +67,8 @@ class _State(Enum):
     STARTING = "starting"
     CHECKING = "checking"
     ROLLING_BACK = "rolling_back"
+    PAUSING = "pausing"
+    PAUSED = "paused"
     DONE = "done"
 
 
@@ -75,6 +85,8 @@ class RollingStrategy:
         self.batch = 0
         self.waiting_for_data_since: float | None = None
         self.stable_baseline: WindowStats | None = None  # the stable version's last window with enough requests
+        self.batch_started_with = 0  # candidate replicas before the current batch
+        self.kept = 0  # candidate replicas kept when paused
 
     def step(self, observation: Observation) -> list[Command]:
         """Next commands (see the module's state table)."""
@@ -99,10 +111,15 @@ class RollingStrategy:
             # The stable version is back at full size (or its wait timed out): move the traffic and finish.
             self.state = _State.DONE
             return move_traffic_back(observation)
+        if self.state is _State.PAUSING:
+            # The stable replicas of the failed batch are back: remove the batch's candidate replicas and hold.
+            self.state = _State.PAUSED
+            return [ScaleTo(version=observation.candidate, replicas=self.kept), Wait(seconds=PAUSE_SECONDS)]
         raise RuntimeError("rolling strategy stepped after it finished")
 
     def _next_batch(self, observation: Observation) -> list[Command]:
         self.batch += 1
+        self.batch_started_with = self.replaced
         self.state = _State.STARTING
         target = min(self.replaced + self.config.batch_size, self.total)
         return [
@@ -201,9 +218,23 @@ class RollingStrategy:
         ]
 
     def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
+        if self.config.on_failure == "pause":
+            return self._pause(observation, reason)
         self.state = _State.ROLLING_BACK
         return [
             ScaleTo(version=observation.stable, replicas=self.total),
             Decide(outcome="rolled_back", reason=reason),
+            WaitUntilReady(version=observation.stable, timeout=self.config.ready_timeout),
+        ]
+
+    def _pause(self, observation: Observation, reason: str) -> list[Command]:
+        """Revert the failed batch only and hold: the earlier batches keep serving the candidate."""
+        self.state = _State.PAUSING
+        self.kept = self.batch_started_with
+        return [
+            Note(kind="paused", detail=f"paused with {self.kept}/{self.total} replicas on {observation.candidate} "
+                                       f"(onFailure: pause): {reason}",
+                 data={"batch": self.batch, "kept": self.kept, "total": self.total}),
+            ScaleTo(version=observation.stable, replicas=self.total - self.kept),
             WaitUntilReady(version=observation.stable, timeout=self.config.ready_timeout),
         ]

@@ -4,9 +4,10 @@ One evaluation semantics for the strategies that watch (canary steps, the
 blue-green watch after the switch):
 
 * **In-step checks.** Every ``analysisInterval`` during a step, the error
-  rule is evaluated on the sliding window of the last ``analysisWindow``
+  rule and the absolute limits (``maxErrorRate``, ``maxResponseTime`` on the
+  mean) are evaluated on the sliding window of the last ``analysisWindow``
   seconds (Argo Rollouts' measurements, Flagger's interval checks, seed 000's
-  error-rate check every 30 s). Latency, accuracy and drift wait for the
+  check every 30 s). The relative latency rule, accuracy and drift wait for the
   step-end check: a minute's labels are too few to judge a few points of
   accuracy, and a minute's 99th percentile of a canary on one or two
   replicas swings with queue bursts (measured: checked every 30 s at
@@ -94,11 +95,15 @@ class Baseline:
     """The stable version's window a check compares with: concurrent, or frozen before a change.
 
     ``frozen`` is set by :meth:`freeze` just before the stable version stops
-    serving; while it is set, every check uses it.
+    serving; while it is set, every check uses it. ``fresh`` names a fresh
+    baseline deployment of the stable version (a canary's ``baseline:
+    fresh``): checks compare with it over the same window instead of with
+    the stable version's own replicas.
     """
 
     frozen: WindowStats | None = None
     frozen_series: MetricSeries | None = None
+    fresh: str | None = None
 
     def freeze(self, observation: Observation, duration: float, *, series: bool = False) -> None:
         """Keep the stable version's window of the last ``duration`` seconds (and its per-interval ``series``)."""
@@ -108,6 +113,8 @@ class Baseline:
 
     def describe(self) -> str:
         """How the baseline was taken, for reasons and events."""
+        if self.frozen is None and self.fresh is not None:
+            return f"against the fresh baseline {self.fresh} over the same window"
         if self.frozen is None:
             return "against the stable version over the same window"
         return (f"against {self.frozen.version}'s last window before the change "
@@ -118,11 +125,12 @@ def evaluate(observation: Observation, settings: WatchSettings, window: float, b
              in_step: bool = False) -> CheckResult:
     """The rollback rules, candidate over the last ``window`` seconds against the baseline.
 
-    ``in_step`` keeps only the error rule.
+    ``in_step`` keeps the error rule and the absolute limits (seed 000 checks
+    ``MaxErrorRate`` and ``MaxResponseTime`` every 30 s).
     """
     metrics = observation.metrics
     frozen = baseline.frozen
-    stable = frozen if frozen is not None else metrics.window(observation.stable, window)
+    stable = frozen if frozen is not None else metrics.window(baseline.fresh or observation.stable, window)
     rules = settings.rollback_thresholds
     minimum_requests = settings.minimum_requests
     if in_step:
@@ -154,9 +162,10 @@ def in_step_minimum_requests(rules: RollbackThresholds, minimum_requests: int,
     needs ``3 / errorRateIncrease`` requests, and enough that its limit is
     three standard errors of the difference of two windows at the baseline's
     error rate ``p`` (``9 x 2p(1 - p) / limit^2``: a shared outage failing
-    half of all requests needs far more than a healthy service). Below that
-    the check is inconclusive and the step-end check over the whole step
-    decides.
+    half of all requests needs far more than a healthy service). The absolute
+    ``maxErrorRate`` likewise needs ``3 / maxErrorRate`` requests and
+    ``9 p(1 - p) / (maxErrorRate - p)^2``. Below that the check is
+    inconclusive and the step-end check over the whole step decides.
     """
     needed = minimum_requests
     limit = rules.error_rate_increase
@@ -165,6 +174,13 @@ def in_step_minimum_requests(rules: RollbackThresholds, minimum_requests: int,
         if baseline_error_rate:
             spread = 2 * baseline_error_rate * (1 - baseline_error_rate)
             needed = max(needed, math.ceil(EVENTS_PER_RULE**2 * spread / limit**2))
+    ceiling = rules.max_error_rate
+    if ceiling:
+        # The absolute limit: a candidate as healthy as the baseline must sit three standard errors below it.
+        needed = max(needed, math.ceil(EVENTS_PER_RULE / ceiling))
+        if baseline_error_rate and baseline_error_rate < ceiling:
+            spread = baseline_error_rate * (1 - baseline_error_rate)
+            needed = max(needed, math.ceil(EVENTS_PER_RULE**2 * spread / (ceiling - baseline_error_rate) ** 2))
     return needed
 
 
@@ -180,16 +196,26 @@ class StepWatch:
     started_at: float = 0.0
     failures: int = 0
     waiting_since: float | None = None
+    duration: float | None = None
 
-    def begin(self, now: float) -> float:
-        """Start a step (or watch) at ``now``; the seconds to wait before the first look."""
+    def begin(self, now: float, duration: float | None = None) -> float:
+        """Start a step (or watch) of ``duration`` seconds (default ``monitoringDuration``) at ``now``.
+
+        Returns the seconds to wait before the first look.
+        """
         self.started_at = now
         self.waiting_since = None
+        self.duration = duration
         return self.next_look(now)
+
+    @property
+    def step_duration(self) -> float:
+        """Seconds the current step runs before its step-end check."""
+        return self.settings.monitoring_duration if self.duration is None else self.duration
 
     def remaining(self, now: float) -> float:
         """Seconds of the step left."""
-        return self.started_at + self.settings.monitoring_duration - now
+        return self.started_at + self.step_duration - now
 
     def in_step(self, now: float) -> bool:
         """Whether the step is still running (an in-step check is due, not the step-end one)."""
@@ -218,7 +244,7 @@ class StepWatch:
             return "rollback", waited
         limit = settings.max_data_wait
         if limit is None:
-            limit = settings.monitoring_duration + label_delay
+            limit = self.step_duration + label_delay
         if waited < limit - 1e-9:
             return "keep_waiting", waited
         if settings.on_inconclusive == "promote":

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 import numpy as np
 import simpy
 
+from simulator.commands import RunTestSuite
 from simulator.events import Event
-from simulator.observations import DeploymentStatus, Observation, SmokeTestResult
+from simulator.observations import DeploymentStatus, Observation, SmokeTestResult, TestSuiteResult
 from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
@@ -38,6 +39,7 @@ from simulator.world.reference import PerRequestDataPlane
 from simulator.world.registry import ModelRegistry
 from simulator.world.replicas import ReplicaState, ReplicaTable
 from simulator.world.serving import DataPlane, ServedChunk
+from simulator.world.test_suite import run_test_suite
 from simulator.world.traffic import RequestBatch, TrafficSource, user_buckets
 
 __all__ = ["World"]
@@ -276,15 +278,17 @@ class World:
                 remaining.append((index, event))
         self._ready_waiters = remaining
 
-    def smoke_test(self, version: str, samples: int) -> tuple[SmokeTestResult, float]:
+    def smoke_test(self, version: str, samples: int, stream: str = "smoke") -> tuple[SmokeTestResult, float]:
         """Send ``samples`` synthetic, labelled requests to ``version``; return the result and its duration (s).
 
         The version takes no user traffic yet, so each sample's latency is its
         service time; samples run ``ready replicas x concurrency`` at a time.
+        ``stream`` names the random stream the samples are drawn from.
+        The result carries the version's ``compatibility``, as a schema check would report it.
         """
         self.advance()
         index = self.index(version)
-        generator = self.streams.generator("smoke")
+        generator = self.streams.generator(stream)
         uniforms = generator.random((3, samples))
         normal = generator.standard_normal(samples)
         now = self.env.now
@@ -310,8 +314,24 @@ class World:
             latency_p50=float(np.quantile(answered, 0.5)) if len(answered) else None,
             latency_p90=float(np.quantile(answered, 0.9)) if len(answered) else None,
             latency_p95=float(np.quantile(answered, 0.95)) if len(answered) else None,
+            compatibility=self.scenario.all_versions()[version].compatibility,
         )
         return result, duration
+
+    def test_suite(self, request: RunTestSuite) -> tuple[TestSuiteResult, float]:
+        """Run seed 004's model test suite on ``request.version`` (:mod:`simulator.world.test_suite`).
+
+        Returns the result and the suite's duration (seconds). The version
+        was trained on the data current when it was registered (a retrained
+        version) or before the run began (a declared one).
+        """
+        self.advance()
+        registered = [event.t for event in self.events if event.kind == "registry"
+                      and event.data.get("action") == "register" and event.data.get("version") == request.version]
+        result = run_test_suite(request, drift=self.drift, version=self.index(request.version), now=self.env.now,
+                                trained_at=registered[-1] if registered else 0.0,
+                                generator=self.streams.generator("test-suite"))
+        return result, request.duration
 
     # -- observation -------------------------------------------------------
 
@@ -333,7 +353,8 @@ class World:
                               label_delay=monitoring.labels.delay)
 
     def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None,
-                drift_scores: Mapping[str, float] | None = None) -> Observation:
+                drift_scores: Mapping[str, float] | None = None,
+                test_suite: TestSuiteResult | None = None, baseline: str | None = None) -> Observation:
         """An observation for a strategy rolling ``candidate`` out over ``stable``.
 
         ``drift_scores`` are the latest input drift scores per version that a
@@ -344,11 +365,13 @@ class World:
             now=float(self.env.now),
             stable=stable,
             candidate=candidate,
-            deployments={name: self.deployment(name) for name in (stable, candidate)},
+            deployments={name: self.deployment(name) for name in (stable, candidate, baseline) if name is not None},
             weights=self.current_weights(),
             metrics=self.monitoring(),
             smoke_test=smoke_test,
+            test_suite=test_suite,
             drift_scores=dict(drift_scores or {}),
+            baseline=baseline,
         )
 
     def finish(self) -> None:

@@ -87,9 +87,14 @@ def test_a_written_rule_no_run_could_evaluate_is_an_error() -> None:
 def test_explicit_steps() -> None:
     canary = parse_scenario(with_strategies({"canary": {"steps": [10, 25, 50, 75, 100]}})).strategies["canary"]
     assert canary.schedule() == [10, 25, 50, 75, 100]
-    for bad in ([10, 5, 100], [10, 50], []):
+    for bad in ([10, 5, 100], []):
         with pytest.raises(ScenarioError, match="strategies.canary.steps"):
             parse_scenario(with_strategies({"canary": {"steps": bad}}))
+    with pytest.raises(ScenarioError, match="got steps ending at 50; expected the last step to be 100, or a "
+                                            "rolloutDuration"):
+        parse_scenario(with_strategies({"canary": {"steps": [10, 50]}}))
+    held = parse_scenario(with_strategies({"canary": {"steps": [10, 50], "rolloutDuration": "1h"}}))
+    assert held.strategies["canary"].schedule() == [10, 50]
 
 
 def test_no_strategies_means_steady_serving() -> None:
