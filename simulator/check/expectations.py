@@ -10,10 +10,14 @@
         candidate_requests: "between 1000 and 20000"
 
 Without ``confidence`` an expectation is judged on its point estimate. With
-it, it passes only if the whole interval (Wilson for rates, t for means,
-bootstrap for quantiles) satisfies it, fails if the whole interval violates
-it, and is otherwise inconclusive, with an estimate of the runs that would
-settle it.
+it, it passes only if the whole interval (Wilson for rates, Hall-corrected t
+within the figure's support for means, order statistics for quantiles: see
+:mod:`simulator.experiment.intervals`) satisfies it, fails if the whole
+interval violates it, and is otherwise inconclusive, with an estimate of the
+runs that would settle it. An interval that does not exist is inconclusive
+too, and its message says why: a distribution-free 95 % interval of a p95
+needs 59 runs ("too few runs for a 95 % interval of a p95: 59 needed, 20
+run"), one of a median 6, one of a mean 2.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import pandas as pd
 
 from simulator.errors import ScenarioError
 from simulator.experiment.figures import FIGURES
-from simulator.experiment.stats import RATES, mean_interval, quantile_interval, wilson
+from simulator.experiment.stats import RATES, mean_interval, quantile_interval, support_of, too_few_runs, wilson
 from simulator.scenario.base import suggest
 from simulator.units import parse_duration
 
@@ -168,7 +172,7 @@ def _measure(expectation: Expectation, rows: pd.DataFrame, confidence: float) ->
     values = pd.to_numeric(mine[expectation.metric], errors="coerce").to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if expectation.aggregate == "mean":
-        mean, low, high = mean_interval(values, confidence)
+        mean, low, high = mean_interval(values, confidence, support=support_of(expectation.metric))
         return (mean, low, high, len(values))
     if expectation.aggregate == "max":
         value = float(values.max()) if len(values) else math.nan
@@ -189,6 +193,10 @@ def judge(scenario: str, expectation: Expectation, rows: pd.DataFrame) -> Judgem
     settle = None
     if expectation.confidence is None:
         verdict = "pass" if expectation.holds(measured) else "fail"
+    elif math.isnan(low) or math.isnan(high):
+        reason = too_few_runs(expectation.aggregate or "mean", runs, confidence)
+        return Judgement(scenario, expectation, measured, low, high, runs, "inconclusive",
+                         message=reason or f"no {confidence * 100:g} % interval")
     elif expectation.holds(low) and expectation.holds(high):
         verdict = "pass"
     elif not expectation.holds(low) and not expectation.holds(high) and not (
