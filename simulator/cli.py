@@ -125,12 +125,14 @@ def _experiment(args: argparse.Namespace) -> int:
         from simulator.report import write_experiment_report
 
         write_experiment_report(result, args.out)  # the rendered report, beside the data compare stored
+    decision = result.decision()
     if args.json:
-        print(json.dumps({"summary": json.loads(result.summary.to_json(orient="records")),
+        print(json.dumps({"decision": decision.to_dict(),
+                          "summary": json.loads(result.summary.to_json(orient="records")),
                           "paired": json.loads(result.paired.to_json(orient="records")) if not result.paired.empty
-                          else []}, indent=2))
+                          else []}, indent=2, default=str))
     else:
-        print(experiment_markdown(result.scenario.name, result.summary, result.paired))
+        print(experiment_markdown(result.scenario.name, result.summary, result.paired, decision))
         if args.out:
             print(f"{result.executed} runs made; results in {args.out}/ (report.md, runs.parquet, summary.json)")
     failed = int(result.rows["error"].notna().sum())

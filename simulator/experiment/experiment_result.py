@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.experiment.decision_table import Decision, decide
 from simulator.result import RunResult
 from simulator.scenario.model import Scenario
 
@@ -26,8 +27,10 @@ class ExperimentResult:
     scenario as run (for a sweep, without any point applied). ``events``: one
     row per event of every run (time ``t`` in seconds). ``representative``:
     each strategy's run on the scenario's first seed, whole, for timelines.
-    Render it with :mod:`simulator.report` (``experiment_figures``,
-    ``write_experiment_report``).
+    :meth:`decision_table` and :meth:`recommendation` give the answer: per
+    criterion the best strategy and whether it beats the runner-up, and which
+    strategy to choose, in words. Render it all with :mod:`simulator.report`
+    (``experiment_figures``, ``write_experiment_report``).
     """
 
     rows: pd.DataFrame
@@ -43,3 +46,17 @@ class ExperimentResult:
     def parameters(self) -> list[str]:
         """The swept key paths (empty for a compare)."""
         return [c.removeprefix("param:") for c in self.summary.columns if c.startswith("param:")]
+
+    def decision(self) -> Decision:
+        """The decision table, the paired comparisons behind it and the recommendation
+        (:func:`~simulator.experiment.decision_table.decide`)."""
+        return decide(self.rows, self.paired)
+
+    def decision_table(self) -> pd.DataFrame:
+        """One row per criterion: the best strategy, its value and interval, the runner-up, and whether the best
+        beats it on paired seeds after Holm's correction (see :mod:`simulator.experiment.decision_table`)."""
+        return self.decision().table
+
+    def recommendation(self) -> str:
+        """Which strategy to choose and why, in plain words, with how sure the seeds make it."""
+        return self.decision().recommendation

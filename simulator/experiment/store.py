@@ -7,7 +7,9 @@
   finishes: the journal a rerun with the same directory resumes from (a line
   cut short by a kill is skipped, and its run made again).
 * At the end: ``runs.parquet``, ``events.parquet`` (when there are events),
-  ``summary.json`` and ``scenario.json`` again.
+  ``summary.json`` (with ``decision``: the decision table's rows and the
+  recommendation, see :mod:`simulator.experiment.decision_table`) and
+  ``scenario.json`` again.
 
 Everything but the journal goes through :func:`simulator.files.staged_files`,
 so no file is ever half-written. :mod:`simulator.report` adds the rendered
@@ -105,6 +107,7 @@ def store_data(result: ExperimentResult, directory: Path) -> list[Path]:
         "errors": int(rows["error"].notna().sum()),
         "summary": json.loads(result.summary.to_json(orient="records")),
         "paired": json.loads(result.paired.to_json(orient="records")) if not result.paired.empty else [],
+        "decision": result.decision().to_dict(),
     }
     with staged_files(directory) as staging:
         (staging / SCENARIO).write_text(scenario_document(result.scenario))

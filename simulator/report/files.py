@@ -65,6 +65,9 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
 def write_experiment_report(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
     """Render ``report.md``, ``report.html``, ``figure-N.png`` and ``.svg`` and ``timeline.parquet`` into ``out_dir``.
 
+    Both reports open with the decision table and the recommendation
+    (:meth:`~simulator.experiment.ExperimentResult.decision`).
+
     ``result`` comes from :func:`~simulator.experiment.compare` or
     :func:`~simulator.experiment.sweep`; ``out_dir`` is typically the
     directory they stored their data in (``out``). ``timeline.parquet`` holds
@@ -76,7 +79,9 @@ def write_experiment_report(result: ExperimentResult, out_dir: str | Path) -> li
     figures: list[tuple[str, Any]] = []
     try:
         with staged_files(target) as staging:
-            (staging / "report.md").write_text(experiment_markdown(scenario.name, result.summary, result.paired))
+            decision = result.decision()
+            (staging / "report.md").write_text(experiment_markdown(scenario.name, result.summary, result.paired,
+                                                                   decision))
             timelines = [run.timeline_frame().assign(strategy=run.strategy, seed=run.seed)
                          for run in result.representative]
             timelines = [frame for frame in timelines if not frame.empty]
@@ -88,7 +93,7 @@ def write_experiment_report(result: ExperimentResult, out_dir: str | Path) -> li
                 figure.savefig(stem.with_suffix(".png"), dpi=100, bbox_inches="tight")
                 figure.savefig(stem.with_suffix(".svg"), bbox_inches="tight")
             html = experiment_html(scenario.name, scenario.description, result.rows, result.summary, result.paired,
-                                   figures)
+                                   figures, decision)
             (staging / "report.html").write_text(html)
             names = sorted(item.name for item in staging.iterdir())
     finally:

@@ -13,6 +13,9 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from simulator.experiment.decision_table import Decision
+from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+
 __all__ = ["experiment_html"]
 
 
@@ -41,8 +44,14 @@ def _mean(row: pd.Series, name: str) -> str:
 
 
 def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd.DataFrame,
-                    paired: pd.DataFrame, figures: list[tuple[str, Any]]) -> str:
-    """The report: outcome table, ``figures`` (title, matplotlib figure) embedded as PNG, paired differences."""
+                    paired: pd.DataFrame, figures: list[tuple[str, Any]], decision: Decision | None = None) -> str:
+    """The report: outcome table, ``figures`` (title, matplotlib figure) embedded as PNG, paired differences.
+
+    With ``decision``, the report opens with the decision table and the
+    recommendation (above the outcome table and the first figure), and the
+    paired differences shown are those the table rests on (the criteria's
+    figures only).
+    """
     groups = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
     columns = [g.removeprefix("param:") for g in groups] + [
         "runs", "promoted", "rolled back", "right decision", "time to decision (s)", "candidate requests",
@@ -60,10 +69,15 @@ def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd
          "interval": f"[{row['low']:,.4g}, {row['high']:,.4g}]", "p": f"{row['p_value']:.3g}",
          "significant": bool(row["significant"])}
         for _, row in paired.iterrows()
-    ] if not paired.empty else []
+    ] if not paired.empty and decision is None else []
+    decision_view = None
+    if decision is not None:
+        decision_view = {"recommendation": decision.recommendation, "seeds": decision.seeds,
+                         "header": DECISION_HEADER, "rows": decision_cells(decision.table),
+                         "comparison_header": COMPARISON_HEADER, "comparisons": comparison_cells(decision)}
     environment = Environment(loader=PackageLoader("simulator.report", "templates"),
                               autoescape=select_autoescape(["html", "j2"]))
     return environment.get_template("report.html.j2").render(
         name=name, description=description, runs=len(rows), errors=int(rows["error"].notna().sum()),
-        columns=columns, table=table, figures=embedded, paired=paired_rows,
+        columns=columns, table=table, figures=embedded, paired=paired_rows, decision=decision_view,
     )

@@ -6,7 +6,30 @@ import math
 
 import pandas as pd
 
-__all__ = ["experiment_markdown"]
+from simulator.experiment.decision_table import Decision
+from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+
+__all__ = ["experiment_markdown", "decision_markdown"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return (["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            + ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows])
+
+
+def decision_markdown(decision: Decision) -> str:
+    """The decision table (one row per criterion, lower is better) and the recommendation, as Markdown."""
+    lines = ["## Decision", "", f"**Recommendation.** {decision.recommendation}", ""]
+    if not decision.table.empty:
+        lines += [f"Per criterion (lower is better), the best strategy and its runner-up over "
+                  f"{decision.seeds} seeds; \"beats\" needs a paired difference significant after Holm's "
+                  "correction. Yardsticks (what-if runs) are never ranked.", ""]
+        lines += _table(DECISION_HEADER, decision_cells(decision.table))
+    return "\n".join(lines) + "\n"
 
 
 def _rate(row: pd.Series, name: str) -> str:
@@ -24,11 +47,19 @@ def _mean(row: pd.Series, name: str, scale: float = 1.0, unit: str = "") -> str:
     return f"{row[key] / scale:,.0f}{unit}{interval}"
 
 
-def experiment_markdown(name: str, summary: pd.DataFrame, paired: pd.DataFrame) -> str:
-    """Tables of outcome rates, figures and paired differences, with 95 % intervals."""
+def experiment_markdown(name: str, summary: pd.DataFrame, paired: pd.DataFrame,
+                        decision: Decision | None = None) -> str:
+    """Tables of outcome rates, figures and paired differences, with 95 % intervals.
+
+    With ``decision``, the report opens with the decision table and the
+    recommendation, and the paired differences shown are those of the
+    criteria's figures (the comparisons the table rests on).
+    """
     groups = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
-    lines = [f"# {name}", "",
-             "Outcome rates and figures per strategy, 95 % intervals (Wilson for rates, t for means).", ""]
+    lines = [f"# {name}", ""]
+    if decision is not None:
+        lines += [decision_markdown(decision)]
+    lines += ["Outcome rates and figures per strategy, 95 % intervals (Wilson for rates, t for means).", ""]
     header = groups + ["runs", "promoted", "rolled back", "right decision", "decision time (s)",
                        "candidate requests", "failed requests"]
     lines.append("| " + " | ".join(h.removeprefix("param:") for h in header) + " |")
@@ -40,7 +71,11 @@ def experiment_markdown(name: str, summary: pd.DataFrame, paired: pd.DataFrame) 
             _mean(row, "decision_time_s"), _mean(row, "candidate_requests"), _mean(row, "failed_requests"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    if not paired.empty:
+    if decision is not None:
+        if not decision.comparisons.empty:
+            lines += ["", "## Paired differences of the criteria (A - B, same seeds)", ""]
+            lines += _table(COMPARISON_HEADER, comparison_cells(decision))
+    elif not paired.empty:
         lines += ["", "## Paired differences (A - B, same seeds)", "",
                   "| A | B | figure | difference | 95 % interval | p | significant |", "|---|---|---|---|---|---|---|"]
         for _, row in paired.iterrows():
