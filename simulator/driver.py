@@ -37,7 +37,8 @@ from simulator.lifecycle import Retraining, monitor_drift, operate
 from simulator.observations import Observation
 from simulator.result import Decision, RunResult
 from simulator.scenario.base import suggest
-from simulator.scenario.model import NO_STRATEGY_LABEL, Scenario
+from simulator.scenario.model import NO_STRATEGY_LABEL, WHAT_IF_AT_ONCE, WHAT_IF_NEVER, YARDSTICK_LABELS, Scenario
+from simulator.scenario.strategy_config import ImmediateConfig, StrategyConfig
 from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
 from simulator.strategies.base import state_of
@@ -218,7 +219,8 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
     seed = scenario.seed if seed is None else seed
     if label is None:
         label = scenario.labels[0]
-    if label != NO_STRATEGY_LABEL and label not in scenario.strategies:
+    yardstick = label in YARDSTICK_LABELS and scenario.candidate is not None
+    if label != NO_STRATEGY_LABEL and label not in scenario.strategies and not yardstick:
         raise ScenarioError(
             f"no strategy labelled '{label}'{suggest(label, scenario.labels)}; "
             f"expected one of: {', '.join(scenario.labels)}"
@@ -233,24 +235,33 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
         ) from error
 
 
+def _config_for(scenario: Scenario, label: str) -> StrategyConfig | None:
+    """The strategy config a label runs: the scenario's, the what-if switch at once, or none."""
+    if label == WHAT_IF_AT_ONCE:
+        return ImmediateConfig()
+    if label in (NO_STRATEGY_LABEL, WHAT_IF_NEVER):
+        return None
+    return scenario.strategies.get(label)
+
+
 def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
          operations: list[RollbackOperation]) -> RunResult:
     env = simpy.Environment()
     baseline: str | None = None
-    config = scenario.strategies.get(label)
+    config = _config_for(scenario, label)
     if getattr(config, "baseline", "stable") == "fresh" and scenario.candidate is not None:
         scenario, baseline = scenario.with_fresh_baseline()
     world = World(scenario, seed, env, data_plane)
     decision = Decision()
     kind = "none"
     until_rollout_end = scenario.simulation.until == "rollout_end"
-    stop: simpy.Event = env.timeout(scenario.horizon)
+    stop: simpy.Event = env.timeout(scenario.window)
     rollout: simpy.Process | None = None
     finished: simpy.Event | None = None
     monitor = DriftMonitor(world, scenario.monitoring.drift) if scenario.monitoring.drift is not None else None
     drift_scores = monitor.scores if monitor is not None else _no_drift_scores
-    if label != NO_STRATEGY_LABEL and scenario.candidate is not None:
-        strategy = make_strategy(scenario.strategies[label])
+    if config is not None and scenario.candidate is not None:
+        strategy = make_strategy(config)
         kind = strategy.kind
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
@@ -293,13 +304,13 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
         for operation in [*scenario.operations, *operations]
     ]
     if operations_run and until_rollout_end:
-        stop = env.timeout(scenario.horizon) | env.all_of(operations_run + ([finished] if finished else []))
+        stop = env.timeout(scenario.window) | env.all_of(operations_run + ([finished] if finished else []))
     env.run(until=stop)
     if decision.time is None:
-        decision.reason = "no rollout" if kind == "none" else "horizon reached before a decision"
+        decision.reason = "no rollout" if kind == "none" else "window over before a decision"
         paused = [event for event in world.events if event.kind == "paused"]
         if paused:
-            decision.reason = f"paused at {paused[-1].t:g}s, no decision before the horizon: {paused[-1].detail}"
+            decision.reason = f"paused at {paused[-1].t:g}s, no decision before the window's end: {paused[-1].detail}"
         if retraining is not None and retraining.produced == 0:
             decision.reason = "no retrained version was rolled out before the horizon"
         world.log("incomplete", decision.reason, outcome="incomplete")

@@ -32,7 +32,13 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class VersionResult:
-    """What one version did during a run. Latencies in seconds."""
+    """What one version did during a run. Latencies in seconds.
+
+    ``excess_failed_requests`` and ``excess_wrong_predictions`` are against
+    what the stable version would have done on the same requests (0 for the
+    stable version itself); ``slow_requests`` counts answers slower than the
+    SLO's latency objective (``None`` without one).
+    """
 
     requests: int
     failed_requests: int
@@ -46,6 +52,9 @@ class VersionResult:
     queue_wait_mean_s: float | None
     correct_predictions: int
     wrong_predictions: int
+    excess_failed_requests: int = 0
+    excess_wrong_predictions: int = 0
+    slow_requests: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
@@ -57,8 +66,16 @@ class RunResult:
     """One (scenario, strategy, seed) run.
 
     ``outcome`` is ``promoted``, ``rolled_back`` or ``incomplete`` (no
-    decision before the horizon, or no rollout at all). Times in seconds of
-    simulated time from the start of the run.
+    decision before the window's end, or no rollout at all). Times in seconds
+    of simulated time from the start of the run. Every count covers the
+    window ``[0, window_s]``, after the decision too; ``duration_s`` is how
+    long the rollout itself took (to the window's end if it never finished).
+    The harm figures compare each request another version served with what
+    the stable version would have done with the same draws:
+    ``excess_failed_requests`` (failed beyond the stable version's failures;
+    timeouts and drops count in full), ``excess_wrong_predictions`` (wrong
+    beyond the stable version's on the requests answered), ``slow_requests``
+    (answered slower than the SLO's latency objective; ``None`` without one).
     """
 
     scenario: str
@@ -85,6 +102,10 @@ class RunResult:
     drift_checks: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
     slo_violation_s: float | None = None
     timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    window_s: float = 0.0
+    excess_failed_requests: int = 0
+    excess_wrong_predictions: int = 0
+    slow_requests: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``run --json`` record of this run."""
@@ -96,12 +117,16 @@ class RunResult:
             "reason": self.reason,
             "decision_time_s": self.decision_time_s,
             "duration_s": self.duration_s,
+            "window_s": self.window_s,
             "requests": self.requests,
             "failed_requests": self.failed_requests,
             "candidate_requests": self.candidate_requests,
             "candidate_failed_requests": self.candidate_failed_requests,
             "wrong_predictions": self.wrong_predictions,
             "replica_seconds": self.replica_seconds,
+            "excess_failed_requests": self.excess_failed_requests,
+            "excess_wrong_predictions": self.excess_wrong_predictions,
+            "slow_requests": self.slow_requests,
             "data_plane": self.data_plane,
             "analysis": self.analysis,
             "shadow": self.shadow,

@@ -50,3 +50,9 @@ def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
     result = copy.deepcopy(data)
     result.update(changes)
     return result
+
+
+def until_rollout_end(scenario: Scenario) -> Scenario:
+    """``scenario`` stopping each run when its rollout has finished: for tests about decisions, not windows."""
+    simulation = scenario.simulation.model_copy(update={"until": "rollout_end"})
+    return scenario.model_copy(update={"simulation": simulation})

@@ -216,6 +216,7 @@ def fuzz(mutant: tuple[str, dict[str, Any], list[str]], form: str, depth: int, b
         if scenario.horizon > RUN_HORIZON:  # keep runs short: cut the copy's horizon
             data = copy.deepcopy(data)
             data["horizon"] = RUN_HORIZON
+            data.pop("observe", None)
             path = write(data, directory, form, depth, bad_byte_at)
         status, out, err = cli("run", str(path), "--json")
         check(status, out, err, f"run {what}")
@@ -248,6 +249,7 @@ def test_the_mutations_reach_every_outcome(tmp_path: Path) -> None:
     """The fuzzer is not vacuous: a mutant can validate and run, or be rejected."""
     data = copy.deepcopy(BUNDLED["quickstart.yaml"])
     data["horizon"] = RUN_HORIZON
+    data.pop("observe", None)
     fine = write(data, tmp_path, "yaml", 3, 0.0)
     assert cli("run", str(fine), "--json")[0] == 0
     data["traffic"]["rate"] = 1e30

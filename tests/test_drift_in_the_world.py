@@ -26,6 +26,8 @@ def summary_of(result: RunResult) -> dict[str, Any]:
 def drifting(**changes) -> dict:
     data = scenario_data("drift-retraining.yaml")
     data.pop("expect")
+    if "horizon" in changes:
+        data.pop("observe")  # a test that sets its own horizon is measured over all of it
     data.update(changes)
     return data
 
@@ -33,6 +35,7 @@ def drifting(**changes) -> dict:
 def quiet_monitor(rate: float = 5.0) -> dict:
     """No drift at all; a cheap world (few requests) — the monitor samples feature logs anyway."""
     data = drifting(traffic={"rate": rate}, strategies={}, simulation={"until": "horizon"})
+    data.pop("observe")  # the monitor watches the whole horizon
     for key in ("drift", "retraining"):
         data.pop(key)
     data["monitoring"]["drift"]["window"] = "30m"
@@ -53,6 +56,7 @@ def test_a_half_standard_deviation_shift_is_found_in_every_window_after_it() -> 
     data["drift"] = {"data": {"feature": "tenure_days", "start": "6h", "shift": 0.5}}  # sudden
     data["monitoring"]["drift"]["window"] = "1h"
     data["horizon"] = "1d"
+    data.pop("observe", None)
     result = run(parse_scenario(data), seed=1)
     after = [c for c in result.drift_checks if c["t"] > 6 * 3600]
     assert np.mean([c["tenure_days_p_value"] < 0.05 / 6 for c in after]) >= 0.95
@@ -230,6 +234,7 @@ def test_drift_scores_do_not_move_the_monitors_checks() -> None:
     """The scores read their own random stream: asking for them does not change any check."""
     data = quiet_monitor()
     data["horizon"] = "6h"
+    data.pop("observe", None)
     scenario = parse_scenario(data)
     plain = run(scenario, seed=2).drift_checks
 
@@ -263,6 +268,7 @@ def test_the_monitor_runs_only_the_tests_listed_and_records_them(tests: list[str
     data = quiet_monitor()
     data["drift"] = {"data": {"feature": "tenure_days", "start": "2h", "shift": 1.0}}
     data["horizon"] = "4h"
+    data.pop("observe", None)
     data["monitoring"]["drift"].update(tests=tests, thresholds=thresholds)
     result = run(parse_scenario(data), seed=3)
     checks = result.drift_checks

@@ -131,7 +131,7 @@ def test_every_request_is_accounted_for(data) -> None:
         assert version.correct_predictions + version.wrong_predictions == version.requests - version.failed_requests
     schedule = FaultSchedule(scenario.faults, list(scenario.versions))
     traffic = TrafficSource.for_run(scenario.traffic, schedule.spikes, RandomStreams(scenario.seed))
-    arrived = len(traffic.take_until(result.duration_s))
+    arrived = len(traffic.take_until(result.window_s))
     assert result.requests == arrived
 
 

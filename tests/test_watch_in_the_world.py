@@ -12,6 +12,7 @@ import pytest
 
 from simulator.driver import run
 from simulator.scenario import parse_scenario
+from tests.helpers import until_rollout_end
 
 SEEDS = range(1, 51)
 
@@ -191,7 +192,7 @@ def test_a_fresh_baseline_canary_promotes_a_good_candidate_and_rolls_back_a_slow
 
 
 def test_a_fresh_baseline_is_the_stable_model_on_its_own_replicas() -> None:
-    scenario = parse_scenario(world({}, FRESH, horizon="2h"))
+    scenario = until_rollout_end(parse_scenario(world({}, FRESH, horizon="2h")))  # the rollout, not its aftermath
     result = run(scenario, "s", 1)
     assert set(result.versions) == {"v1", "v2", "v1-baseline"}
     baseline, canary = result.versions["v1-baseline"], result.versions["v2"]

@@ -26,7 +26,7 @@ from simulator.experiment.runner import Case, Work, execute, representative_runs
 from simulator.experiment.stats import paired_differences, summarise
 from simulator.experiment.store import journal, open_results, store_data
 from simulator.scenario.loader import load_scenario, parse_scenario
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import YARDSTICK_LABELS, Scenario
 
 __all__ = ["compare", "sweep", "ScenarioInput"]
 
@@ -84,7 +84,8 @@ def _run_cases(scenario: Scenario, work: list[Work], *, out: str | Path | None, 
 
 def compare(scenario: ScenarioInput, runs: int | None = None, *, labels: list[str] | None = None,
             out: str | Path | None = None, executor: str = "local", jobs: int | None = None,
-            scheduler: str | None = None, progress: bool = False, representative: bool = True) -> ExperimentResult:
+            scheduler: str | None = None, progress: bool = False, representative: bool = True,
+            yardsticks: bool = True) -> ExperimentResult:
     """Run every strategy (or ``labels``) on the scenario's seeds (``runs`` of them) and compare.
 
     ``scenario`` is a path, a raw mapping or a :class:`~simulator.scenario.Scenario`;
@@ -93,10 +94,15 @@ def compare(scenario: ScenarioInput, runs: int | None = None, *, labels: list[st
     spawned processes, one by default), ``serial`` or ``dask`` (at
     ``scheduler``). With ``representative``, each strategy is also run once
     more, whole, on the first seed, for timelines
-    (:attr:`ExperimentResult.representative`).
+    (:attr:`ExperimentResult.representative`). With ``yardsticks`` (and a
+    candidate to roll out), two what-if runs join every seed: the candidate
+    switched in at once (``what-if: at once``) and never deployed
+    (``what-if: never``); a strategy's harm lands between the two.
     """
     base, _ = _as_scenario(scenario)
-    labels = labels or base.labels
+    labels = list(labels or base.labels)
+    if yardsticks and base.candidate is not None and base.retraining is None:
+        labels += [label for label in YARDSTICK_LABELS if label not in labels]
     work = [(base, Case(label, seed)) for seed in base.seeds(runs) for label in labels]
     return _run_cases(base, work, out=out, executor=executor, jobs=jobs, scheduler=scheduler, progress=progress,
                       description=f"compare {base.name}", group_by=["strategy"], representative=representative)

@@ -12,9 +12,9 @@ from simulator.world.latency import LatencyDistribution
 __all__ = ["candidate_truth", "run_figures", "FIGURES"]
 
 FIGURES = (
-    "decision_time_s", "duration_s", "requests", "failed_requests", "candidate_requests", "candidate_share",
-    "candidate_failed_requests", "wrong_predictions", "excess_wrong_predictions", "replica_seconds",
-    "extra_replica_seconds", "slo_violation_minutes",
+    "decision_time_s", "duration_s", "window_s", "requests", "failed_requests", "candidate_requests",
+    "candidate_share", "candidate_failed_requests", "excess_failed_requests", "wrong_predictions",
+    "excess_wrong_predictions", "slow_requests", "replica_seconds", "extra_replica_seconds", "slo_violation_minutes",
 )
 """Numeric per-run figures that summaries and paired comparisons cover."""
 
@@ -44,10 +44,6 @@ def candidate_truth(scenario: Scenario) -> str | None:
 
 def run_figures(result: RunResult, scenario: Scenario, truth: str | None) -> dict[str, Any]:
     """The figures of one run as a flat mapping (JSON and Parquet friendly)."""
-    candidate = result.versions.get(scenario.candidate) if scenario.candidate else None
-    stable = scenario.versions[scenario.stable]
-    answered = (candidate.correct_predictions + candidate.wrong_predictions) if candidate else 0
-    excess_wrong = (candidate.wrong_predictions - answered * (1 - stable.accuracy)) if candidate else 0.0
     correct: bool | None = None
     if truth is not None and result.outcome != "incomplete":
         correct = (result.outcome == "promoted") == (truth == "good")
@@ -66,15 +62,18 @@ def run_figures(result: RunResult, scenario: Scenario, truth: str | None) -> dic
         "drift_detected": bool(result.drift and result.drift["detections"]),
         "decision_time_s": result.decision_time_s,
         "duration_s": result.duration_s,
+        "window_s": result.window_s,
         "requests": result.requests,
         "failed_requests": result.failed_requests,
         "candidate_requests": result.candidate_requests,
         "candidate_share": result.candidate_requests / result.requests if result.requests else 0.0,
         "candidate_failed_requests": result.candidate_failed_requests,
+        "excess_failed_requests": result.excess_failed_requests,
         "wrong_predictions": result.wrong_predictions,
-        "excess_wrong_predictions": float(excess_wrong),
+        "excess_wrong_predictions": result.excess_wrong_predictions,
+        "slow_requests": result.slow_requests,
         "replica_seconds": result.replica_seconds,
-        "extra_replica_seconds": result.replica_seconds - scenario.service.replicas * result.duration_s,
+        "extra_replica_seconds": result.replica_seconds - scenario.service.replicas * result.window_s,
         "slo_violation_minutes": None if result.slo_violation_s is None else result.slo_violation_s / 60.0,
         "reason": result.reason,
         "error": None,

@@ -38,7 +38,7 @@ from simulator.scenario.strategy_config import (
     resolve_strategy_kind,
 )
 from simulator.scenario.strategy_kinds import strategy_for_criticality
-from simulator.scenario.types import Count, Number, at_most
+from simulator.scenario.types import Count, Duration, Number, at_most
 from simulator.scenario.validation_errors import format_limit, validation_to_scenario_error
 from simulator.scenario.world_config import (
     DiurnalPattern,
@@ -57,9 +57,18 @@ from simulator.scenario.world_config import (
 )
 from simulator.units import parse_duration
 
-__all__ = ["Scenario", "NO_STRATEGY_LABEL"]
+__all__ = ["Scenario", "NO_STRATEGY_LABEL", "WHAT_IF_AT_ONCE", "WHAT_IF_NEVER", "YARDSTICK_LABELS"]
 
 NO_STRATEGY_LABEL = "none"
+
+WHAT_IF_AT_ONCE = "what-if: at once"
+"""The yardstick run that switches everyone to the candidate as soon as it is up (no checks)."""
+
+WHAT_IF_NEVER = "what-if: never"
+"""The yardstick run that never deploys the candidate (the stable version serves the whole window)."""
+
+YARDSTICK_LABELS = (WHAT_IF_AT_ONCE, WHAT_IF_NEVER)
+"""The what-if runs every strategy is measured between."""
 """Label of the single run of a scenario without strategies (steady serving)."""
 
 AnyStrategyConfig = CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
@@ -93,6 +102,11 @@ class Scenario(StrictModel):
     seed: Count = Field(0, ge=0, le=MAX_SEED, description="seed of the first run; run i uses seed + i")
     horizon: Horizon = Field(3600.0, gt=0, description="simulated time a run may take at most, seconds")
     runs: Count = Field(30, ge=1, le=MAX_RUNS, description="Monte Carlo repetitions for compare and check")
+    observe: Duration | None = Field(
+        None, gt=0,
+        description="the window every run is simulated for, from the start, after its decision too, so that every "
+                    "strategy's figures cover the same time (seconds; default: the horizon; at most the horizon)",
+    )
     traffic: TrafficConfig
     service: ServiceConfig
     versions: dict[str, VersionConfig] = Field(min_length=1)
@@ -158,6 +172,9 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         names = list(self.versions)
+        if self.observe is not None and self.observe > self.horizon:
+            raise ScenarioError(f"got {self.observe:g}s, longer than the horizon ({self.horizon:g}s); expected a "
+                                "window of at most the horizon", path="observe", value=self.observe)
 
         def known(name: str, path: str, what: str) -> None:
             if name not in self.versions:
@@ -220,11 +237,12 @@ class Scenario(StrictModel):
             for version in self.drift.concept.accuracy_loss:
                 if version not in self.all_versions():
                     known(version, f"drift.concept.accuracy_loss.{version}", "version")
-        if NO_STRATEGY_LABEL in self.strategies:
-            raise ScenarioError(
-                f"'{NO_STRATEGY_LABEL}' is reserved for steady serving; expected another label",
-                path=f"strategies.{NO_STRATEGY_LABEL}",
-            )
+        for reserved in (NO_STRATEGY_LABEL, *YARDSTICK_LABELS):
+            if reserved in self.strategies:
+                raise ScenarioError(
+                    f"'{reserved}' is reserved (steady serving and the what-if yardsticks); expected another label",
+                    path=f"strategies.{reserved}",
+                )
         for index, operation in enumerate(self.operations):
             if operation.rollback_to != "previous":
                 known(operation.rollback_to, f"operations[{index}].rollback_to", "operation")
@@ -315,6 +333,11 @@ class Scenario(StrictModel):
         if self.retraining is not None:
             versions.update({name: self.retraining.produces for name in self.retrained_names()})
         return versions
+
+    @property
+    def window(self) -> float:
+        """Seconds every run is simulated for: ``observe``, or the horizon."""
+        return self.horizon if self.observe is None else self.observe
 
     def with_fresh_baseline(self) -> tuple[Scenario, str]:
         """A copy with a second deployment of the stable version, and that deployment's name.

@@ -222,7 +222,10 @@ class SimulationConfig(StrictModel):
     data_plane: Literal["batch", "per_request"] = Field(
         "batch", description="batch: vectorised slices (fast); per_request: one simpy process per request (reference)"
     )
-    until: Literal["rollout_end", "horizon"] = Field(
-        "rollout_end", description="stop when the rollout has finished, or always run to the horizon"
+    until: Literal["window", "horizon", "rollout_end"] = Field(
+        "window",
+        description="window: every run to the end of the scenario's window (observe, else the horizon), so that all "
+                    "strategies are measured over the same time; horizon: the same; rollout_end: stop when the "
+                    "rollout has finished (faster, but each run then covers its own span)",
     )
     max_slice: Duration = Field(60.0, gt=0, description="longest data-plane slice, seconds")

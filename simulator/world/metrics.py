@@ -60,11 +60,13 @@ class FinishedRequests:
     compared: np.ndarray | None = None
     disagrees: np.ndarray | None = None
     true_accuracy: np.ndarray | None = None
+    baseline_failed: np.ndarray | None = None
+    baseline_correct: np.ndarray | None = None
 
 
 _REQUEST_FIELDS = (
     "arrival", "version", "status", "start", "client_end", "error", "correct", "labelled", "user",
-    "shadow", "compared", "disagrees", "true_accuracy",
+    "shadow", "compared", "disagrees", "true_accuracy", "baseline_failed", "baseline_correct",
 )
 
 _FINE_BINS_PER_DECADE = 200
@@ -88,6 +90,9 @@ class VersionTotals:
     queue_wait_sum_s: float = 0.0
     correct_predictions: int = 0
     wrong_predictions: int = 0
+    excess_failed: int = 0
+    excess_wrong: int = 0
+    slow_requests: int = 0
 
 
 def histogram_quantiles(counts: np.ndarray, bounds: np.ndarray, q: float) -> np.ndarray:
@@ -214,8 +219,10 @@ class MetricStore:
         label_delay: float,
         bucket_factor: float = 1.2,
         users: int = 100_000,
+        slow_above: float | None = None,
     ) -> None:
         self.versions = list(versions)
+        self.slow_above = slow_above  # requests answered slower than this (seconds) count as slow
         self.bin_seconds = float(bin_seconds)
         self.label_delay = float(label_delay)
         n_versions = len(versions)
@@ -230,7 +237,8 @@ class MetricStore:
         self._counts = {
             name: np.zeros(n_versions, dtype=np.int64)
             for name in ("requests", "failed_requests", "errors", "timed_out", "dropped", "crashed", "responded",
-                         "started", "correct_predictions", "wrong_predictions")
+                         "started", "correct_predictions", "wrong_predictions", "excess_failed", "excess_wrong",
+                         "slow_requests")
         }
         self._sums = {name: np.zeros(n_versions) for name in ("latency_sum_s", "queue_wait_sum_s")}
         self.fine_histogram = np.zeros((n_versions, _FINE_BINS_PER_DECADE * _FINE_DECADES + 2), dtype=np.int64)
@@ -259,9 +267,10 @@ class MetricStore:
             user = ~done.shadow
             if not user.any():
                 return
-            true_accuracy = None if done.true_accuracy is None else done.true_accuracy[user]
+            kept = {name: getattr(done, name) for name in ("true_accuracy", "baseline_failed", "baseline_correct")}
             done = FinishedRequests(*(getattr(done, name)[user] for name in _REQUEST_FIELDS[:9]))
-            done.true_accuracy = true_accuracy
+            for name, values in kept.items():
+                setattr(done, name, None if values is None else values[user])
             latency, failed, responded, bins = latency[user], failed[user], responded[user], bins[user]
         version, status = done.version, done.status
         self.series.user_last_seen[version, done.user] = done.client_end
@@ -294,6 +303,12 @@ class MetricStore:
         counts["started"] += count(started)
         counts["correct_predictions"] += count(success & done.correct)
         counts["wrong_predictions"] += count(success & ~done.correct)
+        if done.baseline_failed is not None and done.baseline_correct is not None:
+            # Against what the baseline version would have done with the same draws on the same requests.
+            counts["excess_failed"] += count(failed) - count(done.baseline_failed)
+            counts["excess_wrong"] += count(success & ~done.correct) - count(success & ~done.baseline_correct)
+        if self.slow_above is not None:
+            counts["slow_requests"] += count(responded & (latency > self.slow_above))
         self._sums["latency_sum_s"] += total(latency, responded)
         self._sums["queue_wait_sum_s"] += total(done.start - done.arrival, started)
         fine = self._fine_index(latency[responded])

@@ -26,10 +26,15 @@ class RequestOutcomes:
     ``error_rates`` per version are fractions 0-1; ``label_fraction`` is the
     share of predictions that get a label; ``prediction_correlation`` the
     copula correlation of two versions' errors on the same request.
+    ``baseline`` is the index of the version every other one is measured
+    against (production before the rollout): for each request another version
+    served, what the baseline would have done with the same draws -- failed
+    or not, right or wrong -- is decided too, so harm is counted exactly.
     """
 
     def __init__(self, faults: FaultSchedule, error_rates: np.ndarray, drift: DriftSchedule, label_fraction: float,
-                 prediction_correlation: float) -> None:
+                 prediction_correlation: float, baseline: int | None = None) -> None:
+        self.baseline = baseline
         self.faults = faults
         self.error_rates = error_rates
         self.drift = drift
@@ -69,8 +74,36 @@ class RequestOutcomes:
             correct[shadow] = shadow_correct
             compared[shadow] = (status[shadow] == Status.OK) & ~error[shadow] & production_answered
             disagrees[shadow] = compared[shadow] & (shadow_correct != production_correct)
+        baseline_failed, baseline_correct = self._baseline(arrays, error, correct, shadow)
         return FinishedRequests(
             arrival=arrival, version=version, status=status, start=arrays["start"],
             client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
             shadow=shadow, compared=compared, disagrees=disagrees, true_accuracy=true_accuracy,
+            baseline_failed=baseline_failed, baseline_correct=baseline_correct,
         )
+
+    def _baseline(self, arrays: ServedChunk, error: np.ndarray, correct: np.ndarray,
+                  shadow: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Whether the baseline version would have failed each request, and been right, with the same draws.
+
+        For the baseline's own requests that is what happened (a failure for
+        any reason); for another version's, its error and correctness draws
+        against the baseline's error probability and accuracy at that time.
+        Timeouts, drops and crashes come from queueing, which has no
+        per-request counterfactual: they count against the version that
+        served the request.
+        """
+        if self.baseline is None:
+            return None, None
+        version, status = arrays["version"], arrays["status"]
+        baseline_failed = (status != Status.OK) | error
+        baseline_correct = correct.copy()
+        other = (version != self.baseline) & ~shadow
+        if other.any():
+            same = np.full(int(other.sum()), self.baseline, dtype=version.dtype)
+            arrival = arrays["arrival"][other]
+            p_error = self.faults.error_probability(self.error_rates, same, arrival)
+            baseline_failed[other] = arrays["u_error"][other] < p_error
+            segments = arrays["u_segment"][other] if "u_segment" in arrays else None
+            baseline_correct[other] = arrays["u_correct"][other] < self.drift.accuracy(same, arrival, segments)
+        return baseline_failed, baseline_correct

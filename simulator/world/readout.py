@@ -39,6 +39,9 @@ def version_result(store: MetricStore, index: int) -> VersionResult:
         queue_wait_mean_s=_finite(totals.queue_wait_sum_s / totals.started) if totals.started else None,
         correct_predictions=totals.correct_predictions,
         wrong_predictions=totals.wrong_predictions,
+        excess_failed_requests=totals.excess_failed,
+        excess_wrong_predictions=totals.excess_wrong,
+        slow_requests=totals.slow_requests if store.slow_above is not None else None,
     )
 
 
@@ -66,7 +69,11 @@ def run_result(world: World, *, label: str, kind: str, seed: int, decision: Deci
         outcome=decision.outcome,
         reason=decision.reason,
         decision_time_s=None if decision.time is None else round(float(decision.time), 6),
-        duration_s=round(float(world.env.now), 6),
+        duration_s=round(float(world.env.now if decision.finished_at is None else decision.finished_at), 6),
+        window_s=round(float(world.env.now), 6),
+        excess_failed_requests=sum(v.excess_failed_requests for v in versions.values()),
+        excess_wrong_predictions=sum(v.excess_wrong_predictions for v in versions.values()),
+        slow_requests=None if store.slow_above is None else sum(v.slow_requests or 0 for v in versions.values()),
         requests=sum(v.requests for v in versions.values()),
         failed_requests=sum(v.failed_requests for v in versions.values()),
         candidate_requests=candidate.requests if candidate else 0,

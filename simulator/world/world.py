@@ -74,6 +74,7 @@ class World:
             label_delay=scenario.monitoring.labels.delay,
             bucket_factor=scenario.monitoring.latency_bucket_factor,
             users=scenario.traffic.users,
+            slow_above=scenario.slo.latency_p99 if scenario.slo is not None else None,
         )
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
@@ -84,7 +85,7 @@ class World:
             {name: config.segments for name, config in all_versions.items() if config.segments},
         )
         self.outcomes = RequestOutcomes(self.faults, self.error_rates, self.drift, scenario.monitoring.labels.fraction,
-                                        scenario.prediction_correlation)
+                                        scenario.prediction_correlation, baseline=self.index(scenario.stable))
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False

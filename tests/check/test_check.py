@@ -35,6 +35,7 @@ def small_quickstart(**expect) -> dict:
     """
     data = scenario_data("quickstart.yaml")
     data["runs"] = 10
+    data["simulation"] = {"until": "rollout_end"}  # decisions only: the runs need not cover the window
     data["expect"] = expect or data["expect"]
     data["strategies"]["canary"]["analysisInterval"] = data["strategies"]["canary"]["monitoringDuration"]
     return data

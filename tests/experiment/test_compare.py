@@ -10,15 +10,18 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from simulator.errors import ScenarioError
 from simulator.experiment import apply_params, compare, sweep
 from simulator.experiment import points as points_module
 from simulator.experiment import runner as runner_module
 from simulator.scenario import load_scenario
-from tests.helpers import SCENARIOS, scenario_data
+from tests.helpers import SCENARIOS, scenario_data, until_rollout_end
 
 QUICKSTART = SCENARIOS / "quickstart.yaml"
+QUICK = until_rollout_end(load_scenario(QUICKSTART))
+"""The quickstart stopping each run at its rollout's end: for tests about decisions and files, not windows."""
 DATA_FILES = {"scenario.json", "runs.jsonl", "runs.parquet", "events.parquet", "summary.json"}
 REPORT_FILES = {"report.md", "report.html", "timeline.parquet", "figure-1.png", "figure-1.svg"}
 
@@ -32,21 +35,34 @@ def test_one_process_and_two_give_identical_rows() -> None:
     serial = compare(QUICKSTART, runs=6, jobs=1)
     parallel = compare(QUICKSTART, runs=6, jobs=2)
     pd.testing.assert_frame_equal(comparable(serial.rows), comparable(parallel.rows))
-    assert len(serial.rows) == 6 * 4 and serial.rows["error"].isna().all()
+    assert len(serial.rows) == 6 * 6 and serial.rows["error"].isna().all()  # 4 strategies and 2 yardsticks
 
 
 def test_paired_interval_is_narrower_than_unpaired() -> None:
-    result = compare(QUICKSTART, runs=30, labels=["canary", "rolling"])
+    result = compare(QUICK, runs=30, labels=["canary", "rolling"], yardsticks=False)
     row = result.paired[result.paired["figure"] == "failed_requests"].iloc[0]
     assert (row["high"] - row["low"]) < (row["unpaired_high"] - row["unpaired_low"])
 
 
 def test_summary_has_wilson_intervals_and_scores_decisions() -> None:
-    summary = compare(QUICKSTART, runs=10).summary.set_index("strategy")
+    summary = compare(QUICK, runs=10, yardsticks=False).summary.set_index("strategy")
     assert summary.loc["canary", "rolled_back"] == 1.0 and summary.loc["canary", "right_decision"] == 1.0
     assert summary.loc["immediate", "missed_regression"] == 1.0  # the slow candidate counts as bad
     low, high = summary.loc["canary", "rolled_back_low"], summary.loc["canary", "rolled_back_high"]
     assert 0.65 < low < 0.75 and high == 1.0  # Wilson interval of 10 / 10
+
+
+def test_every_strategy_is_measured_over_one_window_between_two_yardsticks() -> None:
+    """Issue acceptance: the same window for all; immediate exposes >= 20x the canary; counts add up."""
+    result = compare(QUICKSTART, runs=3, representative=False)
+    rows = result.rows.set_index(["strategy", "seed"])
+    assert set(result.rows["window_s"]) == {load_scenario(QUICKSTART).window}
+    exposure = result.rows.groupby("strategy")["candidate_requests"].mean()
+    assert exposure["immediate"] >= 20 * exposure["canary"]
+    assert exposure["what-if: never"] == 0 and exposure["what-if: at once"] >= exposure["immediate"] * 0.99
+    assert (rows.loc["canary", "decision_time_s"] < rows.loc["canary", "window_s"]).all()
+    # Both yardsticks see the same requests as every strategy: the window's arrivals do not depend on routing.
+    assert result.rows.groupby("seed")["requests"].nunique().eq(1).all()
 
 
 def test_a_run_that_raises_is_recorded_and_the_others_complete(monkeypatch) -> None:
@@ -58,30 +74,30 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(monkeypatch) -> N
         return original(scenario, label, seed, *args, **kwargs)
 
     monkeypatch.setattr(runner_module, "run", flaky)
-    result = compare(QUICKSTART, runs=4, labels=["canary"], jobs=1)
+    result = compare(QUICKSTART, runs=4, labels=["canary"], jobs=1, yardsticks=False)
     errors = result.rows["error"].dropna()
     assert list(errors) == ["RuntimeError: boom"]
     assert result.summary.iloc[0]["runs"] == 4 and result.summary.iloc[0]["errors"] == 1
 
 
 def test_compare_takes_a_loaded_scenario() -> None:
-    result = compare(load_scenario(QUICKSTART), runs=2)
-    assert len(result.rows) == 2 * 4 and result.rows["error"].isna().all()
+    result = compare(QUICK, runs=2)
+    assert len(result.rows) == 2 * 6 and result.rows["error"].isna().all()
     assert result.scenario.name == "quickstart-latency-regression"
 
 
 def test_a_path_a_mapping_and_a_scenario_give_the_same_rows() -> None:
-    by_path = compare(QUICKSTART, runs=2, representative=False)
-    by_mapping = compare(scenario_data("quickstart.yaml"), runs=2, representative=False)
-    by_scenario = compare(load_scenario(QUICKSTART), runs=2, representative=False)
+    by_path = compare(QUICKSTART, runs=2, representative=False, yardsticks=False)
+    by_mapping = compare(scenario_data("quickstart.yaml"), runs=2, representative=False, yardsticks=False)
+    by_scenario = compare(load_scenario(QUICKSTART), runs=2, representative=False, yardsticks=False)
     pd.testing.assert_frame_equal(by_path.rows, by_mapping.rows)
     pd.testing.assert_frame_equal(by_path.rows, by_scenario.rows)
     assert by_path.scenario == by_mapping.scenario == by_scenario.scenario
 
 
 def test_representative_runs_are_each_strategy_on_the_first_seed() -> None:
-    scenario = load_scenario(QUICKSTART)
-    result = compare(scenario, runs=2)
+    scenario = QUICK
+    result = compare(scenario, runs=2, yardsticks=False)
     assert [r.strategy for r in result.representative] == scenario.labels
     assert {r.seed for r in result.representative} == {scenario.seed}
     first = result.rows[result.rows["seed"] == scenario.seed].set_index("strategy")
@@ -91,18 +107,19 @@ def test_representative_runs_are_each_strategy_on_the_first_seed() -> None:
 
 
 def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
-    first = compare(QUICKSTART, runs=3, out=tmp_path)
-    assert first.executed == 12
+    first = compare(QUICK, runs=3, out=tmp_path)
+    assert first.executed == 18
     assert {p.name for p in tmp_path.iterdir()} == DATA_FILES  # data only: the report renders the rest
-    again = compare(load_scenario(QUICKSTART), runs=5, out=tmp_path)
-    assert again.executed == 8 and len(again.rows) == 20
+    again = compare(QUICK, runs=5, out=tmp_path)
+    assert again.executed == 12 and len(again.rows) == 30
     assert {p.name for p in tmp_path.iterdir()} == DATA_FILES
     assert load_scenario(tmp_path / "scenario.json") == again.scenario  # the scenario as run, whole
     events = pd.read_parquet(tmp_path / "events.parquet")
-    assert set(events["strategy"]) == {"canary", "blue_green", "rolling", "immediate"}
+    assert set(events["strategy"]) == {"canary", "blue_green", "rolling", "immediate", "what-if: at once",
+                                       "what-if: never"}
     assert {"t", "kind", "detail", "seed"} <= set(events.columns)
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["runs"] == 20 and summary["errors"] == 0
+    assert summary["runs"] == 30 and summary["errors"] == 0
 
 
 @pytest.mark.slow
@@ -118,10 +135,10 @@ def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     process.kill()
     process.wait()
     finished = len([line for line in log.read_text().splitlines() if line.endswith("}")])
-    assert 0 < finished < 240
+    assert 0 < finished < 360
     resumed = compare(QUICKSTART, runs=60, out=out)
-    assert resumed.executed == 240 - finished
-    assert len(resumed.rows) == 240 and resumed.rows["case"].is_unique
+    assert resumed.executed == 360 - finished
+    assert len(resumed.rows) == 360 and resumed.rows["case"].is_unique
 
 
 def test_storing_the_data_is_all_or_nothing(tmp_path, monkeypatch) -> None:
@@ -143,18 +160,18 @@ def test_storing_the_data_is_all_or_nothing(tmp_path, monkeypatch) -> None:
 
 
 def test_an_out_holding_another_scenario_is_refused(tmp_path) -> None:
-    compare(QUICKSTART, runs=1, labels=["canary"], out=tmp_path, representative=False)
+    compare(QUICKSTART, runs=1, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
     other = scenario_data("quickstart.yaml")
     other["seed"] += 1
     with pytest.raises(ScenarioError, match="holds results of a different scenario"):
-        compare(other, runs=1, labels=["canary"], out=tmp_path)
+        compare(other, runs=1, labels=["canary"], out=tmp_path, yardsticks=False)
     assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == 1
 
 
 def test_a_directory_with_the_raw_scenario_file_still_resumes(tmp_path) -> None:
-    compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False)
+    compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
     (tmp_path / "scenario.json").write_text(json.dumps(scenario_data("quickstart.yaml")))  # as written before
-    again = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False)
+    again = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
     assert again.executed == 0 and len(again.rows) == 2
 
 
@@ -201,13 +218,16 @@ def test_sweep_tags_rows_with_parameters() -> None:
 def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
     from simulator.cli import main
 
-    assert main(["compare", str(QUICKSTART), "--runs", "3", "--out", str(tmp_path / "r")]) == 0
+    data = scenario_data("quickstart.yaml")
+    data["simulation"] = {"until": "rollout_end"}  # the files written, not the window, are under test
+    (tmp_path / "quickstart.yaml").write_text(yaml.safe_dump(data))
+    assert main(["compare", str(tmp_path / "quickstart.yaml"), "--runs", "3", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "| canary |" in out and "Paired differences" in out
     assert (tmp_path / "r" / "report.md").read_text().startswith("# quickstart-latency-regression")
     names = {p.name for p in (tmp_path / "r").iterdir()}
     assert names == DATA_FILES | REPORT_FILES | {f"figure-{n}.{kind}" for n in (2, 3) for kind in ("png", "svg")}
-    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no staging directory left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quickstart.yaml", "r"]  # no staging directory left
 
 
 @pytest.mark.slow
@@ -227,8 +247,8 @@ def test_intervals_against_scipy() -> None:
 
     assert wilson(7, 10) == pytest.approx(tuple(stats.binomtest(7, 10).proportion_ci(method="wilson")))
     values = np.random.default_rng(1).exponential(10.0, 200)
-    mean, low, high = mean_interval(values)
+    mean, low, high = mean_interval(values)  # t with a skewness correction: near t at 200 runs, shifted right
     expected = stats.t.interval(0.95, 199, loc=values.mean(), scale=stats.sem(values))
-    assert (low, high) == pytest.approx(expected)
-    value, q_low, q_high = quantile_interval(values, 0.95)
+    assert (low, high) == pytest.approx(expected, rel=0.05) and low > expected[0] and high > expected[1]
+    value, q_low, q_high = quantile_interval(values, 0.95)  # order statistics (tests/experiment/test_intervals.py)
     assert q_low < value < q_high and value == pytest.approx(np.quantile(values, 0.95))

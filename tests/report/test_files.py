@@ -12,9 +12,9 @@ from simulator.files import staged_files
 from simulator.report import files as files_module
 from simulator.report import write_experiment_report, write_run_results
 from simulator.scenario import load_scenario
-from tests.helpers import SCENARIOS
+from tests.helpers import SCENARIOS, until_rollout_end
 
-QUICKSTART = SCENARIOS / "quickstart.yaml"
+QUICKSTART = until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml"))  # reports, not windows
 DATA_FILES = {"scenario.json", "runs.jsonl", "runs.parquet", "events.parquet", "summary.json"}
 
 
@@ -72,7 +72,7 @@ def test_a_failed_rerender_keeps_the_previous_report_whole(tmp_path, monkeypatch
 
 
 def test_run_out_writes_nothing_when_plotting_raises(tmp_path, monkeypatch) -> None:
-    scenario = load_scenario(QUICKSTART)
+    scenario = QUICKSTART
     results = [run(scenario, "canary")]
     monkeypatch.setattr(files_module, "plot_timelines", failing)
     out = tmp_path / "run"

@@ -9,13 +9,15 @@ import pytest
 
 from simulator.experiment import compare, sweep
 from simulator.report import write_experiment_report
-from tests.helpers import SCENARIOS, scenario_data
+from simulator.scenario import load_scenario
+from tests.helpers import SCENARIOS, scenario_data, until_rollout_end
 
 
 def test_report_is_self_contained_and_escapes_names(tmp_path) -> None:
     data = scenario_data("quickstart.yaml")
     data["name"] = "<script>alert('x')</script>"
     data["strategies"]["<b>bold</b>"] = {"strategy": "Immediate"}
+    data["simulation"] = {"until": "rollout_end"}  # the report's escaping, not the window, is under test
     write_experiment_report(compare(data, runs=3, out=tmp_path), tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
@@ -36,7 +38,7 @@ def _browser() -> str | None:
 
 @pytest.mark.skipif(_browser() is None, reason="no Chromium on this machine")
 def test_report_renders_in_headless_chromium(tmp_path) -> None:
-    write_experiment_report(compare(SCENARIOS / "quickstart.yaml", runs=3), tmp_path)
+    write_experiment_report(compare(until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml")), runs=3), tmp_path)
     screenshot = tmp_path / "report.png"
     process = subprocess.run(
         [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,7 +55,8 @@ def test_report_renders_in_headless_chromium(tmp_path) -> None:
 def test_experiment_figures_of_a_result() -> None:
     from simulator.report import experiment_figures
 
-    result = compare(SCENARIOS / "quickstart.yaml", runs=2, labels=["canary", "immediate"])
+    result = compare(until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml")), runs=2,
+                     labels=["canary", "immediate"])
     titles = [title for title, _ in experiment_figures(result)]
     assert titles[0].startswith("Timeline of seed 42") and "Outcome rates with 95 % Wilson intervals" in titles
     assert [title for title, _ in experiment_figures(result, timelines=False)] == titles[1:]

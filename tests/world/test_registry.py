@@ -46,6 +46,7 @@ def test_operator_rollback_to_a_named_version_from_python() -> None:
     data = scenario_data("quickstart.yaml")
     data["versions"]["v0"] = dict(data["versions"]["v1"])
     data["horizon"] = "20m"
+    data.pop("observe")
     data["simulation"] = {"until": "horizon"}
     scenario = parse_scenario(data)
     result = run(scenario, "immediate", operations=[RollbackOperation(at=600, rollback_to="v0")])
