@@ -16,6 +16,7 @@ from scipy.stats import binom
 from simulator.driver import run
 from simulator.result import RunResult
 from simulator.scenario import parse_scenario
+from tests.helpers import until_rollout_end
 from tests.test_watch_in_the_world import world
 
 SEEDS = range(1, 11)
@@ -28,7 +29,7 @@ FAILING = {"error_rate": 0.08}
 
 
 def runs(candidate: dict[str, Any], strategy: dict[str, Any]) -> list[RunResult]:
-    scenario = parse_scenario(world(candidate, strategy, horizon="1h"))
+    scenario = until_rollout_end(parse_scenario(world(candidate, strategy, horizon="1h")))
     return [run(scenario, "s", seed) for seed in SEEDS]
 
 
@@ -81,7 +82,7 @@ def test_the_response_tests_reject_as_often_as_the_binomial_distribution_says() 
     above (not at least) 80 % (125 of 200); failed requests left out of the tests (23 of 200).
     """
     strategy = {**ATOMIC, "validation": {"responseTests": 20, "minPassRate": 0.8}}
-    scenario = parse_scenario(world({"accuracy": 0.88, "error_rate": 0.10}, strategy, horizon="3m"))
+    scenario = until_rollout_end(parse_scenario(world({"accuracy": 0.88, "error_rate": 0.10}, strategy, horizon="3m")))
     seeds = range(200)
     rejected = sum(run(scenario, "s", seed).reason.startswith("pre-switch validation failed") for seed in seeds)
     expected = binom.cdf(15, 20, 0.88 * 0.90)

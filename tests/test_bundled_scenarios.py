@@ -74,6 +74,8 @@ def test_every_bundled_scenario_is_deterministic(path) -> None:
     import json
 
     scenario = load_scenario(path)
+    if path.name not in ("quickstart.yaml", "seed-000-canary.yaml"):
+        scenario = until_rollout_end(scenario)  # the long windows: the rollouts themselves, twice
     for label in scenario.labels:
         first = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)
         second = json.dumps(run(scenario, label, scenario.seed + 1).to_dict(), sort_keys=True)

@@ -39,7 +39,7 @@ SLOWER = {"latency": {"p50": "80ms", "p99": "320ms"}}
 
 
 def outcomes(data: dict[str, Any], seeds=SEEDS) -> list[str]:
-    scenario = parse_scenario(data)
+    scenario = until_rollout_end(parse_scenario(data))  # decisions only: no need to simulate the aftermath
     return [run(scenario, "s", seed).outcome for seed in seeds]
 
 

@@ -93,7 +93,7 @@ def test_the_monitor_at_50_samples_per_window_keeps_psi_calibrated() -> None:
     over 8 seeds: about 3 700 feature checks. Measured: 3.2 %.
     """
     data = scenario_data("drift-retraining.yaml")
-    for key in ("expect", "drift", "retraining"):
+    for key in ("expect", "drift", "retraining", "observe"):
         data.pop(key)
     data.update(traffic={"rate": 2.0}, strategies={}, simulation={"until": "horizon"})
     data["monitoring"]["drift"].update(window="30m", sample_size=50)

@@ -23,7 +23,7 @@ from simulator import parse_scenario, run
 from simulator.analysis.judge import mann_whitney_judge
 from simulator.observations import MetricSeries
 from simulator.scenario import RollbackThresholds
-from tests.helpers import scenario_data
+from tests.helpers import scenario_data, until_rollout_end
 
 RULES = RollbackThresholds.seed_defaults()
 
@@ -418,7 +418,7 @@ def judged(data: dict) -> dict:
 
 def test_judged_canary_catches_the_slow_candidate() -> None:
     scenario = parse_scenario(judged(scenario_data("quickstart.yaml")))
-    outcomes = Counter(run(scenario, "canary", seed).outcome for seed in range(10))
+    outcomes = Counter(run(until_rollout_end(scenario), "canary", seed).outcome for seed in range(10))
     assert outcomes["rolled_back"] == 10
 
 
@@ -426,7 +426,7 @@ def test_judged_canary_promotes_a_good_candidate() -> None:
     data = judged(scenario_data("quickstart.yaml"))
     data["versions"]["v2"] = dict(data["versions"]["v1"])
     scenario = parse_scenario(data)
-    outcomes = Counter(run(scenario, "canary", seed).outcome for seed in range(10))
+    outcomes = Counter(run(until_rollout_end(scenario), "canary", seed).outcome for seed in range(10))
     assert outcomes["promoted"] >= 9
 
 

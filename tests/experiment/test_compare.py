@@ -32,8 +32,8 @@ def comparable(rows: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_one_process_and_two_give_identical_rows() -> None:
-    serial = compare(QUICKSTART, runs=6, jobs=1)
-    parallel = compare(QUICKSTART, runs=6, jobs=2)
+    serial = compare(QUICK, runs=6, jobs=1)
+    parallel = compare(QUICK, runs=6, jobs=2)
     pd.testing.assert_frame_equal(comparable(serial.rows), comparable(parallel.rows))
     assert len(serial.rows) == 6 * 6 and serial.rows["error"].isna().all()  # 4 strategies and 2 yardsticks
 
@@ -74,7 +74,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(monkeypatch) -> N
         return original(scenario, label, seed, *args, **kwargs)
 
     monkeypatch.setattr(runner_module, "run", flaky)
-    result = compare(QUICKSTART, runs=4, labels=["canary"], jobs=1, yardsticks=False)
+    result = compare(QUICK, runs=4, labels=["canary"], jobs=1, yardsticks=False)
     errors = result.rows["error"].dropna()
     assert list(errors) == ["RuntimeError: boom"]
     assert result.summary.iloc[0]["runs"] == 4 and result.summary.iloc[0]["errors"] == 1
@@ -125,7 +125,11 @@ def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
 @pytest.mark.slow
 def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "simulator.cli", "compare", str(QUICKSTART), "--runs", "60",
+    data = scenario_data("quickstart.yaml")
+    data["simulation"] = {"until": "rollout_end"}  # resuming, not the window, is under test
+    path = tmp_path / "quickstart.yaml"
+    path.write_text(yaml.safe_dump(data))
+    command = [sys.executable, "-m", "simulator.cli", "compare", str(path), "--runs", "60",
                "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log = out / "runs.jsonl"
@@ -136,7 +140,7 @@ def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     process.wait()
     finished = len([line for line in log.read_text().splitlines() if line.endswith("}")])
     assert 0 < finished < 360
-    resumed = compare(QUICKSTART, runs=60, out=out)
+    resumed = compare(path, runs=60, out=out)
     assert resumed.executed == 360 - finished
     assert len(resumed.rows) == 360 and resumed.rows["case"].is_unique
 

@@ -61,6 +61,7 @@ def scenario(test: str, metric: str, *, capacity: str = "proportional", rate: fl
         "monitoring": {"scrape_interval": 1, "labels": {"delay": 0, "fraction": 1.0}},
         "strategies": {"ab": {"strategy": "ABTesting", "test": test, "primaryMetric": metric, "minimumSamples": samples,
                               "looks": looks, "checkInterval": 1, "significanceLevel": ALPHA, "capacity": capacity}},
+        "simulation": {"until": "rollout_end"},  # the test's verdict only: no need to simulate the aftermath
     })
 
 
