@@ -1,20 +1,24 @@
-"""Figures of an experiment: timelines of a representative seed, outcome rates, distributions, Pareto view."""
+"""Figures of an experiment: timelines of a representative seed, outcome rates, distributions, Pareto view.
+
+Made with the object-oriented API (:class:`matplotlib.figure.Figure`), never
+through pyplot, so neither importing this module nor drawing changes the
+matplotlib backend (a notebook keeps its inline one).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from simulator.report.plots import plot_timelines  # noqa: E402
+from simulator.report.plots import timelines_figure
 
 if TYPE_CHECKING:
     from simulator.experiment import ExperimentResult
+    from simulator.scenario.model import Scenario
 
 __all__ = ["experiment_figures", "pareto_front"]
 
@@ -28,33 +32,45 @@ def pareto_front(points: np.ndarray) -> np.ndarray:
     return front
 
 
+def _figure(**options: Any) -> Figure:
+    figure = Figure(**options)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def _group_names(summary: pd.DataFrame) -> list[str]:
     groups = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
     return [", ".join(str(row[g]) for g in groups) for _, row in summary.iterrows()]
 
 
 def experiment_figures(result: ExperimentResult, *, timelines: bool = True) -> list[tuple[str, Any]]:
-    """The report's figures as (title, matplotlib figure) pairs, in the report's order (e.g. for notebooks).
+    """The report's figures as (title, :class:`matplotlib.figure.Figure`) pairs, in the report's order.
 
-    The timelines of the representative runs (requests/s, p99 latency in ms,
-    error rate and accuracy over minutes) come first when ``timelines`` and
-    the result has them; then outcome rates with Wilson intervals, the
+    For notebooks too: the figures are made without pyplot, so show one as a
+    cell's value (or with ``display``). The timelines of the representative
+    runs over the whole window (:func:`simulator.report.plots.timelines_figure`:
+    requests/s, p99 latency in ms, error rate and accuracy, with the decisions,
+    the checks by verdict and the scenario's faults marked) come first when
+    ``timelines`` and the result has them; a sweep's are shaded with the faults
+    of the scenario before any point is applied. Then outcome rates with Wilson intervals, the
     distributions of exposure (requests) and time to decision (seconds), and
     for a sweep the Pareto view of rollout duration (seconds) against
     exposure to a bad candidate (requests).
     """
     representative = result.representative if timelines else []
-    return _figures(result.rows, result.summary, representative, result.parameters)
+    return _figures(result.rows, result.summary, representative, result.parameters, result.scenario)
 
 
 def _figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any],
-             params: list[str]) -> list[tuple[str, Any]]:
+             params: list[str], scenario: Scenario | None = None) -> list[tuple[str, Any]]:
     figures: list[tuple[str, Any]] = []
     if representative:
-        figures.append((f"Timeline of seed {representative[0].seed} per strategy (decisions as dashed lines)",
-                        plot_timelines(representative)))
+        figures.append((f"Timeline of seed {representative[0].seed} per strategy over the whole window: "
+                        "decisions (dashed), checks (ticks by verdict) and faults (shaded)",
+                        timelines_figure(representative, scenario)))
     names = _group_names(summary)
-    figure, axis = plt.subplots(figsize=(max(5, 1.3 * len(names)), 3.5))
+    figure = _figure(figsize=(max(5, 1.3 * len(names)), 3.5), layout="tight")
+    axis = figure.subplots()
     x = np.arange(len(names))
     for offset, (rate, colour) in enumerate([("promoted", "tab:green"), ("rolled_back", "tab:red")]):
         if rate not in summary:
@@ -71,7 +87,8 @@ def _figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any
     ok = rows[rows["error"].isna()] if "error" in rows else rows
     group_columns = [c for c in summary.columns if c == "strategy" or c.startswith("param:")]
     grouped = list(ok.groupby(group_columns, sort=False))
-    figure, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+    figure = _figure(figsize=(11, 3.5), layout="tight")
+    axes = figure.subplots(1, 2)
     for axis, (figure_name, label) in zip(axes, [("candidate_requests", "candidate requests (exposure)"),
                                                   ("decision_time_s", "time to decision (s)")], strict=True):
         data = [pd.to_numeric(group[figure_name], errors="coerce").dropna().to_numpy() for _, group in grouped]
@@ -87,7 +104,8 @@ def _figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any
         points = np.column_stack([summary["duration_s_mean"].to_numpy(dtype=float),
                                   np.nan_to_num(np.asarray(exposure, dtype=float))])
         front = pareto_front(points)
-        figure, axis = plt.subplots(figsize=(6, 4))
+        figure = _figure(figsize=(6, 4), layout="tight")
+        axis = figure.subplots()
         axis.scatter(points[~front, 0], points[~front, 1], color="grey", label="dominated")
         axis.scatter(points[front, 0], points[front, 1], color="tab:blue", label="Pareto front")
         for (px, py), name in zip(points, names, strict=True):

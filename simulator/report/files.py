@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,7 +31,12 @@ __all__ = ["write_run_results", "write_experiment_report"]
 def write_run_results(out_dir: str | Path, scenario_name: str, results: list[RunResult],
                       scenario_data: dict | None = None) -> list[Path]:
     """Write ``runs.json``, ``scenario.json``, timelines (``timeline.parquet`` and ``.csv``), ``events.csv``,
-    drift checks (``drift.parquet`` and ``.csv``, when a drift monitor ran) and ``timeline.png`` into ``out_dir``."""
+    drift checks (``drift.parquet`` and ``.csv``, when a drift monitor ran) and ``timeline.png`` into ``out_dir``.
+
+    ``timeline.png`` shows every run over its whole window, one column each
+    (:func:`simulator.report.plots.timelines_figure`), with the faults of
+    ``scenario_data`` (the scenario's ``model_dump(by_alias=True)``) shaded.
+    """
     target = Path(out_dir)
     with staged_files(target) as staging:
         (staging / "runs.json").write_text(json.dumps(runs_document(scenario_name, results), indent=2) + "\n")
@@ -57,7 +62,7 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
             [{"strategy": r.strategy, "seed": r.seed, **e.to_dict()} for r in results for e in r.events]
         )
         events.to_csv(staging / "events.csv", index=False)
-        plot_timelines(results, staging / "timeline.png")
+        plot_timelines(results, staging / "timeline.png", scenario_data)
         names = sorted(item.name for item in staging.iterdir())
     return [target / name for name in names]
 
@@ -72,33 +77,31 @@ def write_experiment_report(result: ExperimentResult, out_dir: str | Path) -> li
     :func:`~simulator.experiment.sweep`; ``out_dir`` is typically the
     directory they stored their data in (``out``). ``timeline.parquet`` holds
     the representative runs' timelines (per scrape interval and version),
-    tagged with strategy and seed. Returns the paths written.
+    tagged with strategy and seed. The timeline of the representative runs
+    over the whole window (decisions, checks and the scenario's faults
+    marked) is the first figure, in ``report.html`` and at the end of
+    ``report.md`` (``figure-1.svg``). Returns the paths written.
     """
     target = Path(out_dir)
     scenario = result.scenario
-    figures: list[tuple[str, Any]] = []
-    try:
-        with staged_files(target) as staging:
-            decision = result.decision()
-            (staging / "report.md").write_text(experiment_markdown(scenario.name, result.summary, result.paired,
-                                                                   decision))
-            timelines = [run.timeline_frame().assign(strategy=run.strategy, seed=run.seed)
-                         for run in result.representative]
-            timelines = [frame for frame in timelines if not frame.empty]
-            if timelines:
-                pd.concat(timelines, ignore_index=True).to_parquet(staging / "timeline.parquet", index=False)
-            figures = experiment_figures(result)
-            for number, (_, figure) in enumerate(figures, start=1):
-                stem = staging / f"figure-{number}"
-                figure.savefig(stem.with_suffix(".png"), dpi=100, bbox_inches="tight")
-                figure.savefig(stem.with_suffix(".svg"), bbox_inches="tight")
-            html = experiment_html(scenario.name, scenario.description, result.rows, result.summary, result.paired,
-                                   figures, decision)
-            (staging / "report.html").write_text(html)
-            names = sorted(item.name for item in staging.iterdir())
-    finally:
-        import matplotlib.pyplot as plt  # after simulator.report.plots chose the Agg backend
-
-        for _, figure in figures:
-            plt.close(figure)
+    with staged_files(target) as staging:
+        decision = result.decision()
+        markdown = experiment_markdown(scenario.name, result.summary, result.paired, decision)
+        figures = experiment_figures(result)
+        if result.representative:  # the timeline is the first figure
+            markdown += f"\n## Timeline\n\n![{figures[0][0]}](figure-1.svg)\n"
+        (staging / "report.md").write_text(markdown)
+        timelines = [run.timeline_frame().assign(strategy=run.strategy, seed=run.seed)
+                     for run in result.representative]
+        timelines = [frame for frame in timelines if not frame.empty]
+        if timelines:
+            pd.concat(timelines, ignore_index=True).to_parquet(staging / "timeline.parquet", index=False)
+        for number, (_, figure) in enumerate(figures, start=1):
+            stem = staging / f"figure-{number}"
+            figure.savefig(stem.with_suffix(".png"), dpi=100, bbox_inches="tight")
+            figure.savefig(stem.with_suffix(".svg"), bbox_inches="tight")
+        html = experiment_html(scenario.name, scenario.description, result.rows, result.summary, result.paired,
+                               figures, decision)
+        (staging / "report.html").write_text(html)
+        names = sorted(item.name for item in staging.iterdir())
     return [target / name for name in names]

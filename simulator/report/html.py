@@ -20,11 +20,9 @@ __all__ = ["experiment_html"]
 
 
 def _png(figure: Any) -> str:
-    import matplotlib.pyplot as plt
-
+    # Figure.savefig draws with the canvas the format needs: no pyplot, no backend chosen.
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
