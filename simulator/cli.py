@@ -1,4 +1,4 @@
-"""The ``rollout-sim`` command line: run, validate, schema.
+"""The ``rollout-sim`` command line: run, compare, sweep, check, validate, schema.
 
 Bad input prints one line naming the file, key path, bad value and what was
 expected, and exits with status 2; nothing is written.
@@ -20,11 +20,23 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 
+def _version() -> str:
+    """The installed package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rollout-sim")
+    except PackageNotFoundError:
+        return "(version unknown: the package is not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rollout-sim",
-        description="Simulate rolling out ML model versions with canary, blue-green, rolling and immediate strategies.",
+        description="Simulate rolling out ML model versions with canary, blue-green, rolling, immediate, "
+                    "A/B test and shadow strategies.",
     )
+    parser.add_argument("--version", action="version", version=f"rollout-sim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="simulate each strategy of a scenario once and print what happened")
@@ -53,19 +65,31 @@ def _parser() -> argparse.ArgumentParser:
                                 help="results directory (resumable: a rerun makes only the missing runs)")
         experiment.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    checker = commands.add_parser("check", help="run every scenario's expect block; exit 1 if one fails")
+    checker = commands.add_parser(
+        "check", help="run every scenario's expect block; exit 1 if one fails or nothing was checked"
+    )
     checker.add_argument("paths", nargs="+", help="scenario files or directories")
     checker.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per expectation)")
     checker.add_argument("--summary", metavar="FILE", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
     checker.add_argument("--json", action="store_true", help="print the results as JSON")
     checker.add_argument("--jobs", type=int, default=1, help="local processes")
+    checker.add_argument("--runs", type=int, help="seeds per scenario (default: each scenario's runs)")
+    checker.add_argument("--strategy", action="append", metavar="LABEL",
+                         help="only the expectations of this strategy label (repeatable; default: all)")
+    checker.add_argument("--allow-empty", action="store_true",
+                         help="exit 0 when nothing was checked (default: exit 1, so that a CI guard that checks "
+                              "nothing does not pass)")
     checker.add_argument("--save-baseline", metavar="FILE", help="store the measured figures")
     checker.add_argument("--baseline", metavar="FILE", help="also fail when a figure is significantly worse")
 
-    validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
+    validate = commands.add_parser(
+        "validate", help="check a scenario file (its expectations too) and say what it holds; every problem is "
+                         "one line with its key path"
+    )
     validate.add_argument("file")
 
-    commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    commands.add_parser("schema", help="print the JSON Schema of scenario files as written, for editors "
+                                       "(# yaml-language-server: $schema=FILE)")
     return parser
 
 
@@ -154,7 +178,10 @@ def _check(args: argparse.Namespace) -> int:
         except (OSError, json.JSONDecodeError) as error:
             raise ScenarioError(f"cannot read the baseline ({error}); expected a file from --save-baseline",
                                 file=args.baseline) from None
-    result = check(args.paths, jobs=args.jobs, baseline=baseline, progress=sys.stderr.isatty())
+    if args.jobs < 1:
+        raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1")
+    result = check(args.paths, jobs=args.jobs, baseline=baseline, progress=sys.stderr.isatty(), runs=args.runs,
+                   labels=args.strategy)
     if args.junit:
         Path(args.junit).write_text(junit_xml(result))
     if args.summary:
@@ -166,13 +193,37 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps(json_summary(result), indent=2))
     else:
         print_table(result)
+    if not result.checked and not args.allow_empty:
+        chosen = f" of {', '.join(args.strategy)}" if args.strategy else ""
+        print(f"error: nothing checked: no expectation{chosen} in {', '.join(args.paths)} (a directory is searched "
+              "for scenario files with an expect block); expected at least one, or --allow-empty", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK if result.passed else EXIT_FAILURE
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from simulator.scenario import load_scenario
+    """Every problem of the file, one line each (exit 2); else what the scenario holds."""
+    from simulator.check.expectation_syntax import expectation_problems
+    from simulator.scenario import parse_scenario, read_scenario_data
+    from simulator.scenario.loader import scenario_problems
+    from simulator.scenario.model import NO_STRATEGY_LABEL
 
-    scenario = load_scenario(args.file)
+    data = read_scenario_data(args.file)
+    problems = scenario_problems(data, source=args.file)
+    strategies = data.get("strategies")
+    labels = [str(label) for label in strategies] if isinstance(strategies, dict) and strategies else \
+        [NO_STRATEGY_LABEL]
+    if isinstance(data.get("expect"), dict):
+        known = {problem.path for problem in problems}  # the block's shape is checked by both: one line a key
+        problems += [problem for problem in expectation_problems(data["expect"], labels, file=args.file)
+                     if problem.path not in known]
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if len(problems) > 1:
+            print(f"{args.file}: {len(problems)} problems", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = parse_scenario(data, source=args.file)
     strategies = ", ".join(f"{label} ({config.kind})" for label, config in scenario.strategies.items()) or "none"
     print(
         f"{args.file}: ok - scenario '{scenario.name}', versions {', '.join(scenario.versions)}, "
@@ -182,9 +233,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(_: argparse.Namespace) -> int:
+    from simulator.check.expectation_syntax import expectation_key_names
     from simulator.scenario import scenario_schema
 
-    json.dump(scenario_schema(), sys.stdout, indent=2)
+    json.dump(scenario_schema(expectation_key_names()), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
 
@@ -192,6 +244,10 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollout-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    if getattr(args, "out", None):  # only --out draws, into files: a non-interactive backend, whatever is set
+        import matplotlib
+
+        matplotlib.use("agg")
     handlers = {"run": _run, "compare": _experiment, "sweep": _experiment, "check": _check,
                 "validate": _validate, "schema": _schema}
     try:

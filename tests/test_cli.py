@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from simulator.cli import main
-from tests.helpers import SCENARIOS, scenario_data
+from tests.helpers import REPO, SCENARIOS, scenario_data
 
 QUICKSTART = str(SCENARIOS / "quickstart.yaml")
 
@@ -42,6 +44,10 @@ def test_run_json_follows_the_contract(capsys) -> None:
                     "correct_predictions"):
             assert key in version
     assert all(set(event) == {"t", "kind", "detail", "data"} for event in record["events"])
+    # README's contract names every key a run record has.
+    contract = (REPO / "README.md").read_text().split("### `run --json`")[1].split("```")[1]
+    undocumented = [key for key in [*record, *next(iter(record["versions"].values()))] if f'"{key}"' not in contract]
+    assert undocumented == []
     scales = [event["data"] for event in record["events"] if event["kind"] == "scale"]
     assert scales and all({"version", "previous", "replicas"} <= set(data) for data in scales)
     assert record["events"][-1]["kind"] == "finished"
@@ -139,3 +145,120 @@ def test_json_and_toml_scenarios_run(tmp_path: Path, capsys) -> None:
     assert main(["run", str(tmp_path / "q.toml"), "--strategy", "immediate", "--json"]) == 0
     from_toml = json.loads(capsys.readouterr().out)
     assert from_json["runs"] == from_toml["runs"]
+
+
+def test_version_and_help_name_every_strategy(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rollout-sim {version('rollout-sim')}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    description = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["description"]
+    for strategy in ("canary", "blue-green", "rolling", "immediate", "A/B test", "shadow"):
+        assert strategy in help_text and strategy in description
+
+
+FIVE_MISTAKES = """\
+name: five-mistakes
+horizon: 1h
+traffic: {rate: 200/s, burst: 3}
+service: {replicas: 4, concurrency: 4, timeout: 1s}
+versions:
+  v1: {accuracy: 0.92, latency: {p50: 30ms, p99: 120ms}}
+  v2: {accuracy: 1.4, latency: {p50: 30ms, p99: 120ms}}
+stable: v1
+candidate: v2
+strategies:
+  canary: {initialPercentage: 10, incrementStepp: 20}
+  blue_green: {monitoringDuration: 5m}
+expect:
+  confidence: 0.95
+  canary: {rolled_bak: ">= 0.9"}
+  canry: {promoted: ">= 0.5"}
+"""
+
+
+def test_validate_reports_every_mistake_on_its_own_line(tmp_path: Path) -> None:
+    bad = tmp_path / "five.yaml"
+    bad.write_text(FIVE_MISTAKES)
+    process = subprocess.run([sys.executable, "-m", "simulator.cli", "validate", str(bad)],
+                             capture_output=True, text=True)
+    assert process.returncode == 2 and process.stdout == ""
+    lines = process.stderr.strip().splitlines()
+    assert lines[-1] == f"{bad}: 5 problems"
+    expected = [  # in the order of the file
+        ("traffic", "unknown key 'burst'"),
+        ("versions.v2.accuracy", "got 1.4; expected at most 1"),
+        ("strategies.canary", "unknown key 'incrementStepp' (did you mean 'incrementStep'?)"),
+        ("expect.canary.rolled_bak", "did you mean 'rolled_back'?"),
+        ("expect.canry", "did you mean 'canary'?"),
+    ]
+    assert len(lines[:-1]) == len(expected), process.stderr
+    for line, (path, message) in zip(lines, expected, strict=False):
+        assert line.startswith(f"error: {bad}: {path}: ") and message in line, line
+    assert "Traceback" not in process.stderr
+
+
+@pytest.mark.parametrize(("expect", "path"), [
+    ({"canary": {"rolled_bak": ">= 0.9"}}, "expect.canary.rolled_bak"),
+    ({"canry": {"rolled_back": ">= 0.9"}}, "expect.canry"),
+    ({"confidence": 95, "canary": {"rolled_back": ">= 0.9"}}, "expect.confidence"),
+])
+def test_validate_is_as_strict_as_check_on_expectations(tmp_path: Path, capsys, expect, path: str) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["expect"] = expect
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(bad)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {bad}: {path}: ")
+
+
+def test_validate_accepts_the_documented_top_level_confidence(tmp_path: Path, capsys) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["expect"] = {"confidence": 0.95, "canary": {"rolled_back": ">= 0.9", "decision_time.p95": "<= 20m"}}
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(good)]) == 0
+    assert ": ok - " in capsys.readouterr().out
+
+
+def test_check_that_checks_nothing_fails_unless_allowed(tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["check", str(empty)]) == 1
+    assert "nothing checked" in capsys.readouterr().err
+    assert main(["check", str(empty), "--allow-empty"]) == 0
+    data = scenario_data("quickstart.yaml")
+    del data["expect"]
+    (empty / "no-expect.yaml").write_text(yaml.safe_dump(data))
+    assert main(["check", str(empty / "no-expect.yaml")]) == 1  # a file named, but no expect block
+    assert "nothing checked" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--strategy", "canry"], "--strategy: got 'canry' (did you mean 'canary'?)"),
+    (["--runs", "0"], "--runs: got 0"),
+])
+def test_check_options_bad_input(capsys, arguments: list[str], message: str) -> None:
+    assert main(["check", QUICKSTART, *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_check_runs_and_strategy_and_measured_in_the_units_of_the_bound(tmp_path: Path, capsys) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["simulation"] = {"until": "rollout_end"}  # decisions only
+    data["expect"] = {"canary": {"rolled_back": ">= 90%", "decision_time.p95": "<= 20m"},
+                      "immediate": {"promoted": ">= 0.99"}}
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["check", str(path), "--runs", "2", "--strategy", "canary"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[-1] == "2 passed, 0 failed, 0 inconclusive"  # immediate's left out
+    assert all("over 2 runs" in line for line in lines[:2])
+    assert "rolled_back >= 90% — measured 100% [" in lines[0]
+    assert re.search(r"decision_time\.p95 <= 20m — measured \d+(\.\d+)?m over", lines[1]), lines[1]

@@ -181,8 +181,15 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 def check(status: int, out: str, err: str, what: str) -> None:
     assert status in (0, 2), f"{what}: exit {status}; stderr: {err[:500]}"
-    assert len(err.splitlines()) <= 3, f"{what}: stderr has {len(err.splitlines())} lines: {err[:500]}"
     assert "Traceback" not in out + err, what
+    lines = err.splitlines()
+    if what.startswith("validate") and len(lines) > 1:
+        # validate reports every problem, one line each, then how many there were.
+        *problems, total = lines
+        assert total.endswith(f": {len(problems)} problems"), f"{what}: {err[-300:]}"
+        assert all(line.startswith("error: ") for line in problems), f"{what}: {err[:500]}"
+        return
+    assert len(lines) <= 3, f"{what}: stderr has {len(lines)} lines: {err[:500]}"
     if status == 2:
         assert err.startswith("error: "), f"{what}: {err[:300]}"
 

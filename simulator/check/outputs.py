@@ -13,13 +13,15 @@ __all__ = ["describe", "junit_xml", "markdown_summary", "json_summary", "print_t
 
 
 def _value(judgement: Judgement) -> str:
+    """The measured value and its interval, in the unit the bound was written in (``22m [20.5m, 23.1m]``)."""
     measured = judgement.measured
     if math.isnan(measured):
         return "-"
+    show = judgement.expectation.format_value
     interval = ""
     if judgement.low != judgement.high and not math.isnan(judgement.low):
-        interval = f" [{judgement.low:.4g}, {judgement.high:.4g}]"
-    return f"{measured:.4g}{interval}"
+        interval = f" [{show(judgement.low)}, {show(judgement.high)}]"
+    return f"{show(measured)}{interval}"
 
 
 def describe(judgement: Judgement) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,16 @@ import yaml
 from pydantic import ValidationError
 
 from simulator.errors import ScenarioError
+from simulator.scenario.expect_block import check_expect_block
 from simulator.scenario.limits import MAX_FILE_BYTES
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, parse_strategy
 from simulator.scenario.raw_data import check_raw_data
+from simulator.scenario.shadow_config import ImmediateConfig
 from simulator.scenario.validation_errors import one_line, validation_to_scenario_error
+from simulator.scenario.written_schema import written_schema
 
-__all__ = ["load_scenario", "parse_scenario", "read_scenario_data", "scenario_schema", "validation_to_scenario_error"]
+__all__ = ["load_scenario", "parse_scenario", "read_scenario_data", "scenario_problems", "scenario_schema",
+           "validation_to_scenario_error"]
 
 
 def _read_text(file: Path) -> str:
@@ -79,6 +84,17 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _on_one_line(error: ScenarioError, source: str | None) -> ScenarioError:
+    """A :class:`ScenarioError` from the model's own checks, which may quote names a user wrote, on one line."""
+    return ScenarioError(
+        one_line(error.reason),
+        file=source or error.file,
+        path=one_line(error.path) if error.path else None,
+        value=error.value,
+        expected=error.expected,
+    )
+
+
 def parse_scenario(data: dict[str, Any], *, source: str | None = None) -> Scenario:
     """Validate a raw mapping into a :class:`Scenario` or raise a one-line :class:`ScenarioError`."""
     check_raw_data(data, file=source)
@@ -88,13 +104,70 @@ def parse_scenario(data: dict[str, Any], *, source: str | None = None) -> Scenar
         raise validation_to_scenario_error(error, source, data) from None
     except ScenarioError as error:
         # Raised by the model's own checks, with names a user wrote: kept on one line.
-        raise ScenarioError(
-            one_line(error.reason),
-            file=source or error.file,
-            path=one_line(error.path) if error.path else None,
-            value=error.value,
-            expected=error.expected,
-        ) from None
+        raise _on_one_line(error, source) from None
+
+
+def _one_per_error(error: ValidationError, source: str | None, data: Any) -> list[ScenarioError]:
+    """Each of pydantic's errors as its own one-line :class:`ScenarioError`."""
+    problems: list[ScenarioError] = []
+    for detail in error.errors():
+        line: Any = {key: detail[key] for key in ("type", "loc", "input", "ctx") if key in detail}
+        try:
+            single = ValidationError.from_exception_data(error.title, [line])
+        except (TypeError, ValueError, KeyError):  # an error kind pydantic cannot rebuild: the first, with a count
+            return problems + [validation_to_scenario_error(error, source, data)]
+        problems.append(validation_to_scenario_error(single, source, data))
+    return problems
+
+
+def scenario_problems(data: dict[str, Any], *, source: str | None = None) -> list[ScenarioError]:
+    """Every problem of a raw scenario mapping, one :class:`ScenarioError` each, in the order of the file's keys.
+
+    :func:`parse_scenario` stops at the first problem; this goes on. Each
+    strategy entry is checked on its own, and the rest of the scenario with
+    the sound entries (an entry with a problem stands in as an immediate
+    switch, so that references to its label still hold). Checks that relate
+    keys to each other (a stable version that is not declared) run once every
+    key is sound on its own, and report the first such problem. The
+    ``expect`` block's shape is checked here; its figures and conditions by
+    ``simulator.check.expectation_syntax``.
+    """
+    try:
+        check_raw_data(data, file=source)
+    except ScenarioError as error:
+        return [error]
+    problems: list[ScenarioError] = []
+    rest = dict(data)
+    strategies = rest.pop("strategies", None)
+    expect = rest.pop("expect", None)
+    if isinstance(strategies, dict):
+        parsed = {}
+        for label, config in strategies.items():
+            try:
+                parsed[str(label)] = parse_strategy(str(label), config)
+            except ScenarioError as error:
+                problems.append(_on_one_line(error, source))
+                parsed[str(label)] = ImmediateConfig()
+        rest["strategies"] = parsed
+    elif strategies is not None:
+        rest["strategies"] = strategies
+    try:
+        rest["expect"] = check_expect_block(expect)
+    except ScenarioError as error:
+        problems.append(_on_one_line(error, source))
+    try:
+        Scenario.model_validate(rest)
+    except ValidationError as error:
+        problems += _one_per_error(error, source, rest)
+    except ScenarioError as error:
+        problems.append(_on_one_line(error, source))
+    order = {str(key): index for index, key in enumerate(data)}
+
+    def position(problem: ScenarioError) -> int:
+        head = (problem.path or "").split(".")[0].split("[")[0]
+        return order.get(head, len(order))
+
+    return sorted(problems, key=position)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -102,8 +175,10 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(read_scenario_data(path), source=str(path))
 
 
-def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files (for editors)."""
-    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
-    schema["title"] = "rollout-sim scenario"
-    return schema
+def scenario_schema(expectation_names: Sequence[str] | None = None) -> dict[str, Any]:
+    """The JSON Schema of scenario files as they are written (for editors and validators).
+
+    See :func:`simulator.scenario.written_schema.written_schema`; ``expectation_names`` are the
+    figures an ``expect`` block may name (``rollout-sim schema`` passes them).
+    """
+    return written_schema(expectation_names)

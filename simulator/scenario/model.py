@@ -16,6 +16,7 @@ from simulator.scenario.drift_config import (
     NumericFeature,
     RetrainingConfig,
 )
+from simulator.scenario.expect_block import check_expect_block
 from simulator.scenario.limits import (
     MAX_DRIFT_CHECKS,
     MAX_HISTOGRAM_CELLS,
@@ -27,6 +28,7 @@ from simulator.scenario.limits import (
     MAX_WAKEUPS,
 )
 from simulator.scenario.rule_sources import resolve_rule_sources
+from simulator.scenario.strategy_base import StrategyBase
 from simulator.scenario.strategy_config import (
     STRATEGY_CONFIGS,
     ABTestConfig,
@@ -57,7 +59,7 @@ from simulator.scenario.world_config import (
 )
 from simulator.units import parse_duration
 
-__all__ = ["Scenario", "NO_STRATEGY_LABEL", "WHAT_IF_AT_ONCE", "WHAT_IF_NEVER", "YARDSTICK_LABELS"]
+__all__ = ["Scenario", "parse_strategy", "NO_STRATEGY_LABEL", "WHAT_IF_AT_ONCE", "WHAT_IF_NEVER", "YARDSTICK_LABELS"]
 
 NO_STRATEGY_LABEL = "none"
 
@@ -92,6 +94,32 @@ def _strategy_from_criticality(config: dict[str, Any], path: str) -> dict[str, A
         raise ScenarioError(str(error), path=f"{path}.criticality", value=criticality) from None
     rest = {key: value for key, value in config.items() if key != "criticality"}
     return {"strategy": kind, **rest}
+
+
+def parse_strategy(label: str, config: Any) -> StrategyBase:
+    """One entry of ``strategies``: its kind from ``strategy``, ``criticality`` or the label, then its config.
+
+    Raises a :class:`ScenarioError` whose path starts at ``strategies.LABEL``.
+    """
+    path = f"strategies.{label}"
+    if isinstance(config, StrategyBase):
+        return config
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
+    if "criticality" in config:
+        config = _strategy_from_criticality(config, path)
+    kind_name = config.get("strategy") or label
+    try:
+        kind = resolve_strategy_kind(str(kind_name))
+    except ValueError as error:
+        where = f"{path}.strategy" if "strategy" in config else path
+        raise ScenarioError(str(error), path=where, value=kind_name) from None
+    try:
+        return STRATEGY_CONFIGS[kind].model_validate(config)
+    except ValidationError as error:
+        raise validation_to_scenario_error(error, None, config).located(path_prefix=path) from None
 
 
 class Scenario(StrictModel):
@@ -131,8 +159,10 @@ class Scenario(StrictModel):
         0.95, ge=0, le=1,
         description="correlation of two versions' errors on the same request (two versions of one model mostly agree)",
     )
-    expect: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="per strategy label, expected figures (read by `check`)"
+    expect: dict[str, Any] = Field(
+        default_factory=dict,
+        description="expected figures per strategy label, and an optional `confidence` (0-1) for all of them "
+                    "(judged by `check`)",
     )
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
 
@@ -145,29 +175,12 @@ class Scenario(StrictModel):
             return {}
         if not isinstance(raw, dict):
             raise ValueError("expected a map from a label to a strategy config")
-        parsed: dict[str, Any] = {}
-        for label, config in raw.items():
-            path = f"strategies.{label}"
-            if isinstance(config, tuple(STRATEGY_CONFIGS.values())):
-                parsed[str(label)] = config
-                continue
-            if config is None:
-                config = {}
-            if not isinstance(config, dict):
-                raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
-            if "criticality" in config:
-                config = _strategy_from_criticality(config, path)
-            kind_name = config.get("strategy") or label
-            try:
-                kind = resolve_strategy_kind(str(kind_name))
-            except ValueError as error:
-                where = f"{path}.strategy" if "strategy" in config else path
-                raise ScenarioError(str(error), path=where, value=kind_name) from None
-            try:
-                parsed[str(label)] = STRATEGY_CONFIGS[kind].model_validate(config)
-            except ValidationError as error:
-                raise validation_to_scenario_error(error, None, config).located(path_prefix=path) from None
-        return parsed
+        return {str(label): parse_strategy(str(label), config) for label, config in raw.items()}
+
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _expect_structure(cls, raw: Any) -> Any:
+        return check_expect_block(raw)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
