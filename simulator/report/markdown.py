@@ -59,7 +59,8 @@ def experiment_markdown(name: str, summary: pd.DataFrame, paired: pd.DataFrame,
     lines = [f"# {name}", ""]
     if decision is not None:
         lines += [decision_markdown(decision)]
-    lines += ["Outcome rates and figures per strategy, 95 % intervals (Wilson for rates, t for means).", ""]
+    lines += ["Outcome rates and figures per strategy, 95 % intervals (Wilson for rates; for means, t with a "
+              "skewness correction, kept within what the figure can be).", ""]
     header = groups + ["runs", "promoted", "rolled back", "right decision", "decision time (s)",
                        "candidate requests", "failed requests"]
     lines.append("| " + " | ".join(h.removeprefix("param:") for h in header) + " |")
