@@ -216,6 +216,8 @@ class Decision:
     :data:`COMPARISON_COLUMNS`). ``recommended``: the strategy recommended, or
     ``None`` when nothing separates them. ``seeds``: how many seeds the
     strategies ran on. ``unranked``: the criteria that could not be ranked, and why.
+    ``truth``: the ground truth the outcomes were scored against, and how it
+    came about; ``truth_warnings``: strategies whose own thresholds disagree.
     """
 
     table: pd.DataFrame
@@ -224,6 +226,8 @@ class Decision:
     recommended: str | None
     seeds: int
     unranked: list[str]
+    truth: str = ""
+    truth_warnings: tuple[str, ...] = ()
 
     @property
     def figures(self) -> list[str]:
@@ -236,7 +240,7 @@ class Decision:
 
         return {"table": json.loads(self.table.to_json(orient="records")) if not self.table.empty else [],
                 "recommendation": self.recommendation, "recommended": self.recommended, "seeds": self.seeds,
-                "unranked": self.unranked}
+                "unranked": self.unranked, "truth": self.truth, "truth_warnings": list(self.truth_warnings)}
 
 
 def _labelled(rows: pd.DataFrame) -> pd.DataFrame:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.experiment.decision_table import Decision, decide
+from simulator.experiment.figures import explain_truth
 from simulator.result import RunResult
 from simulator.scenario.model import Scenario
 
@@ -50,7 +51,8 @@ class ExperimentResult:
     def decision(self) -> Decision:
         """The decision table, the paired comparisons behind it and the recommendation
         (:func:`~simulator.experiment.decision_table.decide`)."""
-        return decide(self.rows, self.paired)
+        truth = explain_truth(self.scenario)
+        return replace(decide(self.rows, self.paired), truth=truth.sentence(), truth_warnings=truth.warnings)
 
     def decision_table(self) -> pd.DataFrame:
         """One row per criterion: the best strategy, its value and interval, the runner-up, and whether the best

@@ -71,6 +71,7 @@ def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd
     decision_view = None
     if decision is not None:
         decision_view = {"recommendation": decision.recommendation, "seeds": decision.seeds,
+                         "truth": decision.truth, "truth_warnings": list(decision.truth_warnings),
                          "header": DECISION_HEADER, "rows": decision_cells(decision.table),
                          "comparison_header": COMPARISON_HEADER, "comparisons": comparison_cells(decision)}
     environment = Environment(loader=PackageLoader("simulator.report", "templates"),

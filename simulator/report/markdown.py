@@ -23,7 +23,12 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def decision_markdown(decision: Decision) -> str:
     """The decision table (one row per criterion, lower is better) and the recommendation, as Markdown."""
-    lines = ["## Decision", "", f"**Recommendation.** {decision.recommendation}", ""]
+    lines = ["## Decision", ""]
+    if decision.truth:
+        lines += [f"Outcomes are scored against the {decision.truth}.", ""]
+        lines += [f"**Warning:** {warning}." for warning in decision.truth_warnings]
+        lines += [""] if decision.truth_warnings else []
+    lines += [f"**Recommendation.** {decision.recommendation}", ""]
     if not decision.table.empty:
         lines += [f"Per criterion (lower is better), the best strategy and its runner-up over "
                   f"{decision.seeds} seeds; \"beats\" needs a paired difference significant after Holm's "
