@@ -6,12 +6,13 @@ import re
 
 from simulator.scenario.base import suggest
 
-__all__ = ["STRATEGY_KINDS", "CRITICALITY_STRATEGIES", "resolve_strategy_kind", "strategy_for_criticality"]
+__all__ = ["STRATEGY_KINDS", "KIND_ALIASES", "CRITICALITY_STRATEGIES", "resolve_strategy_kind",
+           "strategy_for_criticality"]
 
 STRATEGY_KINDS = ("canary", "blue_green", "rolling", "immediate", "ab_test", "shadow")
 """Every strategy kind, in the order the docs list them."""
 
-_ALIASES = {
+KIND_ALIASES = {
     "canary": "canary",
     "bluegreen": "blue_green",
     "rolling": "rolling",
@@ -23,13 +24,14 @@ _ALIASES = {
     "ab": "ab_test",
     "shadow": "shadow",
 }
+"""Spellings of each kind, lower case without spaces, hyphens or underscores, and the kind they name."""
 
 
 def resolve_strategy_kind(name: str) -> str:
     """Map a strategy name or alias (case-insensitive) to its kind, or raise ``ValueError``."""
     key = re.sub(r"[\s_\-]", "", name).lower()
-    if key in _ALIASES:
-        return _ALIASES[key]
+    if key in KIND_ALIASES:
+        return KIND_ALIASES[key]
     raise ValueError(
         f"unknown strategy kind '{name}'{suggest(name, list(STRATEGY_KINDS) + ['BlueGreen', 'RollingUpdate'])}; "
         f"expected one of: {', '.join(STRATEGY_KINDS)} (set it with the 'strategy' key)"

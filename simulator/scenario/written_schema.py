@@ -40,8 +40,7 @@ from pydantic import BaseModel
 from simulator.scenario.limits import MAX_DURATION, MAX_HORIZON, MAX_LATENCY, MAX_RATE
 from simulator.scenario.model import Scenario
 from simulator.scenario.strategy_config import STRATEGY_CONFIGS
-from simulator.scenario.strategy_kinds import _ALIASES as KIND_NAMES
-from simulator.scenario.strategy_kinds import CRITICALITY_STRATEGIES
+from simulator.scenario.strategy_kinds import CRITICALITY_STRATEGIES, KIND_ALIASES
 from simulator.units import MAX_TEXT_LENGTH
 
 __all__ = [
@@ -217,7 +216,7 @@ def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
     references = {}
     for kind, model in STRATEGY_CONFIGS.items():
         definition = defs[model.__name__]
-        names = [name for name, resolved in KIND_NAMES.items() if resolved == kind]
+        names = [name for name, resolved in KIND_ALIASES.items() if resolved == kind]
         properties = definition["properties"]
         properties["strategy"] = {
             "anyOf": [{"type": "string", "pattern": _kind_pattern(names)}, {"type": "null"}],
@@ -244,7 +243,7 @@ def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
     any_kind = {"anyOf": list(references.values())}
     named = {"allOf": [any_kind, {"anyOf": [{"required": ["strategy"]}, {"required": ["criticality"]}]}]}
     by_label = {
-        _kind_pattern([name for name, resolved in KIND_NAMES.items() if resolved == kind]):
+        _kind_pattern([name for name, resolved in KIND_ALIASES.items() if resolved == kind]):
             {"anyOf": [{"type": "null"}, reference, named]}
         for kind, reference in references.items()
     }

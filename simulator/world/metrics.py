@@ -294,7 +294,8 @@ class MetricStore:
 
         counts = self._counts
         counts["requests"] += np.bincount(version, minlength=n_versions)
-        counts["failed_requests"] += count(failed)
+        failed_by_version = count(failed)
+        counts["failed_requests"] += failed_by_version
         counts["errors"] += count(done.error & responded)
         counts["timed_out"] += count(timed_out)
         counts["dropped"] += count(status == Status.DROPPED)
@@ -302,11 +303,12 @@ class MetricStore:
         counts["responded"] += count(responded)
         counts["started"] += count(started)
         counts["correct_predictions"] += count(success & done.correct)
-        counts["wrong_predictions"] += count(success & ~done.correct)
+        wrong_by_version = count(success & ~done.correct)
+        counts["wrong_predictions"] += wrong_by_version
         if done.baseline_failed is not None and done.baseline_correct is not None:
             # Against what the baseline version would have done with the same draws on the same requests.
-            counts["excess_failed"] += count(failed) - count(done.baseline_failed)
-            counts["excess_wrong"] += count(success & ~done.correct) - count(success & ~done.baseline_correct)
+            counts["excess_failed"] += failed_by_version - count(done.baseline_failed)
+            counts["excess_wrong"] += wrong_by_version - count(success & ~done.baseline_correct)
         if self.slow_above is not None:
             counts["slow_requests"] += count(responded & (latency > self.slow_above))
         self._sums["latency_sum_s"] += total(latency, responded)

@@ -96,14 +96,15 @@ class RequestOutcomes:
         if self.baseline is None:
             return None, None
         version, status = arrays["version"], arrays["status"]
+        other = (version != self.baseline) & ~shadow
+        if not other.any():  # the baseline served everything: nothing to count (the common case, steady serving)
+            return None, None
         baseline_failed = (status != Status.OK) | error
         baseline_correct = correct.copy()
-        other = (version != self.baseline) & ~shadow
-        if other.any():
-            same = np.full(int(other.sum()), self.baseline, dtype=version.dtype)
-            arrival = arrays["arrival"][other]
-            p_error = self.faults.error_probability(self.error_rates, same, arrival)
-            baseline_failed[other] = arrays["u_error"][other] < p_error
-            segments = arrays["u_segment"][other] if "u_segment" in arrays else None
-            baseline_correct[other] = arrays["u_correct"][other] < self.drift.accuracy(same, arrival, segments)
+        same = np.full(int(other.sum()), self.baseline, dtype=version.dtype)
+        arrival = arrays["arrival"][other]
+        p_error = self.faults.error_probability(self.error_rates, same, arrival)
+        baseline_failed[other] = arrays["u_error"][other] < p_error
+        segments = arrays["u_segment"][other] if "u_segment" in arrays else None
+        baseline_correct[other] = arrays["u_correct"][other] < self.drift.accuracy(same, arrival, segments)
         return baseline_failed, baseline_correct
