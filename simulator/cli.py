@@ -10,8 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from simulator.errors import ScenarioError, SimulatorError
+
+if TYPE_CHECKING:
+    from simulator.scenario.model import Scenario
 
 __all__ = ["main"]
 
@@ -97,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(args.file)  # before the engine is imported: bad input is reported at once
+    _print_warnings(scenario, args.file)
     labels = args.strategy or scenario.labels
     for label in labels:
         if label not in scenario.labels:
@@ -115,8 +120,9 @@ def _run(args: argparse.Namespace) -> int:
     results = [run(scenario, label, args.seed, args.data_plane) for label in labels]
     if args.out:
         from simulator.report import write_run_results
+        from simulator.scenario.written_dump import written_dump
 
-        write_run_results(args.out, scenario.name, results, scenario.model_dump(mode="json", by_alias=True))
+        write_run_results(args.out, scenario.name, results, written_dump(scenario, mode="json"))
     if args.json:
         json.dump(runs_document(scenario.name, results), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -134,7 +140,7 @@ def _experiment(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--runs: got {args.runs}; expected an integer >= 1", file=args.file)
     if args.jobs < 1:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
-    load_scenario(args.file)  # before the engine is imported: bad input is reported at once
+    _print_warnings(load_scenario(args.file), args.file)  # before the engine is imported: bad input at once
     from simulator.experiment import compare, parse_param, sweep
     from simulator.report.markdown import experiment_markdown
 
@@ -229,7 +235,20 @@ def _validate(args: argparse.Namespace) -> int:
         f"{args.file}: ok - scenario '{scenario.name}', versions {', '.join(scenario.versions)}, "
         f"stable {scenario.stable}, candidate {scenario.candidate or '-'}, strategies: {strategies}"
     )
+    from simulator.world.truth import explain_truth
+
+    truth = explain_truth(scenario)
+    print(f"{truth.sentence()} (decisions are scored against it)")
+    _print_warnings(scenario, args.file, truth.warnings)
     return EXIT_OK
+
+
+def _print_warnings(scenario: Scenario, file: str, more: Sequence[str] = ()) -> None:
+    """What the scenario probably did not mean, one ``warning:`` line each on stderr."""
+    from simulator.world.scenario_warnings import scenario_warnings
+
+    for warning in [*map(str, scenario_warnings(scenario)), *more]:
+        print(f"warning: {file}: {warning}", file=sys.stderr)
 
 
 def _schema(_: argparse.Namespace) -> int:

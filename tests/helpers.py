@@ -42,7 +42,7 @@ def one_version_queue(
         "stable": "v1",
         "monitoring": {"scrape_interval": 60},
         "simulation": {"data_plane": data_plane, "until": "horizon"},
-    })
+    }, written=False)  # durations computed in seconds
 
 
 def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -262,3 +262,55 @@ def test_check_runs_and_strategy_and_measured_in_the_units_of_the_bound(tmp_path
     assert all("over 2 runs" in line for line in lines[:2])
     assert "rolled_back >= 90% — measured 100% [" in lines[0]
     assert re.search(r"decision_time\.p95 <= 20m — measured \d+(\.\d+)?m over", lines[1]), lines[1]
+
+
+@pytest.mark.parametrize(("change", "line"), [
+    (lambda d: d["versions"]["v2"].update(latency={"p50": 28, "p99": 110}),
+     "versions.v2.latency.p50: got 28; expected a latency with its unit, such as 28ms or 28s"),
+    (lambda d: d["strategies"]["canary"].update(monitoringDuration=300),
+     "strategies.canary.monitoringDuration: got 300; expected a duration with its unit, such as 300s or 5m"),
+    (lambda d: d["service"].update(timeout=0.5), "service.timeout: got 0.5; expected a duration with its unit, "
+                                                  "such as 0.5s or 500ms"),
+    (lambda d: d["strategies"].update(ab={"strategy": "ABTesting", "splitRatio": 50}),
+     "strategies.ab.splitRatio: got 50; expected a fraction from 0 to 1 (this key is a share, not a percentage): "
+     "did you mean 0.5 or '50%'?"),
+])
+def test_bare_durations_and_percent_shares_are_refused_with_what_they_may_mean(tmp_path: Path, capsys, change,
+                                                                               line: str) -> None:
+    data = scenario_data("quickstart.yaml")
+    change(data)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(bad)]) == 2
+    assert capsys.readouterr().err.splitlines()[0].startswith(f"error: {bad}: {line}")
+
+
+def test_validate_prints_the_truth_and_what_the_scenario_probably_does_not_mean(tmp_path: Path, capsys) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["versions"]["v2"] = dict(data["versions"]["v1"], accuracy=0.905)  # 1.6 % less accurate, as fast
+    data["strategies"]["canary"]["initialPercentage"] = 0.1
+    data["strategies"]["canary"]["rollbackThresholds"]["accuracyDrop"] = 0.01
+    data["service"]["timeout"] = "100ms"
+    odd = tmp_path / "odd.yaml"
+    odd.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(odd)]) == 0
+    captured = capsys.readouterr()
+    assert "truth: good, derived with the seed guide's thresholds: accuracy drop 1.6% <= 5%" in captured.out
+    warnings = captured.err.splitlines()
+    assert all(line.startswith(f"warning: {odd}: ") for line in warnings)
+    assert [line.split(": ")[2] for line in warnings] == [
+        "strategies.canary.initialPercentage", "versions.v1.latency", "versions.v2.latency", "canary's own "
+        "rollbackThresholds call this candidate bad (accuracy drop 1.6% > 1%)"]
+    assert main(["validate", QUICKSTART]) == 0 and capsys.readouterr().err == ""
+
+
+def test_run_warns_before_it_runs(tmp_path: Path) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["traffic"]["rate"] = "2000/s"  # 6 replicas x 4 slots at a mean of 47 ms serve about 510/s
+    busy = tmp_path / "busy.yaml"
+    busy.write_text(yaml.safe_dump(data))
+    process = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(busy), "--strategy", "immediate",
+                              "--json"], capture_output=True, text=True, cwd=REPO)
+    assert process.returncode == 0, process.stderr
+    assert process.stderr.startswith(f"warning: {busy}: traffic: peak rate 2,000/s is 3.9")
+    json.loads(process.stdout)

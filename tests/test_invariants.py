@@ -111,7 +111,7 @@ def recorded_weights(monkeypatch):
 @given(data=scenarios(strategy=canary_configs.map(lambda c: {"strategy": "Canary", **c})))
 def test_weights_always_sum_to_100(data, recorded_weights) -> None:
     recorded_weights.clear()
-    scenario = parse_scenario(data)
+    scenario = parse_scenario(data, written=False)
     assert scenario.strategies["s"].schedule()[-1] == 100
     assert np.all(np.diff(scenario.strategies["s"].schedule()) > 0)
     run(scenario, "s")
@@ -124,7 +124,7 @@ def test_weights_always_sum_to_100(data, recorded_weights) -> None:
 @SETTINGS
 @given(data=scenarios())
 def test_every_request_is_accounted_for(data) -> None:
-    scenario = parse_scenario(data)
+    scenario = parse_scenario(data, written=False)
     result = run(scenario, "s")
     for name, version in result.versions.items():
         assert version.failed_requests == version.errors + version.timed_out + version.dropped + version.crashed, name
@@ -203,7 +203,7 @@ def test_a_rollback_ends_with_nothing_on_the_candidate(data) -> None:
     Kills a rollback that leaves the candidate's replicas up (``roll_back`` in
     simulator/strategies/base.py without its ``ScaleTo(candidate, 0)``).
     """
-    result = run(parse_scenario(data), "s")
+    result = run(parse_scenario(data, written=False), "s")
 
     assert result.outcome == "rolled_back"
     weights = [e.data["weights"] for e in result.events if e.kind == "set_weights"]

@@ -47,7 +47,7 @@ def test_without_the_health_check_the_same_rollback_switches_to_the_failing_targ
 def test_a_target_that_is_already_serving_keeps_its_replicas_when_the_check_fails() -> None:
     """An operator rollback to the stable version while a canary is in progress: v1 keeps serving either way."""
     data = scenario_data("quickstart.yaml")
-    data["faults"] = [{"kind": "error_rate", "version": "v1", "at": 100, "error_rate": 0.9, "for": 600}]
+    data["faults"] = [{"kind": "error_rate", "version": "v1", "at": "100s", "error_rate": 0.9, "for": "10m"}]
     scenario = parse_scenario(data)
     operation = RollbackOperation(at=200, rollback_to="v1", via="blue_green", health_check={"samples": 30})
     result = run(scenario, "canary", operations=[operation])

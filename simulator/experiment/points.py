@@ -3,9 +3,11 @@
 A parameter is a dotted key path into the scenario as written in a file
 (``strategies.canary.incrementStep``); camelCase and snake_case spellings of
 a key are the same key. Each point of the grid is applied to the scenario's
-dump (``model_dump(by_alias=True)``) and validated once, into its own
-:class:`~simulator.scenario.Scenario`; a bad point is a
-:class:`~simulator.errors.ScenarioError` that names the parameter.
+dump as written (:func:`~simulator.scenario.written_dump.written_dump`:
+durations with their unit) and validated as written input once, into its own
+:class:`~simulator.scenario.Scenario`; a bad point (a duration
+without its unit included) is a :class:`~simulator.errors.ScenarioError`
+that names the parameter.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from simulator.errors import ScenarioError
 from simulator.scenario.loader import parse_scenario
 from simulator.scenario.model import Scenario
+from simulator.scenario.written_dump import written_dump
 
 __all__ = ["parse_param", "apply_params", "grid", "scenario_at"]
 
@@ -96,7 +99,7 @@ def scenario_at(scenario: Scenario, point: Mapping[str, Any], *, source: str | N
     if not point:
         return scenario
     try:
-        return parse_scenario(apply_params(scenario.model_dump(by_alias=True), point))
+        return parse_scenario(apply_params(written_dump(scenario), point))
     except ScenarioError as error:
         culprits = [path for path in point if error.path is None or _same_place(path, error.path)] or list(point)
         where = ", ".join(f"{path}={point[path]!r}" for path in culprits)

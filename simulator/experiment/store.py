@@ -1,8 +1,8 @@
 """The data of an experiment's results directory: the scenario, the journal of runs, the tables.
 
-* ``scenario.json``: the validated scenario as run (its dump by alias). It is
-  written before the first run; a directory that holds another scenario is
-  refused.
+* ``scenario.json``: the validated scenario as run, as a loadable scenario file
+  (durations with their unit). It is written before the first run; a
+  directory that holds another scenario is refused.
 * ``runs.jsonl``: one line per finished run, appended and flushed as it
   finishes: the journal a rerun with the same directory resumes from (a line
   cut short by a kill is skipped, and its run made again).
@@ -29,6 +29,7 @@ from simulator.experiment.experiment_result import ExperimentResult
 from simulator.files import staged_files
 from simulator.scenario.loader import parse_scenario
 from simulator.scenario.model import Scenario
+from simulator.scenario.written_dump import written_dump
 
 __all__ = ["scenario_document", "open_results", "journal", "store_data"]
 
@@ -37,8 +38,11 @@ SCENARIO = "scenario.json"
 
 
 def scenario_document(scenario: Scenario) -> str:
-    """``scenario.json``: the scenario's dump by alias, which validates back to the same scenario."""
-    return json.dumps(scenario.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+    """``scenario.json``: the scenario as a file a person could write (durations with their unit).
+
+    It loads back (``load_scenario``) to the same scenario.
+    """
+    return json.dumps(written_dump(scenario, mode="json"), indent=2) + "\n"
 
 
 def _holds(stored: Any, scenario: Scenario) -> bool:
@@ -48,7 +52,7 @@ def _holds(stored: Any, scenario: Scenario) -> bool:
     if not isinstance(stored, dict):
         return False
     try:
-        return parse_scenario(stored) == scenario
+        return parse_scenario(stored, written=False) == scenario
     except ScenarioError:
         return False
 

@@ -35,7 +35,7 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
 
     ``timeline.png`` shows every run over its whole window, one column each
     (:func:`simulator.report.plots.timelines_figure`), with the faults of
-    ``scenario_data`` (the scenario's ``model_dump(by_alias=True)``) shaded.
+    ``scenario_data`` (the scenario as written: :func:`simulator.scenario.written_dump.written_dump`) shaded.
     """
     target = Path(out_dir)
     with staged_files(target) as staging:

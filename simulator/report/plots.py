@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from simulator.result import RunResult
-from simulator.units import format_duration
+from simulator.units import format_duration, parse_duration
 
 if TYPE_CHECKING:
     from simulator.scenario.model import Scenario
@@ -100,8 +100,8 @@ def fault_windows(result: RunResult, scenario: Scenario | Mapping[str, Any] | No
     """The faults of a run as ``(start_s, end_s, kind, name)``, clipped to the run's window.
 
     The faults come from ``scenario`` (a :class:`~simulator.scenario.model.Scenario`
-    or its ``model_dump(by_alias=True)``, as in ``scenario.json``): each from
-    ``at`` for ``for`` seconds (to the window's end without ``for``). A crash
+    or a mapping as in ``scenario.json``, durations in seconds or with their
+    unit): each from ``at`` for ``for`` seconds (to the window's end without ``for``). A crash
     lasts until its replicas restart: the restart time the run logged, else
     ``restart_after``, else the service's ``restart_delay``. Without a
     scenario, only the crashes the run logged are known. Faults starting
@@ -121,7 +121,7 @@ def fault_windows(result: RunResult, scenario: Scenario | Mapping[str, Any] | No
                   for t, version in crashes]
     windows = []
     for fault in faults:
-        start = float(fault.get("at") or 0.0)
+        start = parse_duration(fault.get("at") or 0.0)
         if start > window:
             continue
         kind = str(fault.get("kind", "fault"))
@@ -129,10 +129,10 @@ def fault_windows(result: RunResult, scenario: Scenario | Mapping[str, Any] | No
             length = crashes.get((round(start, 6), str(fault.get("version"))), fault.get("restart_after"))
             if length is None:
                 length = service.get("restart_delay")
-            end = start + float(length or 0.0)
+            end = start + parse_duration(length or 0.0)
         else:
             length = fault.get("for", fault.get("duration"))
-            end = window if length is None else start + float(length)
+            end = window if length is None else start + parse_duration(length)
         windows.append(FaultWindow(start, min(end, window), kind, _fault_name(fault)))
     return windows
 

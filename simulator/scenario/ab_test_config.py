@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from simulator.scenario.limits import MAX_COUNT, MAX_LOOKS
 from simulator.scenario.strategy_base import StrategyBase, snake_case
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction, Number
 
 __all__ = ["ABTestConfig"]
 
@@ -17,12 +17,12 @@ class ABTestConfig(StrategyBase):
     """A/B test per seed guide 002: split users, collect, test, declare a winner."""
 
     kind: ClassVar[str] = "ab_test"
-    split_ratio: Number = Field(0.5, gt=0, lt=1, description="share of users sent to the candidate, 0-1")
+    split_ratio: Fraction = Field(0.5, gt=0, lt=1, description="share of users sent to the candidate, 0-1")
     minimum_samples: Count = Field(
         10_000, ge=2, le=MAX_COUNT,
         description="samples per arm before the final test: labelled predictions for accuracy, else requests",
     )
-    significance_level: Number = Field(0.05, gt=0, lt=1, description="alpha of the test")
+    significance_level: Fraction = Field(0.05, gt=0, lt=1, description="alpha of the test")
     primary_metric: Literal["accuracy", "error_rate", "latency"] = Field(
         "accuracy", description="accuracy and error_rate: chi-square test; latency: Welch's t-test"
     )

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from simulator.scenario.limits import MAX_COUNT, MAX_SAMPLES
 from simulator.scenario.rollback_thresholds import RollbackThresholds
 from simulator.scenario.strategy_base import LatencyMetric, WatchingStrategy, check_weights
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Percentage
 from simulator.scenario.validation_config import ValidationConfig
 
 __all__ = ["BlueGreenConfig"]
@@ -34,7 +34,7 @@ class BlueGreenConfig(WatchingStrategy):
                                 "(default: monitoringDuration plus the labels' delay)"
     )
     ready_timeout: Duration = Field(600.0, gt=0, description="roll back if green is not ready by then")
-    shift_steps: list[Number] | None = Field(
+    shift_steps: list[Percentage] | None = Field(
         None, description="green's weights in %, each held shiftInterval and checked (seed 003: 10, 25, 50, 75, "
                           "100; default: one atomic switch to 100)"
     )

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from simulator.scenario.limits import MAX_COUNT, MAX_LOOKS
 from simulator.scenario.rollback_thresholds import RollbackThresholds
 from simulator.scenario.strategy_base import LatencyMetric, WatchingStrategy, camel, check_weights, snake_case
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Number, Percentage
 
 __all__ = ["CanaryConfig"]
 
@@ -25,10 +25,10 @@ class CanaryConfig(WatchingStrategy):
     """
 
     kind: ClassVar[str] = "canary"
-    initial_percentage: Number | None = Field(
+    initial_percentage: Percentage | None = Field(
         None, gt=0, le=100, description="first candidate weight, % (default 10; not with steps)"
     )
-    increment_step: Number | None = Field(
+    increment_step: Percentage | None = Field(
         None, ge=0.01, le=100, description="weight added after each passed check, % (default 15; not with steps)"
     )
     monitoring_duration: Duration = Field(300.0, gt=0, description="time at each weight before checking, seconds")
@@ -36,7 +36,7 @@ class CanaryConfig(WatchingStrategy):
         None, gt=0, description="time at the first weight before its check, seconds (seed 000: 10 min; "
                                 "default monitoringDuration)"
     )
-    steps: list[Number] | None = Field(
+    steps: list[Percentage] | None = Field(
         None, description="explicit weights, % (seed 000: 5, 10, 25, 50, 75, 100); each is checked; they end at "
                           "100 unless rolloutDuration is set"
     )
@@ -86,10 +86,10 @@ class CanaryConfig(WatchingStrategy):
     judge_alpha: Number | None = Field(
         None, gt=0, lt=0.5, description="significance level of the Mann-Whitney judge (default 0.05; judge only)"
     )
-    pass_score: Number | None = Field(
+    pass_score: Percentage | None = Field(
         None, ge=0, le=100, description="judge score to proceed, % (seed 003: 90; judge only)"
     )
-    marginal_score: Number | None = Field(
+    marginal_score: Percentage | None = Field(
         None, ge=0, le=100, description="below this judge score roll back, % (seed 003: 70; judge only)"
     )
     max_holds: Count | None = Field(

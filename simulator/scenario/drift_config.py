@@ -8,7 +8,7 @@ from pydantic import Field, PrivateAttr, field_serializer, field_validator, mode
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.limits import MAX_FEATURE_VALUE, MAX_SAMPLES, MAX_SHIFT, MAX_WEIGHT
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction, Number
 from simulator.scenario.version_config import VersionConfig
 
 __all__ = [
@@ -147,7 +147,7 @@ class DriftConfig(StrictModel):
 class DriftThresholds(StrictModel):
     """When the drift monitor fires (seed 001's defaults)."""
 
-    ks_pvalue: Number = Field(
+    ks_pvalue: Fraction = Field(
         0.05, gt=0, lt=1, description="fire when a feature's KS (chi-square) p-value is below this / features"
     )
     psi: Number | None = Field(None, gt=0, description="also fire when a feature's PSI exceeds this")
@@ -155,7 +155,7 @@ class DriftThresholds(StrictModel):
         None, gt=0, description="also fire when a numeric feature's Wasserstein distance exceeds this, "
         "in standard deviations of the reference"
     )
-    accuracy_drift: Number = Field(0.05, gt=0, le=1, description="absolute accuracy change")
+    accuracy_drift: Fraction = Field(0.05, gt=0, le=1, description="absolute accuracy change")
     latency_drift: Number = Field(0.2, gt=0, description="relative mean latency change")
 
 

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.limits import MAX_SAMPLES
-from simulator.scenario.types import Count, Latency, Number
+from simulator.scenario.types import Count, Fraction, Latency
 
 __all__ = ["HealthCheckConfig"]
 
@@ -22,7 +22,7 @@ class HealthCheckConfig(StrictModel):
     """
 
     samples: Count = Field(10, ge=1, le=MAX_SAMPLES, description="synthetic requests sent to the target")
-    max_error_rate: Number = Field(
+    max_error_rate: Fraction = Field(
         0.0, ge=0, le=1, description="largest share of failed requests, 0-1 (seed 004: any failure fails)"
     )
     max_latency_p99: Latency | None = Field(

@@ -23,6 +23,7 @@ from simulator.scenario.limits import MAX_FILE_BYTES
 from simulator.scenario.model import Scenario, parse_strategy
 from simulator.scenario.raw_data import check_raw_data
 from simulator.scenario.shadow_config import ImmediateConfig
+from simulator.scenario.types import written_input
 from simulator.scenario.validation_errors import one_line, validation_to_scenario_error
 from simulator.scenario.written_schema import written_schema
 
@@ -95,11 +96,19 @@ def _on_one_line(error: ScenarioError, source: str | None) -> ScenarioError:
     )
 
 
-def parse_scenario(data: dict[str, Any], *, source: str | None = None) -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario` or raise a one-line :class:`ScenarioError`."""
+def parse_scenario(data: dict[str, Any], *, source: str | None = None, written: bool = True) -> Scenario:
+    """Validate a raw mapping into a :class:`Scenario` or raise a one-line :class:`ScenarioError`.
+
+    ``written`` (the default) reads ``data`` as a person wrote it: durations
+    and latencies need their unit. ``written=False`` reads the package's own
+    dump (``Scenario.model_dump(by_alias=True)``, durations in seconds).
+    """
     check_raw_data(data, file=source)
     try:
-        return Scenario.model_validate(data)
+        if not written:
+            return Scenario.model_validate(data)
+        with written_input():
+            return Scenario.model_validate(data)
     except ValidationError as error:
         raise validation_to_scenario_error(error, source, data) from None
     except ScenarioError as error:
@@ -136,6 +145,12 @@ def scenario_problems(data: dict[str, Any], *, source: str | None = None) -> lis
         check_raw_data(data, file=source)
     except ScenarioError as error:
         return [error]
+    with written_input():
+        return _problems(data, source)
+
+
+def _problems(data: dict[str, Any], source: str | None) -> list[ScenarioError]:
+    """:func:`scenario_problems` of data whose raw shape is sound."""
     problems: list[ScenarioError] = []
     rest = dict(data)
     strategies = rest.pop("strategies", None)

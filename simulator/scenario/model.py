@@ -40,7 +40,7 @@ from simulator.scenario.strategy_config import (
     resolve_strategy_kind,
 )
 from simulator.scenario.strategy_kinds import strategy_for_criticality
-from simulator.scenario.types import Count, Duration, Number, at_most
+from simulator.scenario.types import Count, Duration, Fraction, at_most
 from simulator.scenario.validation_errors import format_limit, validation_to_scenario_error
 from simulator.scenario.world_config import (
     DiurnalPattern,
@@ -155,7 +155,7 @@ class Scenario(StrictModel):
     truth: Literal["good", "bad"] | None = Field(
         None, description="whether the candidate should be promoted (default: derived from the versions)"
     )
-    prediction_correlation: Number = Field(
+    prediction_correlation: Fraction = Field(
         0.95, ge=0, le=1,
         description="correlation of two versions' errors on the same request (two versions of one model mostly agree)",
     )

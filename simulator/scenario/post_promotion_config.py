@@ -6,7 +6,7 @@ from pydantic import Field
 
 from simulator.scenario.base import CamelModel
 from simulator.scenario.limits import MAX_COUNT
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction
 
 __all__ = ["PostPromotionWatch"]
 
@@ -26,7 +26,7 @@ class PostPromotionWatch(CamelModel):
                     "default 1 h)",
     )
     interval: Duration = Field(300.0, gt=0, description="seconds between health checks (seed 000: 5 min)")
-    max_error_rate: Number = Field(
+    max_error_rate: Fraction = Field(
         0.05, ge=0, le=1, description="a check fails above this error rate, 0-1 (seed 000: 0.05)"
     )
     max_response_time: Duration = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from simulator.scenario.base import CamelModel
-from simulator.scenario.types import Duration, Number
+from simulator.scenario.types import Duration, Fraction, Number
 
 __all__ = ["RollbackThresholds"]
 
@@ -20,19 +20,19 @@ class RollbackThresholds(CamelModel):
     (:meth:`seed_defaults`).
     """
 
-    accuracy_drop: Number | None = Field(
+    accuracy_drop: Fraction | None = Field(
         None, ge=0, le=1, description="roll back if (stable - candidate) / stable accuracy exceeds this (relative)"
     )
     latency_increase: Number | None = Field(
         None, gt=0, description="roll back if candidate / stable latency exceeds this ratio"
     )
-    error_rate_increase: Number | None = Field(
+    error_rate_increase: Fraction | None = Field(
         None, ge=0, le=1, description="roll back if candidate - stable error rate exceeds this (absolute)"
     )
     drift_score: Number | None = Field(
         None, ge=0, description="roll back if the candidate's data drift score exceeds this"
     )
-    max_error_rate: Number | None = Field(
+    max_error_rate: Fraction | None = Field(
         None, ge=0, le=1,
         description="roll back if the candidate's error rate exceeds this, 0-1, whatever stable does "
                     "(seed 000's MaxErrorRate: 0.01; seed 003's shift: 0.05)",

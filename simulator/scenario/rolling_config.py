@@ -9,7 +9,7 @@ from pydantic import Field
 from simulator.scenario.limits import MAX_COUNT, MAX_REPLICAS
 from simulator.scenario.rollback_thresholds import RollbackThresholds
 from simulator.scenario.strategy_base import LatencyMetric, StrategyBase
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction
 
 __all__ = ["RollingConfig"]
 
@@ -20,7 +20,7 @@ class RollingConfig(StrategyBase):
     kind: ClassVar[str] = "rolling"
     batch_size: Count = Field(1, ge=1, le=MAX_REPLICAS, description="replicas replaced per batch")
     delay: Duration = Field(30.0, ge=0, description="wait after a batch is ready, before its health check, seconds")
-    error_rate_threshold: Number = Field(
+    error_rate_threshold: Fraction = Field(
         0.05, ge=0, le=1, description="health check fails above this candidate error rate (seed 000: 0.05)"
     )
     response_time_threshold: Duration = Field(

@@ -9,7 +9,7 @@ from pydantic import Field
 from simulator.scenario.limits import MAX_COUNT
 from simulator.scenario.rollback_thresholds import RollbackThresholds
 from simulator.scenario.strategy_base import LatencyMetric, StrategyBase
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction, Percentage
 
 __all__ = ["ImmediateConfig", "ShadowConfig"]
 
@@ -25,9 +25,9 @@ class ShadowConfig(StrategyBase):
     """Shadow deployment per seed guide 002: mirror traffic, compare, promote or retire."""
 
     kind: ClassVar[str] = "shadow"
-    mirror_percentage: Number = Field(100.0, gt=0, le=100, description="share of user requests copied, %")
+    mirror_percentage: Percentage = Field(100.0, gt=0, le=100, description="share of user requests copied, %")
     duration: Duration = Field(3600.0, gt=0, description="how long the shadow runs before the verdict, seconds")
-    max_divergence: Number = Field(
+    max_divergence: Fraction = Field(
         0.05, ge=0, le=1, description="promote only if at most this share of predictions differ from production"
     )
     rollback_thresholds: RollbackThresholds = Field(default_factory=RollbackThresholds.seed_defaults)

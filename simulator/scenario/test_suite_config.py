@@ -8,7 +8,7 @@ from pydantic import Field
 
 from simulator.scenario.base import CamelModel
 from simulator.scenario.limits import MAX_SAMPLES
-from simulator.scenario.types import Count, Duration, Number
+from simulator.scenario.types import Count, Duration, Fraction
 
 __all__ = ["TestSuiteConfig"]
 
@@ -29,15 +29,15 @@ class TestSuiteConfig(CamelModel):
         1000, ge=10, le=MAX_SAMPLES,
         description="labelled held-out examples the suite scores (and training inputs the drift test compares)",
     )
-    accuracy: Number | None = Field(0.80, ge=0, le=1, description="minimum accuracy, 0-1 (seed 004: 0.80)")
-    precision: Number | None = Field(0.75, ge=0, le=1, description="minimum weighted precision, 0-1 (seed 004: 0.75)")
-    recall: Number | None = Field(0.75, ge=0, le=1, description="minimum weighted recall, 0-1 (seed 004: 0.75)")
-    f1: Number | None = Field(0.75, ge=0, le=1, description="minimum weighted F1 score, 0-1 (seed 004: 0.75)")
-    bias: Number | None = Field(
+    accuracy: Fraction | None = Field(0.80, ge=0, le=1, description="minimum accuracy, 0-1 (seed 004: 0.80)")
+    precision: Fraction | None = Field(0.75, ge=0, le=1, description="minimum weighted precision, 0-1 (seed 004: 0.75)")
+    recall: Fraction | None = Field(0.75, ge=0, le=1, description="minimum weighted recall, 0-1 (seed 004: 0.75)")
+    f1: Fraction | None = Field(0.75, ge=0, le=1, description="minimum weighted F1 score, 0-1 (seed 004: 0.75)")
+    bias: Fraction | None = Field(
         0.1, ge=0, le=1,
         description="largest accuracy difference between the groups of a protected attribute, 0-1 (seed 004: 0.1)",
     )
-    drift: Number | None = Field(
+    drift: Fraction | None = Field(
         0.05, ge=0, le=1,
         description="smallest KS p-value of each numeric feature, test-set inputs against training inputs "
                     "(seed 004: 0.05)",
@@ -45,7 +45,7 @@ class TestSuiteConfig(CamelModel):
     protected_attributes: list[str] | None = Field(
         None, description="categorical features the bias test groups by (default: every categorical feature)"
     )
-    positive_share: Number = Field(
+    positive_share: Fraction = Field(
         0.5, gt=0, lt=1, description="share of positive labels in the held-out set, 0-1 (exclusive)"
     )
     duration: Duration = Field(300.0, ge=0, description="time the suite takes before the rollout starts, seconds")

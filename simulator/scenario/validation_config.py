@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from simulator.scenario.base import CamelModel
 from simulator.scenario.limits import MAX_SAMPLES
-from simulator.scenario.types import Count, Latency, Number
+from simulator.scenario.types import Count, Fraction, Latency
 
 __all__ = ["ValidationConfig"]
 
@@ -25,7 +25,7 @@ class ValidationConfig(CamelModel):
     response_tests: Count = Field(
         20, ge=1, le=MAX_SAMPLES, description="synthetic requests sent to the new version before any user traffic"
     )
-    min_pass_rate: Number = Field(
+    min_pass_rate: Fraction = Field(
         0.8, ge=0, le=1, description="share of response tests that must succeed with a correct prediction, 0-1 "
                                      "(seed 003: 0.8)"
     )
@@ -35,7 +35,7 @@ class ValidationConfig(CamelModel):
     warn_average_response_time: Latency | None = Field(
         2.0, gt=0, description="mean latency above which validation passes with a warning, seconds (seed 003: 2 s)"
     )
-    min_compatibility: Number = Field(
+    min_compatibility: Fraction = Field(
         0.95, ge=0, le=1, description="least share of the API contract the new version must keep, 0-1 "
                                       "(seed 003: 0.95)"
     )

@@ -6,7 +6,7 @@ from pydantic import Field, field_validator
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.latency_spec import LatencySpec
-from simulator.scenario.types import Duration, Number
+from simulator.scenario.types import Duration, Fraction, Number
 from simulator.scenario.validation_errors import describe_value
 
 __all__ = ["VersionConfig"]
@@ -15,11 +15,11 @@ __all__ = ["VersionConfig"]
 class VersionConfig(StrictModel):
     """A model version's true properties (what the world does, not what monitoring sees)."""
 
-    accuracy: Number = Field(ge=0, le=1, description="probability a prediction is correct")
+    accuracy: Fraction = Field(ge=0, le=1, description="probability a prediction is correct")
     latency: LatencySpec = Field(description="service time: {p50, p99} or {dist: ...}")
-    error_rate: Number = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
+    error_rate: Fraction = Field(0.0, ge=0, le=1, description="probability a request fails, 0-1")
     startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
-    compatibility: Number = Field(
+    compatibility: Fraction = Field(
         1.0, ge=0, le=1, description="share of the API contract the version keeps, 0-1 (its smoke test reports it)"
     )
     segments: dict[str, Number] = Field(

@@ -10,7 +10,7 @@ from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
 from simulator.scenario.health_check_config import HealthCheckConfig
 from simulator.scenario.limits import MAX_CONCURRENCY, MAX_FACTOR, MAX_REPLICAS, MAX_USERS
-from simulator.scenario.types import Count, Duration, Latency, Number, Rate
+from simulator.scenario.types import Count, Duration, Fraction, Latency, Number, Rate
 from simulator.scenario.version_config import VersionConfig
 
 __all__ = [
@@ -47,7 +47,7 @@ class DiurnalPattern(StrictModel):
     """Daily cycle: ``rate * (1 + amplitude * cos(2π (t - peak_at) / period))``."""
 
     kind: Literal["diurnal"]
-    amplitude: Number = Field(0.3, ge=0, le=1, description="relative swing around the base rate, 0-1")
+    amplitude: Fraction = Field(0.3, ge=0, le=1, description="relative swing around the base rate, 0-1")
     period: Duration = Field(86400.0, gt=0, description="cycle length, seconds")
     peak_at: Duration = Field(43200.0, description="time of the daily peak within the cycle, seconds")
 
@@ -95,7 +95,7 @@ class LabelsConfig(StrictModel):
     """Ground truth: a ``fraction`` of predictions get a label ``delay`` seconds after the response."""
 
     delay: Duration = Field(0.0, ge=0)
-    fraction: Number = Field(1.0, ge=0, le=1)
+    fraction: Fraction = Field(1.0, ge=0, le=1)
 
 
 class MonitoringConfig(StrictModel):
@@ -135,7 +135,7 @@ class ErrorRateFault(_VersionFault):
     """``version`` fails an extra ``error_rate`` of requests for ``for`` seconds."""
 
     kind: Literal["error_rate"]
-    error_rate: Number = Field(gt=0, le=1)
+    error_rate: Fraction = Field(gt=0, le=1)
     duration: Duration | None = Field(None, alias="for", gt=0)
 
 
@@ -145,7 +145,7 @@ class DependencyOutageFault(StrictModel):
     kind: Literal["dependency_outage"]
     at: Duration
     duration: Duration = Field(alias="for", gt=0)
-    error_rate: Number = Field(1.0, gt=0, le=1)
+    error_rate: Fraction = Field(1.0, gt=0, le=1)
 
 
 class MetricsOutageFault(StrictModel):
@@ -213,7 +213,7 @@ class SLOConfig(StrictModel):
     """Service-level objectives over user traffic, judged per scrape interval."""
 
     latency_p99: Latency | None = Field(None, gt=0, description="p99 latency objective, seconds")
-    error_rate: Number | None = Field(None, ge=0, le=1, description="error-rate objective, 0-1")
+    error_rate: Fraction | None = Field(None, ge=0, le=1, description="error-rate objective, 0-1")
 
 
 class SimulationConfig(StrictModel):

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import special, stats
 
 from simulator.scenario.latency_spec import (
     ConstantLatency,
@@ -29,9 +30,14 @@ from simulator.scenario.latency_spec import (
     LognormalQuantiles,
 )
 
+if TYPE_CHECKING:
+    from scipy import stats
+
 __all__ = ["LatencyDistribution", "Z_P99"]
 
-Z_P99 = float(stats.norm.ppf(0.99))
+_STANDARD_NORMAL = NormalDist()
+Z_P99 = _STANDARD_NORMAL.inv_cdf(0.99)
+"""The standard normal's 99th percentile (the same float as ``scipy.stats.norm.ppf(0.99)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,7 @@ class LatencyDistribution:
 
         A constant has no continuous equivalent: ``ValueError``.
         """
+        from scipy import stats
         if self.kind == "lognormal":
             return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
         if self.kind == "exponential":
@@ -118,10 +125,26 @@ class LatencyDistribution:
         return self.value
 
     def quantile(self, q: float) -> float:
-        """The ``q``-quantile in seconds."""
-        if self.kind == "constant":
-            return self.value
-        return float(self.frozen().ppf(q))
+        """The ``q``-quantile in seconds (closed forms but for the gamma, which asks scipy)."""
+        if self.kind == "lognormal":
+            return math.exp(self.sigma * _STANDARD_NORMAL.inv_cdf(q)) * math.exp(self.mu)
+        if self.kind == "exponential":
+            return -self.mean_s * math.log1p(-q)
+        if self.kind == "gamma":
+            return float(self.frozen().ppf(q))
+        return self.value
+
+    def share_above(self, seconds: float) -> float:
+        """The probability that a service time exceeds ``seconds``, 0-1."""
+        if seconds <= 0:
+            return 1.0
+        if self.kind == "lognormal":
+            return 1.0 - _STANDARD_NORMAL.cdf((math.log(seconds) - self.mu) / self.sigma)
+        if self.kind == "exponential":
+            return math.exp(-seconds / self.mean_s)
+        if self.kind == "gamma":
+            return float(self.frozen().sf(seconds))
+        return 1.0 if self.value > seconds else 0.0
 
     def transform(self, uniform: np.ndarray, normal: np.ndarray) -> np.ndarray:
         """Map per-request draws to service times in seconds.
@@ -134,6 +157,8 @@ class LatencyDistribution:
         if self.kind == "exponential":
             return -self.mean_s * np.log1p(-uniform)
         if self.kind == "gamma":
+            from scipy import special
+
             return self.scale * special.gammaincinv(self.shape, uniform)
         return np.full(uniform.shape, self.value)
 

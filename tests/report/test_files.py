@@ -12,6 +12,7 @@ from simulator.files import staged_files
 from simulator.report import files as files_module
 from simulator.report import write_experiment_report, write_run_results
 from simulator.scenario import load_scenario
+from simulator.scenario.written_dump import written_dump
 from tests.helpers import SCENARIOS, until_rollout_end
 
 QUICKSTART = until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml"))  # reports, not windows
@@ -77,7 +78,7 @@ def test_run_out_writes_nothing_when_plotting_raises(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(files_module, "plot_timelines", failing)
     out = tmp_path / "run"
     with pytest.raises(RuntimeError, match="renderer failed"):
-        write_run_results(out, scenario.name, results, scenario.model_dump(mode="json", by_alias=True))
+        write_run_results(out, scenario.name, results, written_dump(scenario, mode="json"))
     assert not out.exists() and no_staging(tmp_path)
 
 

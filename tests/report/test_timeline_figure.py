@@ -21,6 +21,7 @@ from simulator.report import files as files_module
 from simulator.report import timeline_figure, write_run_results
 from simulator.report.plots import OUTCOME_COLOURS, VERDICT_COLOURS, fault_windows, timelines_figure
 from simulator.scenario import load_scenario
+from simulator.scenario.written_dump import written_dump
 from tests.helpers import SCENARIOS
 from tests.report.synthetic_runs import (
     CHECKS,
@@ -147,7 +148,7 @@ def test_a_scenario_and_its_scenario_json_give_the_same_faults() -> None:
     scenario = load_scenario(SCENARIOS / "failures.yaml")
     result = synthetic_run()
     windows = fault_windows(result, scenario)
-    assert windows == fault_windows(result, scenario.model_dump(mode="json", by_alias=True))
+    assert windows == fault_windows(result, written_dump(scenario, mode="json"))
     assert [(w.start_s, w.end_s, w.kind) for w in windows if w.kind != "crash"] == [
         (1200.0, 1320.0, "dependency_outage"), (1920.0, 2160.0, "metrics_outage"), (2400.0, 3000.0, "latency")]
 

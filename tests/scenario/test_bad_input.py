@@ -120,7 +120,7 @@ def change(edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         (lambda d: d["traffic"].update(users=10**12), "traffic.users: got 1000000000000; expected at most 10,000,000"),
         (lambda d: d["traffic"].update(users=1e30), "traffic.users: got 1e+30; expected at most 10,000,000"),
         (lambda d: d["traffic"].update(users=6_000_000), "traffic.users: got 6,000,000 users x 2 versions"),
-        (lambda d: d["traffic"].update(rate="9e6/s", pattern={"kind": "spike", "at": 0, "factor": 2, "for": 60}),
+        (lambda d: d["traffic"].update(rate="9e6/s", pattern={"kind": "spike", "at": 0, "factor": 2, "for": "60s"}),
          "traffic: got a peak arrival rate of 1.8e+07 requests/s"),
         (lambda d: d["service"].update(replicas=2**63), "service.replicas: got 9.22e+18; expected at most 100,000"),
         (lambda d: d["service"].update(replicas=True), "service.replicas: got True; expected a number"),

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from simulator.scenario import Scenario, load_scenario, parse_scenario
 from simulator.scenario.latency_spec import LognormalLatency, LognormalQuantiles
+from simulator.scenario.written_dump import written_dump
 from tests.helpers import REPO, SCENARIOS
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml")) + [REPO / "tests" / "data" / "quickstart.toml"]
@@ -27,9 +28,12 @@ def assert_round_trips(scenario: Scenario) -> None:
     python_dump = scenario.model_dump(by_alias=True)
     json_dump = json.loads(scenario.model_dump_json(by_alias=True))
     assert json.loads(json.dumps(python_dump)) == json_dump  # the dump is plain JSON data
-    assert parse_scenario(python_dump) == scenario
-    assert parse_scenario(json_dump) == scenario
-    assert parse_scenario(json_dump).model_dump(by_alias=True) == python_dump
+    assert parse_scenario(python_dump, written=False) == scenario
+    assert parse_scenario(json_dump, written=False) == scenario
+    assert parse_scenario(json_dump, written=False).model_dump(by_alias=True) == python_dump
+    # As written (durations with their unit), it loads back as a file would, to the same floats.
+    assert parse_scenario(written_dump(scenario)) == scenario
+    assert parse_scenario(json.loads(json.dumps(written_dump(scenario, mode="json")))) == scenario
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda path: path.name)
@@ -46,13 +50,13 @@ def test_the_dump_names_each_kind_and_keeps_aliases() -> None:
 
 
 def test_a_kind_taken_from_the_label_loads_under_another_label() -> None:
-    base = json.loads(load_scenario(SCENARIOS / "quickstart.yaml").model_dump_json(by_alias=True))
+    base = written_dump(load_scenario(SCENARIOS / "quickstart.yaml"), mode="json")
     moved = dict(base, strategies={"fast": base["strategies"]["canary"]})
     assert type(parse_scenario(moved).strategies["fast"]).__name__ == "CanaryConfig"
 
 
 def test_a_latency_given_by_its_mean_is_kept_as_its_median() -> None:
-    data = json.loads(load_scenario(SCENARIOS / "quickstart.yaml").model_dump_json(by_alias=True))
+    data = written_dump(load_scenario(SCENARIOS / "quickstart.yaml"), mode="json")
     data["versions"]["v1"]["latency"] = {"dist": "lognormal", "mean": "50ms", "sigma": 0.5}
     latency = parse_scenario(data).versions["v1"].latency
     assert isinstance(latency, LognormalLatency)
@@ -66,12 +70,12 @@ NAMES = ["v1", "v2", "blue", "green", "model-7"]
 
 millis = st.integers(1, 900).map(lambda ms: f"{ms}ms")
 seconds = st.floats(0.001, 5.0, allow_nan=False).map(lambda s: round(s, 4))
-latency_value = st.one_of(millis, seconds, seconds.map(lambda s: f"{s}s"))
+latency_value = st.one_of(millis, seconds.map(lambda s: f"{s}s"))
 duration = st.one_of(
-    st.integers(1, 3600),
+    st.integers(1, 3600).map(lambda s: f"{s}s"),
     st.integers(1, 120).map(lambda m: f"{m}m"),
     st.integers(1, 90).map(lambda s: f"PT{s}S"),
-    st.floats(0.5, 600.0, allow_nan=False).map(lambda s: round(s, 3)),
+    st.floats(0.5, 600.0, allow_nan=False).map(lambda s: f"{round(s, 3)}s"),
 )
 fraction = st.floats(0.0, 1.0, allow_nan=False)
 
@@ -117,7 +121,7 @@ def patterns(draw: st.DrawFn) -> Any:
     choices = [
         st.just({"kind": "constant"}),
         st.fixed_dictionaries({"kind": st.just("diurnal")}, optional={
-            "amplitude": fraction, "period": st.sampled_from(["24h", "1d", 86400]), "peak_at": duration}),
+            "amplitude": fraction, "period": st.sampled_from(["24h", "1d", "86400s"]), "peak_at": duration}),
         st.fixed_dictionaries({"kind": st.just("spike"), "at": duration, "factor": st.floats(0.1, 5.0),
                                "for": duration}),
     ]
@@ -197,7 +201,7 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "stable": names[0],
     }
     if draw(st.booleans()):
-        data["horizon"] = draw(st.sampled_from(["2h", "PT30M", 7200, "1d"]))
+        data["horizon"] = draw(st.sampled_from(["2h", "PT30M", "7200s", "1d"]))
     if draw(st.booleans()):
         data["seed"] = draw(st.integers(0, 2**40))
     if draw(st.booleans()):
@@ -210,7 +214,7 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         data["faults"] = draw(st.lists(faults(names), max_size=4))
     if draw(st.booleans()):
-        data["monitoring"] = {"scrape_interval": draw(st.sampled_from(["15s", 30, "1m"])),
+        data["monitoring"] = {"scrape_interval": draw(st.sampled_from(["15s", "30s", "1m"])),
                               "labels": {"delay": draw(duration), "fraction": draw(fraction)}}
         if draw(st.booleans()):
             data["monitoring"]["drift"] = {"window": "1h", "thresholds": {"psi": 0.2}}
@@ -276,6 +280,6 @@ def test_generated_scenarios_round_trip(data: dict[str, Any]) -> None:
 
 
 def test_the_quantile_form_keeps_both_quantiles() -> None:
-    data = json.loads(load_scenario(SCENARIOS / "quickstart.yaml").model_dump_json(by_alias=True))
+    data = written_dump(load_scenario(SCENARIOS / "quickstart.yaml"), mode="json")
     latency = parse_scenario(data).versions["v1"].latency
     assert isinstance(latency, LognormalQuantiles) and (latency.p50, latency.p99) == (0.04, 0.16)

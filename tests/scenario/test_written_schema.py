@@ -25,6 +25,7 @@ from simulator.check.expectation_syntax import expectation_key_names
 from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.scenario import load_scenario, parse_scenario
+from simulator.scenario.written_dump import written_dump
 from simulator.scenario.written_schema import DURATION_PATTERN, RATE_PATTERN, SCHEMA_DIALECT, written_schema
 from simulator.units import parse_duration, parse_rate
 from tests.helpers import REPO, SCENARIOS, scenario_data
@@ -61,8 +62,8 @@ def test_the_schema_is_a_valid_2020_12_schema_that_draft_7_editors_read_alike() 
 def test_every_bundled_scenario_validates(path: Path) -> None:
     data = yaml.safe_load(path.read_text())
     assert schema_errors(data) == []
-    # The scenario as a results directory stores it (scenario.json: defaults filled in, seconds) too.
-    assert schema_errors(load_scenario(path).model_dump(mode="json", by_alias=True)) == []
+    # The scenario as a results directory stores it (scenario.json: defaults filled in, units written) too.
+    assert schema_errors(written_dump(load_scenario(path), mode="json")) == []
 
 
 @pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="no shared examples beside the repository")
@@ -154,12 +155,13 @@ ACCEPTED = {
                                               "judge": "mann_whitney"}),
     "one traffic pattern": _set("traffic.pattern", {"kind": "spike", "at": "10m", "factor": 2, "for": "5m"}),
     "a list of patterns": _set("traffic.pattern", [{"kind": "diurnal", "amplitude": 0.2, "period": "1d"},
-                                                   {"kind": "spike", "at": 600, "factor": 2, "duration": 300}]),
+                                                   {"kind": "spike", "at": "600s", "factor": 2, "duration": "300s"}]),
     "rate per minute": _set("traffic.rate", "6000/min"),
-    "bare numbers": _set("service.timeout", 2),
+    "a zero duration without a unit": _set("versions.v2.startup", 0),
+    "shares as percent strings": _set("strategies.canary", {"initialPercentage": "5%", "incrementStep": 20}),
     "ISO 8601 horizon": _set("horizon", "PT2H"),
     "latency by distribution, any case": _set("versions.v2.latency", {"dist": "Exponential", "mean": "40ms"}),
-    "constant latency by its mean": _set("versions.v2.latency", {"dist": "constant", "mean": 0.05}),
+    "constant latency by its mean": _set("versions.v2.latency", {"dist": "constant", "mean": "0.05s"}),
     "lognormal by its mean": _set("versions.v2.latency", {"dist": "lognormal", "mean": "50ms", "sigma": 0.4}),
     "observe": _set("observe", "30m"),
     "a per-label confidence": _set("expect", {"canary": {"confidence": 0.99, "rolled_back": ">= 90%",
@@ -178,6 +180,8 @@ REJECTED = {
     "unknown top-level key": _set("horizn", "2h"),
     "a rate that is no rate": _set("traffic.rate", "fast"),
     "a duration in words": _set("horizon", "two hours"),
+    "a duration without its unit": _set("service.timeout", 2),
+    "a latency without its unit": _set("versions.v2.latency", {"p50": 28, "p99": 110}),
     "{p50} without p99": _set("versions.v2.latency", {"p50": "30ms"}),
     "a key of another strategy": _set("strategies.canary", {"shiftSteps": [50, 100]}),
     "strategy and criticality": _set("strategies.canary", {"strategy": "canary", "criticality": "high"}),

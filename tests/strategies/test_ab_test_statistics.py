@@ -51,9 +51,9 @@ def experiment(test: str, samples: int, accuracy_b: float = 0.9, looks: int = 10
         },
         "stable": "a",
         "candidate": "b",
-        "monitoring": {"scrape_interval": 0.5, "labels": {"delay": 0, "fraction": 1.0}},
+        "monitoring": {"scrape_interval": "500ms", "labels": {"delay": 0, "fraction": 1.0}},
         "strategies": {"ab": {"strategy": "ABTesting", "minimumSamples": samples, "test": test, "looks": looks,
-                              "checkInterval": 0.5, "significanceLevel": ALPHA}},
+                              "checkInterval": "500ms", "significanceLevel": ALPHA}},
         "simulation": {"until": "rollout_end"},  # the test's verdict only: no need to simulate the aftermath
     })
 

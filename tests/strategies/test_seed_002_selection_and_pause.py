@@ -6,6 +6,7 @@ import pytest
 
 from simulator.errors import ScenarioError
 from simulator.scenario import RollingConfig, parse_scenario
+from simulator.scenario.written_dump import written_dump
 from simulator.strategies import RollingStrategy
 from simulator.strategies.watch import PAUSE_SECONDS
 from tests.strategies.observe import World, kinds, with_window
@@ -30,7 +31,7 @@ def test_criticality_picks_the_seed_guides_default_strategy(criticality: str, ki
 def test_criticality_keeps_the_other_keys_and_round_trips() -> None:
     scenario = parse_scenario({**WORLD, "strategies": {"fraud": {"criticality": "high", "monitoringDuration": "10m"}}})
     assert scenario.strategies["fraud"].monitoring_duration == 600
-    assert parse_scenario(scenario.model_dump(by_alias=True)) == scenario
+    assert parse_scenario(written_dump(scenario)) == scenario
 
 
 @pytest.mark.parametrize(("config", "message"), [

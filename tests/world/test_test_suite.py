@@ -27,7 +27,7 @@ def scenario(accuracy: float, *, segments: dict | None = None, drift: dict | Non
     data["strategies"] = {"gated": {"strategy": "BlueGreen", "testSuite": suite or {}}}
     if drift is not None:
         data["drift"] = drift
-    return parse_scenario(data)
+    return parse_scenario(data, written=False)
 
 
 def request(**overrides) -> RunTestSuite:
