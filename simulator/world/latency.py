@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from simulator.scenario.latency_spec import (
     ConstantLatency,
     ExponentialLatency,
@@ -31,6 +29,7 @@ from simulator.scenario.latency_spec import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
     from scipy import stats
 
 __all__ = ["LatencyDistribution", "Z_P99"]
@@ -152,6 +151,7 @@ class LatencyDistribution:
         ``uniform`` holds U(0, 1) draws and ``normal`` N(0, 1) draws, one per
         request; each distribution uses whichever makes it exact and fast.
         """
+        import numpy as np  # not at import: validate reads quantiles without it
         if self.kind == "lognormal":
             return np.exp(self.mu + self.sigma * normal)
         if self.kind == "exponential":

@@ -26,10 +26,10 @@ from pydantic import BaseModel
 
 from simulator.scenario.model import Scenario
 from simulator.scenario.types import PERCENT_KEY, field_has
+from simulator.scenario.world_config import DiurnalPattern, SpikePattern
 from simulator.world.latency import LatencyDistribution
-from simulator.world.traffic import RateFunction
 
-__all__ = ["ScenarioWarning", "scenario_warnings", "TIMEOUT_SHARE"]
+__all__ = ["ScenarioWarning", "scenario_warnings", "peak_rate", "TIMEOUT_SHARE"]
 
 TIMEOUT_SHARE = 0.01
 """Share of a version's service times above the timeout from which a warning is given, 0-1."""
@@ -103,12 +103,27 @@ def _timeouts(scenario: Scenario) -> Iterator[ScenarioWarning]:
             )
 
 
+def peak_rate(scenario: Scenario) -> float:
+    """The traffic's highest rate within the horizon, requests/s: the base rate times every pattern at its peak.
+
+    The same bound as :meth:`simulator.world.traffic.RateFunction.max_rate`
+    without faults, computed without numpy.
+    """
+    peak = scenario.traffic.rate
+    for pattern in scenario.traffic.pattern:
+        if isinstance(pattern, DiurnalPattern):
+            peak *= 1.0 + pattern.amplitude
+        elif isinstance(pattern, SpikePattern) and pattern.factor > 1.0 and pattern.at < scenario.horizon:
+            peak *= pattern.factor
+    return peak
+
+
 def _capacity(scenario: Scenario) -> Iterator[ScenarioWarning]:
     stable = scenario.versions[scenario.stable]
     mean_s = LatencyDistribution.from_spec(stable.latency).mean()
     slots = scenario.service.replicas * scenario.service.concurrency
     capacity = slots / mean_s if mean_s > 0 else float("inf")
-    peak = RateFunction(scenario.traffic).max_rate(0.0, scenario.horizon)
+    peak = peak_rate(scenario)
     if peak > capacity:
         yield ScenarioWarning(
             "traffic",

@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from simulator.scenario import load_scenario, parse_scenario
-from simulator.world.scenario_warnings import scenario_warnings
+from simulator.world.scenario_warnings import peak_rate, scenario_warnings
+from simulator.world.traffic import RateFunction
 from tests.helpers import SCENARIOS, scenario_data
 
 
@@ -74,3 +75,13 @@ def test_traffic_above_the_stable_fleets_capacity_is_warned_about(rate: str, pat
     assert bool(found) == warned
     if warned:
         assert "4 replicas x 2 slots at a mean service time of 50 ms: 160/s" in found[0]
+
+
+@pytest.mark.parametrize("pattern", [
+    None, {"kind": "diurnal", "amplitude": 0.3}, [{"kind": "diurnal", "amplitude": 0.2},
+                                                  {"kind": "spike", "at": "10m", "factor": 3, "for": "5m"}],
+    {"kind": "spike", "at": "3h", "factor": 3, "for": "5m"},  # after the horizon
+])
+def test_the_peak_rate_is_the_traffic_models_own_bound(pattern: Any) -> None:
+    scenario = parse_scenario(fleet("100/s", pattern=pattern))
+    assert peak_rate(scenario) == RateFunction(scenario.traffic).max_rate(0.0, scenario.horizon)
