@@ -1,7 +1,9 @@
 """Parsing of quantities with units, as written in scenario files.
 
 * durations: ``45s``, ``5m``, ``2h``, ``10d``, ``250ms``, ISO 8601 (``PT5M``,
-  ``P7D``, ``P1DT2H``) or a bare number of seconds; returned in seconds.
+  ``P7D``, ``P1DT2H``) or a bare number of seconds; returned in seconds. (A
+  scenario file must write the unit: :mod:`simulator.scenario.types` refuses
+  a bare number there; these parsers also read the package's own dumps.)
 * rates: ``200/s``, ``12000/min``, ``3/h`` or a bare number (requests per
   second); returned in requests per second.
 * latencies: ``40ms``, ``1.5s``, ``250us`` or a bare number of seconds;
@@ -51,9 +53,9 @@ _RATE_UNIT = {
     "d": 86400.0, "day": 86400.0,
 }
 
-DURATION_EXPECTED = "a duration such as 45s, 5m, 2h, 10d, PT5M or a number of seconds"
+DURATION_EXPECTED = "a duration with its unit, such as 45s, 5m, 2h, 10d or PT5M"
 RATE_EXPECTED = "a rate such as 200/s, 12000/min or a number of requests per second"
-LATENCY_EXPECTED = "a latency such as 40ms, 1.5s or a number of seconds"
+LATENCY_EXPECTED = "a latency with its unit, such as 40ms or 1.5s"
 
 
 MAX_TEXT_LENGTH = 64

@@ -314,3 +314,14 @@ def test_run_warns_before_it_runs(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stderr
     assert process.stderr.startswith(f"warning: {busy}: traffic: peak rate 2,000/s is 3.9")
     json.loads(process.stdout)
+
+
+@pytest.mark.parametrize("timeout", [10**400, -5, 1e300 * 1e300])
+def test_odd_numbers_where_a_duration_belongs_are_one_line_errors(tmp_path: Path, capsys, timeout) -> None:
+    data = scenario_data("quickstart.yaml")
+    data["service"]["timeout"] = timeout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(bad)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {bad}: service.timeout: got ")

@@ -81,8 +81,11 @@ def _with_unit(parse: Callable[[object], float], what: str, hint: Callable[[floa
 
     def parse_written(value: object) -> float:
         if _WRITTEN.get() and _is_bare_number(value):
-            number = float(value)  # type: ignore[arg-type]
-            if math.isfinite(number):
+            try:
+                number = float(value)  # type: ignore[arg-type]
+            except OverflowError:  # an int too large for a float: the parser says what is wrong with it
+                number = math.inf
+            if math.isfinite(number) and number > 0:
                 raise ValueError(f"expected {what} with its unit, such as {hint(number)} (a bare number has none)")
         return parse(value)
 
