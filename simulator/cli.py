@@ -142,9 +142,9 @@ def _experiment(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
     _print_warnings(load_scenario(args.file), args.file)  # before the engine is imported: bad input at once
     from simulator.experiment import compare, parse_param, sweep
-    from simulator.report.markdown import experiment_markdown
+    from simulator.report.terminal import print_experiment
 
-    options = dict(labels=args.strategy, out=args.out, executor=args.executor, jobs=args.jobs,
+    options = dict(strategies=args.strategy, out=args.out, executor=args.executor, jobs=args.jobs,
                    scheduler=args.scheduler, progress=sys.stderr.isatty(), representative=bool(args.out))
     if args.command == "compare":
         result = compare(args.file, args.runs, **options)
@@ -162,7 +162,7 @@ def _experiment(args: argparse.Namespace) -> int:
                           "paired": json.loads(result.paired.to_json(orient="records")) if not result.paired.empty
                           else []}, indent=2, default=str))
     else:
-        print(experiment_markdown(result.scenario.name, result.summary, result.paired, decision))
+        print_experiment(result.scenario.name, result.summary, result.paired, decision)
         if args.out:
             print(f"{result.executed} runs made; results in {args.out}/ (report.md, runs.parquet, summary.json)")
     failed = int(result.rows["error"].notna().sum())
@@ -187,7 +187,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1")
     result = check(args.paths, jobs=args.jobs, baseline=baseline, progress=sys.stderr.isatty(), runs=args.runs,
-                   labels=args.strategy)
+                   strategies=args.strategy)
     if args.junit:
         Path(args.junit).write_text(junit_xml(result))
     if args.summary:

@@ -35,6 +35,7 @@ from simulator.drift_monitor import DriftMonitor
 from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
 from simulator.lifecycle import Retraining, monitor_drift, operate
 from simulator.observations import Observation
+from simulator.renamed import renamed_keyword
 from simulator.result import Decision, RunResult
 from simulator.scenario.base import suggest
 from simulator.scenario.model import NO_STRATEGY_LABEL, WHAT_IF_AT_ONCE, WHAT_IF_NEVER, YARDSTICK_LABELS, Scenario
@@ -322,7 +323,11 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     )
 
 
-def run_all(scenario: Scenario, seed: int | None = None, labels: list[str] | None = None,
-            data_plane: str | None = None) -> list[RunResult]:
-    """One run per strategy label, all with the same seed (common random numbers)."""
-    return [run(scenario, label, seed, data_plane) for label in (labels or scenario.labels)]
+def run_all(scenario: Scenario, seed: int | None = None, strategies: list[str] | None = None,
+            data_plane: str | None = None, *, labels: list[str] | None = None) -> list[RunResult]:
+    """One run per strategy label (all, or those in ``strategies``), all with the same seed (common random numbers).
+
+    ``labels`` is the old name of ``strategies`` (deprecated).
+    """
+    strategies = renamed_keyword("run_all", "strategies", strategies, "labels", labels)
+    return [run(scenario, label, seed, data_plane) for label in (strategies or scenario.labels)]

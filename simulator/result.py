@@ -83,6 +83,9 @@ class RunResult:
     kind: str
     seed: int
     outcome: str
+    ``slo_violation_s``: seconds of the window whose scrape intervals missed
+    an objective of the scenario's ``slo`` (error rate or p99 latency of all
+    user traffic together; ``None`` without an SLO).
     reason: str
     decision_time_s: float | None
     duration_s: float

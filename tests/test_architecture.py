@@ -21,7 +21,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 
-LEAVES = {"errors", "events", "units", "commands", "observations", "random_streams", "result", "files", "lazy_names"}
+LEAVES = {"errors", "events", "units", "commands", "observations", "random_streams", "result", "files", "lazy_names",
+          "renamed"}
 """Leaf modules: anyone may use them; they import no other layer."""
 
 RANKS = {

@@ -14,6 +14,7 @@ from scipy import stats
 from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
 from simulator.errors import ScenarioError
 from simulator.experiment import compare
+from simulator.renamed import renamed_keyword
 from simulator.scenario.base import suggest
 from simulator.scenario.loader import parse_scenario, read_scenario_data
 
@@ -69,32 +70,35 @@ def _per_seed(rows, expectation: Expectation) -> dict[int, float]:
 
 
 def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = None,
-          progress: bool = False, runs: int | None = None, labels: list[str] | None = None) -> CheckResult:
+          progress: bool = False, runs: int | None = None, strategies: list[str] | None = None,
+          labels: list[str] | None = None) -> CheckResult:
     """Read and validate every file once, first (bad input fails before any run), then run and judge each.
 
     ``baseline`` is a document from :func:`save_baseline`; ``jobs`` local processes run the runs.
-    ``runs`` replaces each scenario's own number of runs; ``labels`` keeps only the expectations of
+    ``runs`` replaces each scenario's own number of runs; ``strategies`` keeps only the expectations of
     those strategy labels (each must be a label of some scenario checked, else a :class:`ScenarioError`).
+    ``labels`` is the old name of ``strategies`` (deprecated).
     """
+    strategies = renamed_keyword("check", "strategies", strategies, "labels", labels)
     if runs is not None and runs < 1:
         raise ScenarioError(f"--runs: got {runs}; expected an integer >= 1")
     plans = []
     for path, data in _read(paths):
         scenario = parse_scenario(data, source=str(path))
         plans.append((scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
-    if labels:
+    if strategies:
         known = list(dict.fromkeys(label for scenario, _ in plans for label in scenario.labels))
-        for label in labels:
+        for label in strategies:
             if label not in known:
                 raise ScenarioError(f"--strategy: got '{label}'{suggest(label, known)}; expected a strategy label "
                                     f"of the scenarios checked ({', '.join(known) or 'none'})")
-        plans = [(scenario, [e for e in expectations if e.label in labels]) for scenario, expectations in plans]
+        plans = [(scenario, [e for e in expectations if e.label in strategies]) for scenario, expectations in plans]
     result = CheckResult()
     for scenario, expectations in plans:
         chosen = list(dict.fromkeys(e.label for e in expectations))
         if not chosen:
             continue
-        rows = compare(scenario, runs, labels=chosen, jobs=jobs, progress=progress, representative=False,
+        rows = compare(scenario, runs, strategies=chosen, jobs=jobs, progress=progress, representative=False,
                        yardsticks=False).rows
         for expectation in expectations:
             result.judgements.append(judge(scenario.name, expectation, rows))

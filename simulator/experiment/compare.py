@@ -25,6 +25,7 @@ from simulator.experiment.points import grid, scenario_at
 from simulator.experiment.runner import Case, Work, execute, representative_runs, with_progress
 from simulator.experiment.stats import paired_differences, summarise
 from simulator.experiment.store import journal, open_results, store_data
+from simulator.renamed import renamed_keyword
 from simulator.scenario.loader import load_scenario, parse_scenario
 from simulator.scenario.model import YARDSTICK_LABELS, Scenario
 
@@ -82,11 +83,11 @@ def _run_cases(scenario: Scenario, work: list[Work], *, out: str | Path | None, 
     return result
 
 
-def compare(scenario: ScenarioInput, runs: int | None = None, *, labels: list[str] | None = None,
+def compare(scenario: ScenarioInput, runs: int | None = None, *, strategies: list[str] | None = None,
             out: str | Path | None = None, executor: str = "local", jobs: int | None = None,
             scheduler: str | None = None, progress: bool = False, representative: bool = True,
-            yardsticks: bool = True) -> ExperimentResult:
-    """Run every strategy (or ``labels``) on the scenario's seeds (``runs`` of them) and compare.
+            yardsticks: bool = True, labels: list[str] | None = None) -> ExperimentResult:
+    """Run every strategy (or those labelled in ``strategies``) on the scenario's seeds (``runs`` of them) and compare.
 
     ``scenario`` is a path, a raw mapping or a :class:`~simulator.scenario.Scenario`;
     it is validated once, here. ``out`` is a results directory (resumable,
@@ -98,9 +99,11 @@ def compare(scenario: ScenarioInput, runs: int | None = None, *, labels: list[st
     candidate to roll out), two what-if runs join every seed: the candidate
     switched in at once (``what-if: at once``) and never deployed
     (``what-if: never``); a strategy's harm lands between the two.
+    ``labels`` is the old name of ``strategies`` (deprecated).
     """
+    strategies = renamed_keyword("compare", "strategies", strategies, "labels", labels)
     base, _ = _as_scenario(scenario)
-    labels = list(labels or base.labels)
+    labels = list(strategies or base.labels)
     if yardsticks and base.candidate is not None and base.retraining is None:
         labels += [label for label in YARDSTICK_LABELS if label not in labels]
     work = [(base, Case(label, seed)) for seed in base.seeds(runs) for label in labels]
@@ -109,22 +112,25 @@ def compare(scenario: ScenarioInput, runs: int | None = None, *, labels: list[st
 
 
 def sweep(scenario: ScenarioInput, params: Mapping[str, list[Any]], runs: int | None = None, *,
-          labels: list[str] | None = None, out: str | Path | None = None, executor: str = "local",
+          strategies: list[str] | None = None, out: str | Path | None = None, executor: str = "local",
           jobs: int | None = None, scheduler: str | None = None, progress: bool = False,
-          representative: bool = True) -> ExperimentResult:
+          representative: bool = True, labels: list[str] | None = None) -> ExperimentResult:
     """Run the grid of ``params`` (dotted key path -> values), every point on the same seeds.
 
     Each point is applied to the scenario's dump and validated once, before
     any run; a bad point raises :class:`~simulator.errors.ScenarioError`
-    naming the parameter. Without ``labels``, a parameter under
+    naming the parameter. Without ``strategies`` (labels), a parameter under
     ``strategies.LABEL`` restricts the sweep to those labels. The other
     arguments are those of :func:`compare` (representative runs are of the
     scenario without any point applied).
     """
+    strategies = renamed_keyword("sweep", "strategies", strategies, "labels", labels)
     base, source = _as_scenario(scenario)
-    if labels is None:
+    if strategies is None:
         touched = {path.split(".")[1] for path in params if path.startswith("strategies.") and path.count(".") >= 2}
         labels = [label for label in base.labels if label in touched] or base.labels
+    else:
+        labels = list(strategies)
     points = grid(params)
     scenarios = [scenario_at(base, point, source=source) for point in points]
     work = [(at, Case(label, seed, point)) for point, at in zip(points, scenarios, strict=True)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from simulator.report.plots import timelines_figure
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from simulator.experiment import ExperimentResult
     from simulator.scenario.model import Scenario
 
-__all__ = ["experiment_figures", "pareto_front"]
+__all__ = ["experiment_figures", "pareto_front", "pareto_figure"]
 
 
 def pareto_front(points: np.ndarray) -> np.ndarray:
@@ -103,15 +104,56 @@ def _figures(rows: pd.DataFrame, summary: pd.DataFrame, representative: list[Any
                              else summary[group_columns[0]]))
         points = np.column_stack([summary["duration_s_mean"].to_numpy(dtype=float),
                                   np.nan_to_num(np.asarray(exposure, dtype=float))])
-        front = pareto_front(points)
-        figure = _figure(figsize=(6, 4), layout="tight")
-        axis = figure.subplots()
-        axis.scatter(points[~front, 0], points[~front, 1], color="grey", label="dominated")
-        axis.scatter(points[front, 0], points[front, 1], color="tab:blue", label="Pareto front")
-        for (px, py), name in zip(points, names, strict=True):
-            axis.annotate(name, (px, py), fontsize=7)
-        axis.set_xlabel("rollout duration (s, mean)")
-        axis.set_ylabel("requests served by a bad candidate (mean)")
-        axis.legend(fontsize=8)
-        figures.append(("Sweep: rollout duration against exposure to a bad candidate", figure))
+        figures.append(("Sweep: rollout duration against exposure to a bad candidate", pareto_figure(points, names)))
     return figures
+
+
+def pareto_figure(points: np.ndarray, names: list[str]) -> Figure:
+    """Sweep points as (mean rollout duration in seconds, mean requests served by a bad candidate), the Pareto
+    front in blue, each point labelled with its name; labels never overlap (:func:`_label_points`)."""
+    front = pareto_front(points)
+    figure = _figure(figsize=(6, 4), layout="tight")
+    axis = figure.subplots()
+    axis.scatter(points[~front, 0], points[~front, 1], color="grey", label="dominated")
+    axis.scatter(points[front, 0], points[front, 1], color="tab:blue", label="Pareto front")
+    axis.set_xlabel("rollout duration (s, mean)")
+    axis.set_ylabel("requests served by a bad candidate (mean)")
+    axis.legend(fontsize=8)
+    _label_points(figure, axis, points, names)
+    return figure
+
+
+_LABEL_OFFSET = 4.0
+"""Points (1/72 inch) up and right from a point to its label."""
+_LABEL_GAP = 1.0
+"""Points between a label moved up and the one below it."""
+
+
+def _label_points(figure: Figure, axis: Any, points: np.ndarray, names: list[str]) -> None:
+    """Label each point up and right of it; a label that would overlap one already placed moves up, just clear of it.
+
+    Deterministic: labels are placed from the lowest point up (ties by x,
+    then by name), each clear of all placed before it, with a thin line
+    back to its point when it moved. The figure is laid out first and then
+    left as it is, so the display coordinates measured here hold when it is
+    drawn or saved (offsets are in points, so at any dpi).
+    """
+    figure.canvas.draw()  # the layout and the axis limits settle here
+    figure.set_layout_engine("none")
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    pixels_per_point = figure.dpi / 72
+    anchors = axis.transData.transform(points)
+    placed: list[Bbox] = []
+    for index in sorted(range(len(points)), key=lambda i: (anchors[i][1], anchors[i][0], names[i])):
+        point = (float(points[index][0]), float(points[index][1]))
+        label = axis.annotate(names[index], point, xytext=(_LABEL_OFFSET, _LABEL_OFFSET), textcoords="offset points",
+                              fontsize=7)
+        box = label.get_window_extent(renderer)
+        rise = 0.0  # pixels
+        while blocking := [other for other in placed if box.translated(0, rise).overlaps(other)]:
+            rise = max(other.y1 for other in blocking) + _LABEL_GAP * pixels_per_point - box.y0
+        placed.append(box.translated(0, rise))
+        if rise:
+            label.xyann = (_LABEL_OFFSET, _LABEL_OFFSET + rise / pixels_per_point)
+            axis.annotate("", point, xytext=label.xyann, textcoords="offset points",
+                          arrowprops={"arrowstyle": "-", "color": "0.6", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2})

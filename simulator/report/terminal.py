@@ -1,18 +1,31 @@
-"""What ``rollout-sim run`` prints on a terminal (one row per strategy, then why), and an experiment's decision."""
+"""What ``rollout-sim run`` prints on a terminal (one row per strategy, then why), and what ``compare`` and ``sweep``
+print: the decision, the summary per strategy or sweep point, and the paired differences.
+
+Rich tables on a terminal; piped or logged, the same tables 120 columns wide without colour.
+"""
 
 from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.experiment.decision_table import Decision
-from simulator.report.decision import DECISION_HEADER, decision_cells
+from simulator.experiment.decision_table import YARDSTICK_PREFIX, Decision
+from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+from simulator.report.summary_cells import PAIRED_HEADER, SUMMARY_NOTE, paired_cells, summary_cells, summary_header
 from simulator.result import RunResult
 from simulator.units import format_duration
 
-__all__ = ["print_runs", "print_decision"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["print_runs", "print_decision", "print_experiment", "short_paths"]
 
 
 def _console(console: Console | None) -> Console:
@@ -23,31 +36,172 @@ def _console(console: Console | None) -> Console:
     return console
 
 
-# Cells of decision_cells shown on a terminal (index -> heading, justification): the paired difference and
-# which runs were scored are left to the reports, to fit 120 columns.
-_DECISION_COLUMNS = {0: ("criterion", "left"), 2: ("best", "left"), 3: ("value [95 %]", "right"),
-                     4: ("runner-up", "left"), 5: ("value [95 %]", "right"), 7: ("p (Holm)", "right"),
-                     8: ("beats it?", "left"), 9: ("yardsticks", "left")}
+# Cells of decision_cells shown on a terminal (index -> heading): the paired difference and which runs were scored
+# are left to the reports, and the yardsticks lose their "what-if:", to fit 120 columns.
+_DECISION_COLUMNS = {0: "criterion", 2: "best", 3: "value [95 %]", 4: "runner-up", 5: "value [95 %]",
+                     7: "p (Holm)", 8: "beats it?", 9: "what-if"}
+_DECISION_LABELS = (2, 4)
+_DECISION_YARDSTICKS = 9
 assert all(index < len(DECISION_HEADER) for index in _DECISION_COLUMNS)
 
+# Cells of comparison_cells shown on a terminal: the seeds (the summary's runs), the unadjusted p and where each
+# comparison came from are left to the reports.
+_COMPARISON_COLUMNS = [0, 1, 2, 4, 5, 7, 8]
+_COMPARISON_LABELS = (1, 2)
+assert all(index < len(COMPARISON_HEADER) for index in _COMPARISON_COLUMNS)
 
-def print_decision(scenario_name: str, decision: Decision, console: Console | None = None) -> None:
+_WITH_INTERVAL = re.compile(r"(\S+) (\[[^\]]*\])")
+_SWEEP_POINT = re.compile(r"(.+?) \((.+=.+)\)")
+
+
+def short_paths(paths: Sequence[str]) -> dict[str, str]:
+    """Each swept key path by its last keys, as few as tell it from the others (``latencyIncrease``)."""
+    for keys in range(1, max((path.count(".") + 1 for path in paths), default=1) + 1):
+        short = {path: ".".join(path.split(".")[-keys:]) for path in paths}
+        if len(set(short.values())) == len(short):
+            return short
+    return {path: path for path in paths}
+
+
+def _shortened(text: str, short: Mapping[str, str]) -> str:
+    for path in sorted(short, key=len, reverse=True):
+        text = text.replace(f"{path}=", f"{short[path]}=")
+    return text
+
+
+def _label(cell: str, short: Mapping[str, str]) -> str:
+    """A strategy label; a sweep point's (``canary (path=value, ...)``) as the strategy over one line per value."""
+    cell = _shortened(cell, short)
+    point = _SWEEP_POINT.fullmatch(cell)
+    return f"{point[1]}\n" + point[2].replace(", ", "\n") if point else cell
+
+
+def _stacked(cell: str) -> str:
+    """``value [low, high]`` as two lines, the interval under the value."""
+    return _WITH_INTERVAL.sub(r"\1\n\2", cell) if _WITH_INTERVAL.fullmatch(cell) else cell
+
+
+def _numeric(cell: str) -> bool:
+    """A number, an interval or a missing value (``-``): right-justified."""
+    return cell == "-" or re.match(r"[-+\[]?\d", cell) is not None
+
+
+def _two_lines(heading: str) -> str:
+    """``heading`` broken in two at its middlemost space (dropped) or camelCase or dotted boundary (kept)."""
+    breaks = [(match.start(), match.end()) for match in re.finditer(r" |(?<=[a-z])(?=[A-Z])|(?<=\.)", heading)]
+    if not breaks:
+        return heading
+    start, end = min(breaks, key=lambda span: abs(span[0] + span[1] - len(heading)))
+    return heading[:start] + "\n" + heading[end:]
+
+
+def _print_table(console: Console, title: str, header: list[str], rows: list[list[str]], *,
+                 wrap: Mapping[int, int] | None = None, grouped: bool = False) -> None:
+    """``title``, then a table of ``rows`` that fits the console's width where it can.
+
+    Rich narrows the widest columns first and folds their cells mid-word;
+    so, to leave it nothing to narrow, values with an interval take two
+    lines, the text of column ``i`` is wrapped at ``wrap[i]`` characters
+    (between words), and while the table is too wide, the heading that
+    overhangs its cells the most takes two lines. Columns of numbers are
+    right-justified. With ``grouped``, the first cell is shown once per run
+    of equal first cells.
+    """
+    wrap = wrap or {}
+    shown = [[textwrap.fill(cell, wrap[index], break_long_words=False, break_on_hyphens=False)
+              if index in wrap else _stacked(cell) for index, cell in enumerate(cells)] for cells in rows]
+    widest = [max((len(line) for cells in shown for line in cells[index].splitlines()), default=0)
+              for index in range(len(header))]
+    headings = list(header)
+    gap = 2  # between two columns
+    while sum(max(width, *map(len, heading.splitlines())) for width, heading in zip(widest, headings, strict=True)) \
+            + gap * (len(headings) - 1) > console.width:
+        overhang = [len(heading) - width if "\n" not in heading and "\n" in _two_lines(heading) else 0
+                    for width, heading in zip(widest, headings, strict=True)]
+        if max(overhang) <= 0:
+            break
+        index = overhang.index(max(overhang))
+        headings[index] = _two_lines(headings[index])
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    for index, heading in enumerate(headings):
+        numeric = bool(rows) and all(_numeric(cells[index]) for cells in rows)
+        table.add_column(escape(heading), justify="right" if numeric else "left", overflow="fold")
+    for index, cells in enumerate(shown):
+        first = rows[index][0]
+        repeated = grouped and index > 0 and rows[index - 1][0] == first
+        last = grouped and (index + 1 == len(rows) or rows[index + 1][0] != first)
+        table.add_row(*(escape(cell) for cell in ["" if repeated else cells[0], *cells[1:]]), end_section=last)
+    console.print(f"[bold]{escape(title)}[/]", highlight=False)
+    console.print(table)
+    console.print()
+
+
+def print_decision(scenario_name: str, decision: Decision, console: Console | None = None, *,
+                   paths: Sequence[str] = ()) -> None:
     """Print the decision table (one row per criterion, lower is better) and the recommendation.
 
     What ``rollout-sim compare`` prints first, before the summary tables.
+    Each of ``paths`` (a sweep's parameters) is shown by its last keys
+    (:func:`short_paths`).
     """
     console = _console(console)
+    short = short_paths(paths)
+    if decision.truth:
+        console.print(f"Outcomes are scored against the {escape(decision.truth)}.", highlight=False)
+    for warning in decision.truth_warnings:
+        console.print(f"[bold]Warning[/]: {escape(warning)}.", highlight=False)
     if not decision.table.empty:
-        table = Table(title=f"{scenario_name}: decision over {decision.seeds} seeds (lower is better; "
-                            "beats = paired, significant after Holm)", title_justify="left", box=box.SIMPLE_HEAD,
-                      pad_edge=False)
-        for column, justify in _DECISION_COLUMNS.values():
-            table.add_column(column, justify=justify, overflow="fold",  # type: ignore[arg-type]
-                             min_width=22 if column == "criterion" else None)
+        header = list(_DECISION_COLUMNS.values())
+        rows = []
         for cells in decision_cells(decision.table):
-            table.add_row(*(escape(cells[index]) for index in _DECISION_COLUMNS))
-        console.print(table)
-    console.print(f"[bold]Recommendation[/]: {escape(decision.recommendation)}", highlight=False)
+            for index in _DECISION_LABELS:
+                cells[index] = _label(cells[index], short)
+            yardsticks = cells[_DECISION_YARDSTICKS]
+            cells[_DECISION_YARDSTICKS] = yardsticks.replace(f"{YARDSTICK_PREFIX} ", "").replace("; ", "\n")
+            rows.append([cells[index] for index in _DECISION_COLUMNS])
+        if all(row[-1] == "-" for row in rows):  # no yardsticks (a sweep)
+            header, rows = header[:-1], [row[:-1] for row in rows]
+        _print_table(console, f"{scenario_name}: decision over {decision.seeds} seeds (lower is better; "
+                              "beats = paired, significant after Holm)", header, rows,
+                     wrap={0: 18, header.index("beats it?"): 15})
+    console.print(f"[bold]Recommendation[/]: {escape(_shortened(decision.recommendation, short))}", highlight=False)
+
+
+def print_experiment(scenario_name: str, summary: pd.DataFrame, paired: pd.DataFrame,
+                     decision: Decision | None = None, console: Console | None = None) -> None:
+    """Print what ``compare`` and ``sweep`` found: the tables of ``report.md``, as rich tables.
+
+    With ``decision``: the decision table and the recommendation
+    (:func:`print_decision`), the summary (outcome rates and means with 95 %
+    intervals per strategy or sweep point), then the paired differences the
+    criteria rest on; without it, every paired difference. A sweep's
+    parameters are shown by their last keys, named once at the top.
+    """
+    console = _console(console)
+    paths = [column.removeprefix("param:") for column in summary.columns if column.startswith("param:")]
+    short = short_paths(paths)
+    if decision is None or decision.table.empty:
+        console.print(f"[bold]{escape(scenario_name)}[/]", highlight=False)  # else the decision table's title says it
+    for path in paths:
+        console.print(f"Swept: {escape(short[path])} = {escape(path)}", highlight=False)
+    if decision is not None:
+        print_decision(scenario_name, decision, console, paths=paths)
+        console.print()
+    header = [short.get(column, column) for column in summary_header(summary)]
+    _print_table(console, SUMMARY_NOTE, header, summary_cells(summary))
+    if decision is not None:
+        if not decision.comparisons.empty:
+            rows = []
+            for cells in comparison_cells(decision):
+                for index in _COMPARISON_LABELS:
+                    cells[index] = _label(cells[index], short)
+                rows.append([cells[index] for index in _COMPARISON_COLUMNS])
+            header = [COMPARISON_HEADER[index] for index in _COMPARISON_COLUMNS]
+            _print_table(console, "Paired differences of the criteria (A - B, same seeds)", header, rows,
+                         wrap={0: 18, header.index("95 % interval"): 18}, grouped=True)
+    elif not paired.empty:
+        _print_table(console, "Paired differences (A - B, same seeds)", PAIRED_HEADER, paired_cells(paired))
+
 
 _OUTCOME_STYLE = {"promoted": "green", "rolled_back": "yellow", "incomplete": "red"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -39,7 +40,7 @@ def test_one_process_and_two_give_identical_rows() -> None:
 
 
 def test_paired_interval_is_narrower_than_unpaired() -> None:
-    result = compare(QUICK, runs=30, labels=["canary", "rolling"], yardsticks=False)
+    result = compare(QUICK, runs=30, strategies=["canary", "rolling"], yardsticks=False)
     row = result.paired[result.paired["figure"] == "failed_requests"].iloc[0]
     assert (row["high"] - row["low"]) < (row["unpaired_high"] - row["unpaired_low"])
 
@@ -74,7 +75,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(monkeypatch) -> N
         return original(scenario, label, seed, *args, **kwargs)
 
     monkeypatch.setattr(runner_module, "run", flaky)
-    result = compare(QUICK, runs=4, labels=["canary"], jobs=1, yardsticks=False)
+    result = compare(QUICK, runs=4, strategies=["canary"], jobs=1, yardsticks=False)
     errors = result.rows["error"].dropna()
     assert list(errors) == ["RuntimeError: boom"]
     assert result.summary.iloc[0]["runs"] == 4 and result.summary.iloc[0]["errors"] == 1
@@ -155,27 +156,27 @@ def test_storing_the_data_is_all_or_nothing(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", failing_on_events)
     with pytest.raises(OSError, match="disk full"):
-        compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path / "r", representative=False)
+        compare(QUICKSTART, runs=2, strategies=["canary"], out=tmp_path / "r", representative=False)
     assert {p.name for p in (tmp_path / "r").iterdir()} == {"scenario.json", "runs.jsonl"}  # journal kept
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
     monkeypatch.undo()
-    resumed = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path / "r", representative=False)
+    resumed = compare(QUICKSTART, runs=2, strategies=["canary"], out=tmp_path / "r", representative=False)
     assert resumed.executed == 0 and {p.name for p in (tmp_path / "r").iterdir()} == DATA_FILES
 
 
 def test_an_out_holding_another_scenario_is_refused(tmp_path) -> None:
-    compare(QUICKSTART, runs=1, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
+    compare(QUICKSTART, runs=1, strategies=["canary"], out=tmp_path, representative=False, yardsticks=False)
     other = scenario_data("quickstart.yaml")
     other["seed"] += 1
     with pytest.raises(ScenarioError, match="holds results of a different scenario"):
-        compare(other, runs=1, labels=["canary"], out=tmp_path, yardsticks=False)
+        compare(other, runs=1, strategies=["canary"], out=tmp_path, yardsticks=False)
     assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == 1
 
 
 def test_a_directory_with_the_raw_scenario_file_still_resumes(tmp_path) -> None:
-    compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
+    compare(QUICKSTART, runs=2, strategies=["canary"], out=tmp_path, representative=False, yardsticks=False)
     (tmp_path / "scenario.json").write_text(json.dumps(scenario_data("quickstart.yaml")))  # as written before
-    again = compare(QUICKSTART, runs=2, labels=["canary"], out=tmp_path, representative=False, yardsticks=False)
+    again = compare(QUICKSTART, runs=2, strategies=["canary"], out=tmp_path, representative=False, yardsticks=False)
     assert again.executed == 0 and len(again.rows) == 2
 
 
@@ -227,7 +228,10 @@ def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
     (tmp_path / "quickstart.yaml").write_text(yaml.safe_dump(data))
     assert main(["compare", str(tmp_path / "quickstart.yaml"), "--runs", "3", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert "| canary |" in out and "Paired differences" in out
+    assert re.search(r"^canary +3 +0% +100% +100% ", out, re.MULTILINE)  # the summary as a table, not Markdown
+    assert "Paired differences of the criteria" in out and "| canary |" not in out and "|---" not in out
+    tables = [line for line in out.splitlines() if "runs made; results in" not in line]  # that one names tmp_path
+    assert max(map(len, tables)) <= 120  # piped: the width of a log, not of a terminal
     assert (tmp_path / "r" / "report.md").read_text().startswith("# quickstart-latency-regression")
     names = {p.name for p in (tmp_path / "r").iterdir()}
     assert names == DATA_FILES | REPORT_FILES | {f"figure-{n}.{kind}" for n in (2, 3) for kind in ("png", "svg")}

@@ -43,7 +43,7 @@ def test_the_truth_heads_the_decision_in_reports() -> None:
     from simulator.experiment import compare
 
     data = quickstart(simulation={"until": "rollout_end"}, runs=2)
-    result = compare(data, labels=["canary"], yardsticks=False, representative=False)
+    result = compare(data, strategies=["canary"], yardsticks=False, representative=False)
     decision = result.decision()
     assert decision.truth == "truth: bad, derived with the seed guide's thresholds: p99 x2.00 > 1.5"
     assert decision.to_dict()["truth"] == decision.truth

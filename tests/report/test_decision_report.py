@@ -64,8 +64,10 @@ def test_terminal_prints_the_table_and_the_recommendation(result) -> None:
     print_decision("demo", result.decision(), console)
     printed = console.file.getvalue()
     assert "decision over 8 seeds" in printed and "Recommendation: canary:" in " ".join(printed.split())
-    exposure = next(line for line in printed.splitlines() if line.lstrip().startswith("exposure:"))
-    assert re.search(r"exposure:.*\scanary\s+6,0\d\d \[.*<b>immediate</b.*\syes\s", exposure)
+    lines = printed.splitlines()
+    at = next(index for index, line in enumerate(lines) if line.lstrip().startswith("exposure:"))
+    assert re.search(r"exposure:.*\scanary\s+6,0\d\d\s+<b>immediate</b>\s+\d\d,\d\d\d\s.*\syes\s+never 0", lines[at])
+    assert re.search(r"\s\[5,\d\d\d, 6,0\d\d\]\s", lines[at + 1])  # each value's interval under it
 
 
 def test_html_has_the_decision_before_the_outcomes_and_the_first_figure(result) -> None:

@@ -49,7 +49,7 @@ def failing(*args, **kwargs):
 
 def test_a_renderer_that_raises_leaves_no_partial_report(tmp_path, monkeypatch) -> None:
     out = tmp_path / "results"
-    result = compare(QUICKSTART, runs=2, labels=["canary", "immediate"], out=out)
+    result = compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out)
     monkeypatch.setattr(files_module, "experiment_html", failing)  # after report.md and the figures are staged
     with pytest.raises(RuntimeError, match="renderer failed"):
         write_experiment_report(result, out)
@@ -58,9 +58,9 @@ def test_a_renderer_that_raises_leaves_no_partial_report(tmp_path, monkeypatch) 
 
 def test_a_failed_rerender_keeps_the_previous_report_whole(tmp_path, monkeypatch) -> None:
     out = tmp_path / "results"
-    write_experiment_report(compare(QUICKSTART, runs=2, labels=["canary", "immediate"], out=out), out)
+    write_experiment_report(compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out), out)
     before = contents(out)
-    again = compare(QUICKSTART, runs=3, labels=["canary", "immediate"], out=out)
+    again = compare(QUICKSTART, runs=3, strategies=["canary", "immediate"], out=out)
     monkeypatch.setattr(files_module, "experiment_html", failing)
     with pytest.raises(RuntimeError, match="renderer failed"):
         write_experiment_report(again, out)
@@ -84,7 +84,7 @@ def test_run_out_writes_nothing_when_plotting_raises(tmp_path, monkeypatch) -> N
 
 def test_the_report_is_added_beside_the_data(tmp_path) -> None:
     out = tmp_path / "results"
-    result = compare(QUICKSTART, runs=2, labels=["canary", "immediate"], out=out)
+    result = compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out)
     data = contents(out)
     written = write_experiment_report(result, out)
     assert {path.name for path in written} == set(contents(out)) - DATA_FILES

@@ -56,7 +56,7 @@ def test_experiment_figures_of_a_result() -> None:
     from simulator.report import experiment_figures
 
     result = compare(until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml")), runs=2,
-                     labels=["canary", "immediate"])
+                     strategies=["canary", "immediate"])
     titles = [title for title, _ in experiment_figures(result)]
     assert titles[0].startswith("Timeline of seed 42") and "Outcome rates with 95 % Wilson intervals" in titles
     assert [title for title, _ in experiment_figures(result, timelines=False)] == titles[1:]

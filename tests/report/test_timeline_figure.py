@@ -206,7 +206,7 @@ def test_the_experiment_report_opens_its_figures_with_the_timeline_over_the_wind
     from simulator.report import experiment_figures, write_experiment_report
 
     scenario = load_scenario(SCENARIOS / "failures.yaml")
-    result = compare(scenario, runs=1, labels=["canary"], yardsticks=False)
+    result = compare(scenario, runs=1, strategies=["canary"], yardsticks=False)
     title, figure = experiment_figures(result)[0]
     assert title.startswith("Timeline of seed")
     (run,) = result.representative
