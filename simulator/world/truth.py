@@ -9,7 +9,10 @@ from simulator.scenario.model import Scenario
 from simulator.scenario.rollback_thresholds import RollbackThresholds
 from simulator.world.latency import LatencyDistribution
 
-__all__ = ["Truth", "explain_truth", "candidate_truth"]
+__all__ = ["Truth", "explain_truth", "candidate_truth", "DERIVED"]
+
+DERIVED = "derived with the seed guide's thresholds: "
+"""How the detail of a derived truth begins."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def explain_truth(scenario: Scenario) -> Truth:
         verdict = "bad" if bad else "good"
         shown = bad or [f"accuracy drop {drop:.1%} <= 5%", f"p99 x{ratio:.2f} <= 1.5",
                         f"error rate {increase * 100:+.2g} points <= 1"]
-        detail = "derived with the seed guide's thresholds: " + ", ".join(shown)
+        detail = DERIVED + ", ".join(shown)
     warnings = []
     for label, config in scenario.strategies.items():
         rules = getattr(config, "rollback_thresholds", None)

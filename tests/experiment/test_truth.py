@@ -49,3 +49,16 @@ def test_the_truth_heads_the_decision_in_reports() -> None:
     assert decision.to_dict()["truth"] == decision.truth
     text = decision_markdown(decision)
     assert text.index("Outcomes are scored against the truth: bad") < text.index("**Recommendation.**")
+
+
+def test_a_sweep_whose_points_have_different_truths_names_each() -> None:
+    from simulator.experiment import sweep
+
+    data = quickstart(simulation={"until": "rollout_end"})
+    result = sweep(data, {"versions.v2.latency.p99": ["170ms", "320ms"]}, runs=1, strategies=["immediate"],
+                   representative=False, jobs=1)
+    assert result.decision().truth == ("truth differs by sweep point: p99=170ms: good (accuracy drop 0.0% <= 5%, "
+                                       "p99 x1.06 <= 1.5, error rate +0 points <= 1); p99=320ms: bad (p99 x2.00 > 1.5)")
+    same = sweep(data, {"strategies.immediate.readyTimeout": ["5m", "10m"]}, runs=1, strategies=["immediate"],
+                 representative=False, jobs=1)
+    assert same.decision().truth == "truth: bad, derived with the seed guide's thresholds: p99 x2.00 > 1.5"
