@@ -27,6 +27,7 @@ LEAVES = {"errors", "events", "units", "commands", "observations", "random_strea
 
 RANKS = {
     "leaf": 0,
+    "prometheus": 0.5,
     "scenario": 1,
     "world": 2,
     "analysis": 2,

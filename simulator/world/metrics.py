@@ -184,6 +184,9 @@ class MonitoringSeries:
             hist_flat, minlength=size * self.n_buckets
         ).reshape(span, n_versions, self.n_buckets).astype(np.int32)
 
+    RESPONSE_CODES = ("200", "500", "503", "504")
+    """HTTP status codes of :attr:`responses` (see :meth:`add_responses`)."""
+
     def add_labels(self, label_bins: np.ndarray, version: np.ndarray, correct: np.ndarray) -> None:
         """Count labels in the bins of their arrival."""
         n_versions = len(self.versions)
@@ -198,6 +201,8 @@ class MonitoringSeries:
         """Count compared and disagreeing shadow copies (``flat`` = bin x versions + version)."""
         n_versions = len(self.versions)
         size = self.n_bins * n_versions
+        # Requests by the HTTP status their client saw: [bin, version, index in RESPONSE_CODES].
+        self.responses = np.zeros((n_bins, n_versions, len(self.RESPONSE_CODES)), dtype=np.int64)
         self.shadow_compared += np.bincount(flat[compared], minlength=size).reshape(self.n_bins, n_versions)
         self.shadow_disagreements += np.bincount(flat[disagrees], minlength=size).reshape(self.n_bins, n_versions)
 
@@ -256,11 +261,30 @@ class MetricStore:
             return
         n_versions = len(self.versions)
         latency = done.client_end - done.arrival
+    def add_responses(self, bins: np.ndarray, version: np.ndarray, status: np.ndarray, error: np.ndarray) -> None:
+        """Count requests by the HTTP status their client saw (:attr:`RESPONSE_CODES`), in their bins.
+
+        200: served in time without error; 500: a model or dependency error, or a crash of the replica serving
+        it; 503: no ready replica of the routed version (dropped); 504: the client timed out, queued or in
+        service. Every request counts once, so the codes other than 200 add up to ``failed``.
+        """
+        code = np.zeros(len(status), dtype=np.int64)
+        code[((status == Status.OK) & error) | (status == Status.CRASHED)] = 1
+        code[status == Status.DROPPED] = 2
+        code[(status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)] = 3
+        n_versions, n_codes = len(self.versions), len(self.RESPONSE_CODES)
+        low, high = int(bins.min()), int(bins.max()) + 1
+        flat = ((bins - low) * n_versions + version) * n_codes + code
+        self.responses[low:high] += np.bincount(
+            flat, minlength=(high - low) * n_versions * n_codes
+        ).reshape(high - low, n_versions, n_codes)
+
         reached = done.status != Status.DROPPED
         failed = (done.status != Status.OK) | done.error
         responded = done.status == Status.OK
         bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
         self.series.add(bins, done.version, failed, latency, reached)
+        self.series.add_responses(bins, done.version, done.status, done.error)
         self._add_labels(done, responded & ~done.error & done.labelled)
         if done.shadow is not None and done.shadow.any():
             self._record_shadow(done, bins, failed)
