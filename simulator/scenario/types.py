@@ -200,12 +200,12 @@ def _percent_text(value: object) -> float | None:
 
 
 def _fraction(value: Any) -> Any:
-    """A fraction: ``"25%"`` is 0.25; a bare number above 1 (up to 100) is an error naming the fraction it may mean."""
+    """A fraction: ``"25%"`` is 0.25; a bare number from 2 to 100 is an error naming the fraction it may mean."""
     percent = _percent_text(value)
     if percent is not None:
         return percent / 100
     _not_a_bool(value)
-    if isinstance(value, (int, float)) and 1 < value <= 100:
+    if isinstance(value, (int, float)) and 2 <= value <= 100:  # 1.4 is more likely a slip than 1.4 %
         raise ValueError(f"expected a fraction from 0 to 1 (this key is a share, not a percentage): did you mean "
                          f"{value / 100:g} or '{value:g}%'?")
     return value
