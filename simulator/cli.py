@@ -212,8 +212,21 @@ def _validate(args: argparse.Namespace) -> int:
     from simulator.check.expectation_syntax import expectation_problems
     from simulator.scenario import parse_scenario, read_scenario_data
     from simulator.scenario.loader import scenario_problems
+    from simulator.scenario.manifests import looks_like_manifests, manifest_report
     from simulator.scenario.model import NO_STRATEGY_LABEL
 
+    if looks_like_manifests(args.file):  # Argo Rollouts / Flagger manifests (documents with apiVersion and kind)
+        from simulator.analysis.argo import parse_analysis_template
+
+        lines, problems = manifest_report(args.file, analysis_template_parser=lambda raw: parse_analysis_template(
+            raw.document, file=args.file))
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if len(problems) > 1:
+            print(f"{args.file}: {len(problems)} problems", file=sys.stderr)
+        if lines:
+            print("\n".join(lines))
+        return EXIT_BAD_INPUT if problems else EXIT_OK
     data = read_scenario_data(args.file)
     problems = scenario_problems(data, source=args.file)
     strategies = data.get("strategies")
