@@ -34,6 +34,11 @@ class WindowStats:
     are fractions 0-1, latencies seconds; ``None`` where there is no data.
     """
 
+    ``utilisation`` is the share of the version's slots (ready replicas x
+    concurrency) busy over the window, 0-1, from the model servers' service
+    time counters over the slot-seconds readiness reports;
+    ``queue_wait_mean`` the mean time its completed services waited in the
+    queue, seconds.
     version: str
     start: float
     end: float
@@ -53,6 +58,8 @@ class WindowStats:
     shadow_disagreements: int = 0
 
     @property
+    utilisation: float | None = None
+    queue_wait_mean: float | None = None
     def divergence(self) -> float | None:
         """Share of shadow predictions that differed from production's, or ``None`` without any."""
         return self.shadow_disagreements / self.shadow_compared if self.shadow_compared else None

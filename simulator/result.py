@@ -38,6 +38,12 @@ class VersionResult:
     what the stable version would have done on the same requests (0 for the
     stable version itself); ``slow_requests`` counts answers slower than the
     SLO's latency objective (``None`` without one).
+
+    ``queue_wait_mean_s`` is the mean wait (seconds) of the user requests that
+    started service; ``utilisation_mean`` the share of the version's slots
+    (ready replicas x concurrency) busy over the time it had ready replicas,
+    a fraction 0-1: busy slot-seconds over slot-seconds in the window
+    (``None`` if it never had a ready replica).
     """
 
     requests: int
@@ -55,6 +61,7 @@ class VersionResult:
     excess_failed_requests: int = 0
     excess_wrong_predictions: int = 0
     slow_requests: int | None = None
+    utilisation_mean: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
@@ -76,6 +83,9 @@ class RunResult:
     timeouts and drops count in full), ``excess_wrong_predictions`` (wrong
     beyond the stable version's on the requests answered), ``slow_requests``
     (answered slower than the SLO's latency objective; ``None`` without one).
+    ``slo_violation_s``: seconds of the window whose scrape intervals missed
+    an objective of the scenario's ``slo`` (error rate or p99 latency of all
+    user traffic together; ``None`` without an SLO).
     """
 
     scenario: str
@@ -83,9 +93,6 @@ class RunResult:
     kind: str
     seed: int
     outcome: str
-    ``slo_violation_s``: seconds of the window whose scrape intervals missed
-    an objective of the scenario's ``slo`` (error rate or p99 latency of all
-    user traffic together; ``None`` without an SLO).
     reason: str
     decision_time_s: float | None
     duration_s: float
@@ -142,7 +149,7 @@ class RunResult:
         }
 
     def timeline_frame(self):  # -> pandas.DataFrame
-        """Per scrape interval and version: requests, failures, latency and accuracy (a DataFrame)."""
+        """Per scrape interval and version: requests, failures, latency, accuracy and load (a DataFrame)."""
         import pandas as pd
 
         return pd.DataFrame(self.timeline)

@@ -25,13 +25,19 @@ cannot be evaluated never passes. A window with fewer than
 ``minimum_requests`` requests on either side, or whose newest scrape is
 older than ``max_staleness``, is inconclusive too: the caller waits for data
 instead of guessing, and its reason names the rule that was missing data.
+
+A failed latency rule (``latencyIncrease``, ``maxResponseTime``) whose
+candidate was notably busier than the baseline over the window says so in
+its detail (:func:`simulator.analysis.load.load_note`); the verdict is the
+same either way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from simulator.analysis.load import LATENCY_RULES, load_note
 from simulator.observations import WindowStats
 from simulator.scenario.strategy_config import RollbackThresholds
 
@@ -173,6 +179,10 @@ def compare_to_baseline(
                 candidate=drift_score, value=drift_score, limit=thresholds.drift_score,
             ))
     rules.extend(_absolute_rules(candidate, thresholds.max_error_rate, thresholds.max_response_time))
+    if any(rule.rule in LATENCY_RULES and rule.passed is False for rule in rules):
+        note = load_note(candidate, baseline)
+        rules = [replace(rule, detail=rule.detail + note) if rule.rule in LATENCY_RULES and rule.passed is False
+                 else rule for rule in rules]
     return CheckResult(_verdict(rules), tuple(rules))
 
 

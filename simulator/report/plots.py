@@ -1,4 +1,4 @@
-"""Matplotlib figures of runs over their whole window: traffic, latency, errors, accuracy, checks and faults.
+"""Matplotlib figures of runs over their whole window: traffic, latency, load, errors, accuracy, checks, faults.
 
 The figures are made with the object-oriented API (a :class:`matplotlib.figure.Figure`
 drawn by the Agg canvas), never through pyplot: importing this module or
@@ -43,7 +43,9 @@ FAULT_COLOURS = {"crash": "tab:purple", "latency": "tab:orange", "error_rate": "
 """Shade of a fault's window per fault kind."""
 
 _OTHER_VERDICT = "black"
-_PANELS = ("requests/s", "p99 latency (ms)", "error rate", "accuracy (true, measured)", "checks")
+_PANELS = ("requests/s", "p99 latency (ms)", "busy (% of slots)", "queue wait (ms)", "error rate",
+           "accuracy (true, measured)", "checks")
+_HEIGHTS = (3, 3, 2, 2, 3, 3, 1)
 _NICE_STEPS_S = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
 
 
@@ -167,8 +169,8 @@ def _check_verdict(data: Mapping[str, Any]) -> str:
 
 def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapping[str, Any] | None,
               title: str | None) -> None:
-    top, latency, errors, accuracy, checks = axes
-    data_axes = (top, latency, errors, accuracy)
+    top, latency, busy, waiting, errors, accuracy, checks = axes
+    data_axes = (top, latency, busy, waiting, errors, accuracy)
     window = _window_s(result)
     frame = result.timeline_frame()
     top.set_title(title if title is not None else f"{result.strategy} (seed {result.seed}): {result.outcome}",
@@ -182,6 +184,10 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
             handles.append(traffic)
             colour = traffic.get_color()
             latency.plot(rows["t"], rows["latency_p99_s"] * 1e3, lw=1, color=colour)
+            if "utilisation" in rows:  # results from before load was recorded have no such columns
+                busy.plot(rows["t"], rows["utilisation"] * 100.0, lw=1, color=colour, gid="utilisation")
+            if "queue_wait_mean_s" in rows:
+                waiting.plot(rows["t"], rows["queue_wait_mean_s"] * 1e3, lw=1, color=colour, gid="queue-wait")
             errors.plot(rows["t"], rows["error_rate"], lw=1, color=colour)
             accuracy.plot(rows["t"], rows["true_accuracy"], lw=1, color=colour)
             accuracy.plot(rows["t"], rows["measured_accuracy"], lw=1, ls=":", color=colour)
@@ -243,6 +249,10 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
         handles.append(collection)
     checks.set_ylim(0.0, 1.05)
     checks.set_yticks([])
+    busy.axhline(100.0, color="black", lw=0.6, ls=":", gid="all-slots-busy")
+    busy.set_ylim(0.0, 105.0)
+    busy.yaxis.set_major_locator(MultipleLocator(25))
+    waiting.set_ylim(bottom=0.0)
 
     for axis, label in zip((*data_axes, checks), _PANELS, strict=True):
         axis.set_ylabel(label, fontsize=8)
@@ -254,10 +264,10 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
 
 
 def _new_figure(columns: int) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=(5.6 * columns + 1.6, 11))
+    figure = Figure(figsize=(5.6 * columns + 1.6, 13.5))
     FigureCanvasAgg(figure)  # draws and saves without pyplot: no backend is chosen or changed
     axes = figure.subplots(len(_PANELS), columns, sharex="col", squeeze=False,
-                           gridspec_kw={"height_ratios": [3, 3, 3, 3, 1]})
+                           gridspec_kw={"height_ratios": list(_HEIGHTS)})
     return figure, axes
 
 
@@ -265,9 +275,13 @@ def timeline_figure(result: RunResult, scenario: Scenario | Mapping[str, Any] | 
                     title: str | None = None) -> Figure:
     """One run over its whole window ``[0, window_s]`` as a :class:`matplotlib.figure.Figure`.
 
-    Panels, top to bottom: requests/s, p99 latency (ms), error rate and
-    accuracy (true solid, label-measured dotted) per version, then the
-    checks strip. Marked on every panel: the decision (dashed, green
+    Panels, top to bottom: requests/s, p99 latency (ms), load -- the share
+    of each version's slots busy (utilisation, 0-100 %, dotted line at all
+    busy) and the mean queue wait (ms) of the requests that started in each
+    interval --, error rate and accuracy (true solid, label-measured dotted)
+    per version, then the checks strip. A version busier than the other
+    with a longer queue wait had its latency raised by load, not only by its
+    model. Marked on every panel: the decision (dashed, green
     promoted, red rolled back, at ``decision_time_s``), the rollout's end
     (dotted, at ``duration_s`` when it differs from the decision), and the
     faults of ``scenario`` (a :class:`~simulator.scenario.model.Scenario`

@@ -36,7 +36,9 @@ With ``judge: mann_whitney`` the step-end check is the statistical judge of
 rolls back, at or above ``passScore`` proceeds, and in between the canary
 holds its weight for another ``monitoringDuration`` (at most ``maxHolds``
 times in a row, then rolls back) -- seed 003's 70 % / 90 % rule. In-step
-checks use the threshold rules under either judge.
+checks use the threshold rules under either judge. A rollback for latency
+says when the candidate was notably busier than its baseline over the step
+(:func:`simulator.analysis.load.load_note`), under either judge.
 
 Candidate replicas follow the weight (``ceil(weight x stable replicas)``,
 as Argo Rollouts scales a canary with traffic routing), and a weight is set
@@ -55,7 +57,8 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-from simulator.analysis.judge import mann_whitney_judge
+from simulator.analysis.judge import JudgeResult, mann_whitney_judge
+from simulator.analysis.load import load_note
 from simulator.commands import Command, Decide, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.observations import Observation
 from simulator.scenario.strategy_config import CanaryConfig
@@ -253,13 +256,15 @@ class CanaryStrategy:
         if result.verdict == "inconclusive" or candidate.requests.sum() < config.minimum_requests:
             return self._inconclusive(observation, label, f"judge: {result.summary()}", result.to_dict())
         if result.verdict == "fail":
-            return self._roll_back(observation, f"{label}: judge {result.summary()}")
+            return self._roll_back(observation, f"{label}: judge {result.summary()}"
+                                                f"{self._load_note(observation, result, ('fail',))}")
         if result.verdict == "marginal":
             self.holds += 1
             max_holds = int(config.judge_setting("max_holds"))
             if self.holds > max_holds:
                 return self._roll_back(observation,
-                                       f"{label}: marginal {self.holds} times in a row: {result.summary()}")
+                                       f"{label}: marginal {self.holds} times in a row: {result.summary()}"
+                                       f"{self._load_note(observation, result, ('fail', 'marginal'))}")
             return [
                 Note(kind="check", detail=f"{label} holds ({self.holds}/{max_holds}): {result.summary()}",
                      data={**self._where(), **result.to_dict(), "holds": self.holds}),
@@ -268,6 +273,16 @@ class CanaryStrategy:
         self.holds = 0
         self.watch.passed()
         return self._advance(observation, f"{label} passed: judge {result.summary()}", result.to_dict())
+
+    def _load_note(self, observation: Observation, result: JudgeResult, verdicts: tuple[str, ...]) -> str:
+        """The load behind a judge's latency verdict in ``verdicts``, over the step (``""`` if none to tell)."""
+        if not any(m.metric.startswith("latency") and m.verdict in verdicts for m in result.metrics):
+            return ""
+        metrics = observation.metrics
+        duration = self.watch.step_duration
+        baseline = self.baseline.frozen or metrics.window(self.baseline.fresh or observation.stable, duration,
+                                                          quantiles=False)
+        return load_note(metrics.window(observation.candidate, duration, quantiles=False), baseline)
 
     def _inconclusive(self, observation: Observation, label: str, why: str,
                       figures: dict[str, object]) -> list[Command]:

@@ -80,11 +80,14 @@ class BatchDataPlane:
             )
             if done < n:
                 replicas.grow_departures()
+        # The slot stays busy for the full service time, even when the client gave up during it.
+        service_end = out_start + service
         new = {
             "arrival": batch.arrival, "version": version, "replica": out_replica, "start": out_start,
             "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
             "u_correct": batch.u_correct, "u_label": batch.u_label, "user": batch.user,
             "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow, "u_segment": batch.u_segment,
+            "service_end": service_end,
         }
         if len(self.pending["arrival"]):
             self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in SERVED_FIELDS}
@@ -113,6 +116,8 @@ class BatchDataPlane:
         if hit.any():
             pending["status"][hit] = Status.CRASHED
             pending["client_end"][hit] = now
+            # Work in service stops at the crash; work still queued never starts (its end falls before its start).
+            pending["service_end"][hit] = np.minimum(pending["service_end"][hit], now)
 
     def finish(self, now: float) -> list[ServedChunk]:
         """Every request still pending (their outcome is already known)."""

@@ -6,20 +6,38 @@
   scrape-interval bin and version, request and failure counts, a latency
   histogram with exponential buckets (as a Prometheus histogram), latency
   sums, label counts binned by the time the label *arrives*, shadow
-  comparisons, and experiment logs of users. Strategies read it only through
+  comparisons, experiment logs of users, and the load counters a model
+  server and the cluster expose (service and queue-wait seconds of completed
+  services, binned by the service's end; slot-seconds from replica
+  readiness). Strategies read it only through
   :class:`simulator.world.monitoring.MonitoringView`, which applies scrape
   timing, delay and outages, and which is handed this object alone.
 * the truth, on the store itself: per version exact totals, a fine latency
-  histogram (0.5 % wide bins), and the true accuracy of answered requests,
-  for the run result and timelines only.
+  histogram (0.5 % wide bins), the true accuracy of answered requests, and
+  exact busy slot-seconds and queue waits per bin, for the run result and
+  timelines only.
+
+**Load.** A request occupies one slot of its replica from ``start`` to its
+service's end: ``client_end`` for a request served in time, ``start`` plus
+its full service time for one whose client gave up while it was served
+(the replica finishes the work), the crash for one in service when its
+replica crashed, and no time at all for one that never started (timed out
+in the queue, dropped, or lost in the queue to a crash). The truth splits
+each such interval exactly at bin edges (:attr:`MetricStore.busy_seconds`);
+utilisation is busy seconds over slot-seconds of the same bin. Every request
+a version's replicas served counts, mirrored (shadow) copies included, since
+they take slots too.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from simulator.world.load import seconds_in_bins
 
 __all__ = ["MetricStore", "MonitoringSeries", "FinishedRequests", "Status", "VersionTotals", "histogram_quantiles"]
 
@@ -45,6 +63,10 @@ class FinishedRequests:
 
     Times in seconds. ``error`` marks model/dependency errors of served
     requests; ``correct`` and ``labelled`` apply to successful responses.
+    ``service_end`` is when the replica's slot was freed, for requests that
+    started service (see the module's *Load*); without it, ``client_end``
+    stands in, which cuts the service of a request whose client gave up
+    short at the client timeout.
     """
 
     arrival: np.ndarray
@@ -62,11 +84,12 @@ class FinishedRequests:
     true_accuracy: np.ndarray | None = None
     baseline_failed: np.ndarray | None = None
     baseline_correct: np.ndarray | None = None
+    service_end: np.ndarray | None = None
 
 
 _REQUEST_FIELDS = (
     "arrival", "version", "status", "start", "client_end", "error", "correct", "labelled", "user",
-    "shadow", "compared", "disagrees", "true_accuracy", "baseline_failed", "baseline_correct",
+    "shadow", "compared", "disagrees", "true_accuracy", "baseline_failed", "baseline_correct", "service_end",
 )
 
 _FINE_BINS_PER_DECADE = 200
@@ -125,13 +148,44 @@ def histogram_quantiles(counts: np.ndarray, bounds: np.ndarray, q: float) -> np.
     return result.reshape(counts.shape[:-1])
 
 
+class BinnedRequests(NamedTuple):
+    """Requests as :meth:`MonitoringSeries.add` counted them: in bins ``low .. high - 1`` by their end.
+
+    ``flat`` is each request's index ``(bin - low) x versions + version``;
+    ``requests`` and ``latency_sum`` (seconds, over the requests that reached
+    a replica) are per ``[bin - low, version]``.
+    """
+
+    low: int
+    high: int
+    flat: np.ndarray
+    requests: np.ndarray
+    latency_sum: np.ndarray
+
+
 class MonitoringSeries:
     """What a monitoring stack keeps: counters per scrape-interval bin and version, nothing exact.
 
     Arrays are indexed ``[bin, version]`` (``histogram`` also by bucket); bin
     ``k`` covers ``[k * bin_seconds, (k + 1) * bin_seconds)`` by the time a
     request ended (a label: the time it arrived).
+
+    The load counters are what a model server exports (its compute and queue
+    duration counters) and what the cluster reports of readiness:
+    ``service_seconds``, ``queue_wait_seconds`` and ``services`` add up, for
+    each service that completed (served in time, or finished after its
+    client gave up), its service time and its queue wait (seconds), in the
+    bin of the service's end, as a counter is incremented when the work is
+    done; a crash loses the counts of the work in flight. ``slot_seconds``
+    integrates ready replicas x concurrency over each bin (the readiness gauge
+    averaged over time), up to each version's last readiness change; the
+    stretch since then is added when read (:meth:`slot_seconds_in`,
+    :meth:`slot_seconds_until`). Utilisation over a window is then service
+    seconds over slot-seconds, as ``rate(service_seconds)`` over the slots.
     """
+
+    RESPONSE_CODES = ("200", "500", "503", "504")
+    """HTTP status codes of :attr:`responses` (see :meth:`add_responses`)."""
 
     def __init__(self, versions: list[str], bin_seconds: float, n_bins: int, bucket_factor: float, users: int) -> None:
         self.versions = list(versions)
@@ -147,6 +201,8 @@ class MonitoringSeries:
         shape = (n_bins, n_versions)
         self.requests = np.zeros(shape, dtype=np.int64)
         self.failed = np.zeros(shape, dtype=np.int64)
+        # Requests by the HTTP status their client saw: [bin, version, index in RESPONSE_CODES].
+        self.responses = np.zeros((n_bins, n_versions, len(self.RESPONSE_CODES)), dtype=np.int64)
         self.latency_sum = np.zeros(shape)
         self.latency_sum_squares = np.zeros(shape)
         # Time each user last got a response from each version (experiment logs), seconds; -inf if never.
@@ -157,24 +213,34 @@ class MonitoringSeries:
         # Shadow copies compared with production, and how many disagreed (binned by the copy's end).
         self.shadow_compared = np.zeros(shape, dtype=np.int64)
         self.shadow_disagreements = np.zeros(shape, dtype=np.int64)
+        self.service_seconds = np.zeros(shape)
+        self.queue_wait_seconds = np.zeros(shape)
+        self.services = np.zeros(shape, dtype=np.int64)
+        self.slot_seconds = np.zeros(shape)
+        # Slots (ready replicas x concurrency) of each version now, and since when (seconds).
+        self.slots = np.zeros(n_versions)
+        self.slots_since = np.zeros(n_versions)
 
     def quantiles(self, histograms: np.ndarray, q: float) -> np.ndarray:
         """``histogram_quantile`` of each histogram (buckets on the last axis), seconds; NaN where empty."""
         return histogram_quantiles(histograms, self.bucket_bounds, q)
 
     def add(self, bins: np.ndarray, version: np.ndarray, failed: np.ndarray, latency: np.ndarray,
-            reached: np.ndarray) -> None:
-        """Count requests (and their latency, where they reached a replica) in their bins."""
+            reached: np.ndarray) -> BinnedRequests:
+        """Count requests (and their latency, where they reached a replica) in their bins.
+
+        Returns what was counted where (:class:`BinnedRequests`), for callers that count more.
+        """
         n_versions = len(self.versions)
         low, high = int(bins.min()), int(bins.max()) + 1
         span = high - low
         flat = (bins - low) * n_versions + version
         size = span * n_versions
-        self.requests[low:high] += np.bincount(flat, minlength=size).reshape(span, n_versions)
+        requests = np.bincount(flat, minlength=size).reshape(span, n_versions)
+        self.requests[low:high] += requests
         self.failed[low:high] += np.bincount(flat[failed], minlength=size).reshape(span, n_versions)
-        self.latency_sum[low:high] += np.bincount(
-            flat[reached], weights=latency[reached], minlength=size
-        ).reshape(span, n_versions)
+        latency_sum = np.bincount(flat[reached], weights=latency[reached], minlength=size).reshape(span, n_versions)
+        self.latency_sum[low:high] += latency_sum
         self.latency_sum_squares[low:high] += np.bincount(
             flat[reached], weights=latency[reached] ** 2, minlength=size
         ).reshape(span, n_versions)
@@ -183,9 +249,7 @@ class MonitoringSeries:
         self.histogram[low:high] += np.bincount(
             hist_flat, minlength=size * self.n_buckets
         ).reshape(span, n_versions, self.n_buckets).astype(np.int32)
-
-    RESPONSE_CODES = ("200", "500", "503", "504")
-    """HTTP status codes of :attr:`responses` (see :meth:`add_responses`)."""
+        return BinnedRequests(low, high, flat, requests, latency_sum)
 
     def add_labels(self, label_bins: np.ndarray, version: np.ndarray, correct: np.ndarray) -> None:
         """Count labels in the bins of their arrival."""
@@ -197,14 +261,58 @@ class MonitoringSeries:
             flat, weights=correct, minlength=size
         ).reshape(self.n_bins, n_versions).astype(np.int64)
 
+    def add_responses(self, bins: np.ndarray, version: np.ndarray, status: np.ndarray, error: np.ndarray) -> None:
+        """Count requests by the HTTP status their client saw (:attr:`RESPONSE_CODES`), in their bins.
+
+        200: served in time without error; 500: a model or dependency error, or a crash of the replica serving
+        it; 503: no ready replica of the routed version (dropped); 504: the client timed out, queued or in
+        service. Every request counts once, so the codes other than 200 add up to ``failed``.
+        """
+        code = np.zeros(len(status), dtype=np.int64)
+        code[((status == Status.OK) & error) | (status == Status.CRASHED)] = 1
+        code[status == Status.DROPPED] = 2
+        code[(status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)] = 3
+        n_versions, n_codes = len(self.versions), len(self.RESPONSE_CODES)
+        low, high = int(bins.min()), int(bins.max()) + 1
+        flat = ((bins - low) * n_versions + version) * n_codes + code
+        self.responses[low:high] += np.bincount(
+            flat, minlength=(high - low) * n_versions * n_codes
+        ).reshape(high - low, n_versions, n_codes)
+
     def add_shadow(self, flat: np.ndarray, compared: np.ndarray, disagrees: np.ndarray) -> None:
         """Count compared and disagreeing shadow copies (``flat`` = bin x versions + version)."""
         n_versions = len(self.versions)
         size = self.n_bins * n_versions
-        # Requests by the HTTP status their client saw: [bin, version, index in RESPONSE_CODES].
-        self.responses = np.zeros((n_bins, n_versions, len(self.RESPONSE_CODES)), dtype=np.int64)
         self.shadow_compared += np.bincount(flat[compared], minlength=size).reshape(self.n_bins, n_versions)
         self.shadow_disagreements += np.bincount(flat[disagrees], minlength=size).reshape(self.n_bins, n_versions)
+
+    def set_slots(self, version: int, time: float, slots: float) -> None:
+        """``version`` has ``slots`` slots (ready replicas x concurrency) from ``time`` (seconds) on."""
+        since = float(self.slots_since[version])
+        if self.slots[version] > 0 and time > since:
+            low, seconds = seconds_in_bins(
+                np.array([since]), np.array([time]), float(self.slots[version]), np.array([version]),
+                bin_seconds=self.bin_seconds, n_bins=self.n_bins, n_keys=len(self.versions))
+            self.slot_seconds[low:low + len(seconds)] += seconds
+        self.slots[version] = slots
+        self.slots_since[version] = time
+
+    def slot_seconds_in(self, version: int, first: int, last: int) -> float:
+        """Slot-seconds of ``version`` in bins ``first .. last - 1``, the stretch since its last change included."""
+        closed = float(self.slot_seconds[first:last, version].sum())
+        start = max(float(self.slots_since[version]), first * self.bin_seconds)
+        return closed + float(self.slots[version]) * max(0.0, last * self.bin_seconds - start)
+
+    def slot_seconds_until(self, until: float) -> np.ndarray:
+        """Slot-seconds per ``[bin, version]`` up to ``until`` (seconds), each version's open stretch included."""
+        total = self.slot_seconds.copy()
+        open_versions = np.flatnonzero(self.slots > 0)
+        if len(open_versions):
+            low, seconds = seconds_in_bins(
+                self.slots_since[open_versions], np.full(len(open_versions), until), self.slots[open_versions],
+                open_versions, bin_seconds=self.bin_seconds, n_bins=self.n_bins, n_keys=len(self.versions))
+            total[low:low + len(seconds)] += seconds
+        return total
 
     def _bucket_index(self, latency: np.ndarray) -> np.ndarray:
         # Bucket k holds latencies in (bound[k-1], bound[k]]; the last is +Inf.
@@ -237,6 +345,16 @@ class MetricStore:
         # Sum of the true accuracy of answered user requests: the truth, for timelines only.
         self.true_accuracy_sum = np.zeros(shape)
         self.answered = np.zeros(shape, dtype=np.int64)
+        # The truth of load, for timelines only: slot-seconds in service, split exactly at bin edges, and the
+        # queue waits (seconds) of the requests that started, in the bin of their start.
+        self._busy_seconds = np.zeros(shape)
+        self._queue_wait_by_start = np.zeros(shape)
+        self._started_by_start = np.zeros(shape, dtype=np.int64)
+        # Requests whose truth the one pass cannot book (see _record_load), per chunk, until read: start,
+        # arrival, client_end, service_end (None: client_end), status (None: all OK), version, client bin, and
+        # the time busy time stops (seconds).
+        self._exceptions: list[tuple[Any, ...]] = []
+        self.ended_at: float | None = None
         self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
                               for name in ("requests", "failed_requests", "compared", "disagreements")}
         self._counts = {
@@ -250,6 +368,14 @@ class MetricStore:
 
     # -- recording ---------------------------------------------------------
 
+    def record_slots(self, version: int, time: float, slots: float) -> None:
+        """``version`` has ``slots`` slots (ready replicas x concurrency) from ``time`` (seconds) on."""
+        self.series.set_slots(version, time, slots)
+
+    def close(self, now: float) -> None:
+        """The run ends at ``now`` (seconds): busy time of the requests recorded from here on stops there."""
+        self.ended_at = float(now)
+
     def record(self, done: FinishedRequests) -> None:
         """Add finished requests to the monitoring series and the totals.
 
@@ -261,30 +387,13 @@ class MetricStore:
             return
         n_versions = len(self.versions)
         latency = done.client_end - done.arrival
-    def add_responses(self, bins: np.ndarray, version: np.ndarray, status: np.ndarray, error: np.ndarray) -> None:
-        """Count requests by the HTTP status their client saw (:attr:`RESPONSE_CODES`), in their bins.
-
-        200: served in time without error; 500: a model or dependency error, or a crash of the replica serving
-        it; 503: no ready replica of the routed version (dropped); 504: the client timed out, queued or in
-        service. Every request counts once, so the codes other than 200 add up to ``failed``.
-        """
-        code = np.zeros(len(status), dtype=np.int64)
-        code[((status == Status.OK) & error) | (status == Status.CRASHED)] = 1
-        code[status == Status.DROPPED] = 2
-        code[(status == Status.TIMEOUT_QUEUED) | (status == Status.TIMEOUT_SERVING)] = 3
-        n_versions, n_codes = len(self.versions), len(self.RESPONSE_CODES)
-        low, high = int(bins.min()), int(bins.max()) + 1
-        flat = ((bins - low) * n_versions + version) * n_codes + code
-        self.responses[low:high] += np.bincount(
-            flat, minlength=(high - low) * n_versions * n_codes
-        ).reshape(high - low, n_versions, n_codes)
-
         reached = done.status != Status.DROPPED
         failed = (done.status != Status.OK) | done.error
         responded = done.status == Status.OK
         bins = np.minimum((done.client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
-        self.series.add(bins, done.version, failed, latency, reached)
+        binned = self.series.add(bins, done.version, failed, latency, reached)
         self.series.add_responses(bins, done.version, done.status, done.error)
+        self._record_load(done, bins, binned, responded)
         self._add_labels(done, responded & ~done.error & done.labelled)
         if done.shadow is not None and done.shadow.any():
             self._record_shadow(done, bins, failed)
@@ -352,6 +461,138 @@ class MetricStore:
             figures.update({name: float(values[index]) for name, values in self._sums.items()})
             totals.append(VersionTotals(**figures))  # type: ignore[arg-type]
         return totals
+
+    def _record_load(self, done: FinishedRequests, bins: np.ndarray, binned: BinnedRequests,
+                     responded: np.ndarray) -> None:
+        """Busy slot-seconds, queue waits by start bin, and the servers' load counters.
+
+        ``bins`` are the requests' bins by ``client_end``, ``binned`` what
+        :meth:`MonitoringSeries.add` counted of them. Most requests are served in time inside
+        one bin: their service time, queue wait and count go to that bin in one
+        pass, for the monitoring counters and the truth alike. The few others
+        (served across a bin edge, given up on by their client during
+        service, crashed, dropped, or served past the end) are kept aside and
+        put right in the truth, all at once, when it is read
+        (:meth:`_settle`); of them, only services given up on by their client
+        change the monitoring counters, at once (:meth:`_count_given_up`).
+        """
+        n_versions = len(self.versions)
+        low, high, flat = binned.low, binned.high, binned.flat
+        shape = (high - low, n_versions)
+        size = shape[0] * n_versions
+        start, client_end = done.start, done.client_end
+        every = bool(responded.all())
+        if every:  # the common case: every request served in time, so latency is wait plus service
+            wait = np.bincount(flat, weights=start - done.arrival, minlength=size).reshape(shape)
+            service = binned.latency_sum - wait
+            count = binned.requests
+        else:
+            served = responded.astype(np.float64)
+            service = np.bincount(flat, weights=(client_end - start) * served, minlength=size).reshape(shape)
+            wait = np.bincount(flat, weights=(start - done.arrival) * served, minlength=size).reshape(shape)
+            count = np.bincount(flat, weights=served, minlength=size).reshape(shape).astype(np.int64)
+        series = self.series
+        series.service_seconds[low:high] += service
+        series.queue_wait_seconds[low:high] += wait
+        series.services[low:high] += count
+        self._busy_seconds[low:high] += service
+        self._queue_wait_by_start[low:high] += wait
+        self._started_by_start[low:high] += count
+        if every:
+            odd = start < bins * self.bin_seconds
+        else:  # status codes from TIMEOUT_SERVING up: given up on during service, dropped, crashed
+            odd = (responded & (start < bins * self.bin_seconds)) | (done.status >= Status.TIMEOUT_SERVING)
+        if self.ended_at is not None:
+            odd |= client_end > self.ended_at
+        rows = np.flatnonzero(odd)
+        if len(rows) == 0:
+            return
+        busy_until = np.inf if self.ended_at is None else self.ended_at
+        if every:  # all served in time: their status is OK and their service ends with the response
+            self._exceptions.append((start[rows], done.arrival[rows], client_end[rows], None, None,
+                                     done.version[rows], bins[rows], busy_until))
+            return
+        if done.service_end is not None:
+            service_end = done.service_end[rows]
+        else:
+            service_end = client_end[rows]  # without it, a service given up on is cut at the client's timeout
+        exception = (start[rows], done.arrival[rows], client_end[rows], service_end, done.status[rows],
+                     done.version[rows], bins[rows], busy_until)
+        self._exceptions.append(exception)
+        self._count_given_up(*exception[:6])
+
+    def _count_given_up(self, start: np.ndarray, arrival: np.ndarray, client_end: np.ndarray,
+                        service_end: np.ndarray, status: np.ndarray, version: np.ndarray) -> None:
+        """The monitoring counters of services whose client gave up: counted when the service ends."""
+        given_up = status == Status.TIMEOUT_SERVING
+        if not given_up.any():
+            return
+        series = self.series
+        end_bins = np.minimum((service_end[given_up] / self.bin_seconds).astype(np.int64), self.n_bins - 1)
+        where = (end_bins, version[given_up])
+        np.add.at(series.service_seconds, where, service_end[given_up] - start[given_up])
+        np.add.at(series.queue_wait_seconds, where, start[given_up] - arrival[given_up])
+        np.add.at(series.services, where, 1)
+
+    def _settle(self) -> None:
+        """Put right, in the truth, the requests :meth:`_record_load` kept aside: exact busy time and start bins."""
+        if not self._exceptions:
+            return
+        complete = []
+        for start, arrival, client_end, service_end, status, version, client_bins, until in self._exceptions:
+            complete.append((start, arrival, client_end, client_end if service_end is None else service_end,
+                             np.full(len(start), Status.OK) if status is None else status, version, client_bins,
+                             np.full(len(start), until)))
+        start, arrival, client_end, service_end, status, version, client_bins, busy_until = (
+            np.concatenate(parts) for parts in zip(*complete, strict=True))
+        self._exceptions = []
+        n_versions = len(self.versions)
+        size = self.n_bins * n_versions
+        shape = (self.n_bins, n_versions)
+        # Undo what the one pass gave the requests served in time, in their client's bin.
+        served = status == Status.OK
+        flat = client_bins[served] * n_versions + version[served]
+        self._busy_seconds -= np.bincount(flat, weights=client_end[served] - start[served], minlength=size).reshape(
+            shape)
+        self._queue_wait_by_start -= np.bincount(flat, weights=start[served] - arrival[served],
+                                                 minlength=size).reshape(shape)
+        self._started_by_start -= np.bincount(flat, minlength=size).reshape(shape)
+        # Busy from the start to the service's end (none if it never started), split at bin edges.
+        busy_end = np.where(status == Status.DROPPED, start, np.minimum(np.maximum(service_end, start), busy_until))
+        low, busy = seconds_in_bins(start, busy_end, 1.0, version, bin_seconds=self.bin_seconds, n_bins=self.n_bins,
+                                    n_keys=n_versions)
+        self._busy_seconds[low:low + len(busy)] += busy
+        started = served | (status == Status.TIMEOUT_SERVING)
+        start_bins = np.minimum((start[started] / self.bin_seconds).astype(np.int64), self.n_bins - 1)
+        flat = start_bins * n_versions + version[started]
+        self._queue_wait_by_start += np.bincount(flat, weights=start[started] - arrival[started],
+                                                 minlength=size).reshape(shape)
+        self._started_by_start += np.bincount(flat, minlength=size).reshape(shape)
+
+    @property
+    def busy_seconds(self) -> np.ndarray:
+        """Slot-seconds in service per ``[bin, version]``, each request's service split exactly at bin edges."""
+        self._settle()
+        return self._busy_seconds
+
+    @property
+    def queue_wait_by_start(self) -> np.ndarray:
+        """Summed queue wait (seconds) per ``[bin, version]`` of the requests that started service in the bin."""
+        self._settle()
+        return self._queue_wait_by_start
+
+    @property
+    def started_by_start(self) -> np.ndarray:
+        """Requests that started service, per ``[bin, version]`` of their start."""
+        self._settle()
+        return self._started_by_start
+
+    def load_totals(self, version_index: int) -> tuple[float, float]:
+        """Busy and slot seconds of a version over the run, up to where it ended (``close``), seconds."""
+        until = self.ended_at if self.ended_at is not None else self.n_bins * self.bin_seconds
+        bins = int(math.ceil(until / self.bin_seconds))
+        slots = self.series.slot_seconds_until(until)
+        return float(self.busy_seconds[:bins, version_index].sum()), float(slots[:bins, version_index].sum())
 
     def _add_labels(self, done: FinishedRequests, labelled: np.ndarray) -> None:
         """Labels arrive ``label_delay`` after the response; bin them by arrival time."""

@@ -5,7 +5,10 @@ scrape becomes visible ``delay`` seconds later. A scrape taken during a
 metrics outage is lost. Counters are cumulative, as in Prometheus, so a window
 is the difference between the first and last delivered scrapes inside it
 (``increase()`` without extrapolation); when fewer than two scrapes fall in
-the window there is no data.
+the window there is no data. A window's utilisation is the increase of the
+servers' service-seconds counter over the slot-seconds the readiness gauge
+gives for the same span, as ``increase(service_seconds[w])`` over
+``avg_over_time(ready_slots[w]) x w`` would.
 
 The view is handed the :class:`~simulator.world.metrics.MonitoringSeries`
 alone, never the run's exact totals or true accuracy, so no path leads from
@@ -82,6 +85,9 @@ class MonitoringView:
         def quantile(q: float) -> float | None:
             return float(store.quantiles(histogram, q)) if reached and quantiles else None
 
+        slot_seconds = store.slot_seconds_in(index, first, last)
+        services = int(store.services[bins, index].sum())
+
         return WindowStats(
             version=version,
             start=first * interval,
@@ -100,6 +106,8 @@ class MonitoringView:
             latency_samples=reached,
             shadow_compared=int(store.shadow_compared[bins, index].sum()),
             shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
+            utilisation=float(store.service_seconds[bins, index].sum()) / slot_seconds if slot_seconds > 0 else None,
+            queue_wait_mean=float(store.queue_wait_seconds[bins, index].sum()) / services if services else None,
         )
 
     def series(self, version: str, duration: float) -> MetricSeries:

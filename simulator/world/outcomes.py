@@ -80,6 +80,7 @@ class RequestOutcomes:
             client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
             shadow=shadow, compared=compared, disagrees=disagrees, true_accuracy=true_accuracy,
             baseline_failed=baseline_failed, baseline_correct=baseline_correct,
+            service_end=arrays.get("service_end"),
         )
 
     def _baseline(self, arrays: ServedChunk, error: np.ndarray, correct: np.ndarray,

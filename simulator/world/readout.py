@@ -26,6 +26,7 @@ def _finite(value: float) -> float | None:
 def version_result(store: MetricStore, index: int) -> VersionResult:
     """What version ``index`` did over the run, from the exact totals."""
     totals = store.totals[index]
+    busy, slots = store.load_totals(index)
     return VersionResult(
         requests=totals.requests,
         failed_requests=totals.failed_requests,
@@ -42,6 +43,7 @@ def version_result(store: MetricStore, index: int) -> VersionResult:
         excess_failed_requests=totals.excess_failed,
         excess_wrong_predictions=totals.excess_wrong,
         slow_requests=totals.slow_requests if store.slow_above is not None else None,
+        utilisation_mean=_finite(busy / slots) if slots > 0 else None,
     )
 
 
@@ -135,10 +137,22 @@ def shadow_figures(world: World) -> dict[str, dict[str, object]]:
 
 
 def timeline(world: World) -> dict[str, np.ndarray]:
-    """Per scrape interval and version that served: requests, failures, p50/p99, measured and true accuracy."""
+    """Per scrape interval and version that served: requests, failures, p50/p99, accuracy and load.
+
+    ``utilisation`` is the share of the version's slots busy in the interval
+    (fraction 0-1, NaN without a ready replica): the time-average of requests
+    in service over the time-average of ready replicas x concurrency, each
+    request's service split exactly at the interval's edges (see
+    :mod:`simulator.world.metrics`). It can pass 1 in an interval where
+    replicas stopped while still finishing work they held. ``queue_wait_mean_s``
+    is the mean wait (seconds) of the requests that started service in the
+    interval (NaN where none did). Both count mirrored copies too.
+    """
     store = world.store
     series = store.series
     bins = _bins(world)
+    slot_seconds = series.slot_seconds_until(world.env.now)[:bins]
+    started = store.started_by_start[:bins]
     rows = []
     for index, name in enumerate(world.versions):
         requests = series.requests[:bins, index]
@@ -162,6 +176,15 @@ def timeline(world: World) -> dict[str, np.ndarray]:
                 ),
                 "true_accuracy": np.where(
                     answered > 0, store.true_accuracy_sum[:bins, index] / np.maximum(answered, 1), np.nan
+                ),
+                "utilisation": np.where(
+                    slot_seconds[:, index] > 0,
+                    store.busy_seconds[:bins, index] / np.where(slot_seconds[:, index] > 0, slot_seconds[:, index], 1),
+                    np.nan,
+                ),
+                "queue_wait_mean_s": np.where(
+                    started[:, index] > 0, store.queue_wait_by_start[:bins, index] / np.maximum(started[:, index], 1),
+                    np.nan,
                 ),
             })
     if not rows:

@@ -93,7 +93,8 @@ class PerRequestDataPlane:
                  batch.u_segment[i])
         replica = self._choose_replica(version, batch.u_balance[i])
         if replica < 0:
-            self._record(arrival, version, Status.DROPPED, arrival, arrival, draws)
+            self._record(arrival, version, Status.DROPPED, arrival, arrival, draws,
+                         arrival + service_by_version[version])
             return
         resource = self.resources.get(replica)
         if resource is None:
@@ -109,7 +110,8 @@ class PerRequestDataPlane:
             outcome = yield slot | env.timeout(timeout)
             if slot not in outcome:
                 slot.cancel()
-                self._record(arrival, version, Status.TIMEOUT_QUEUED, start, arrival + timeout, draws)
+                self._record(arrival, version, Status.TIMEOUT_QUEUED, start, arrival + timeout, draws,
+                             start + service_by_version[version])
                 return
             start = env.now
             service = service_by_version[version]
@@ -117,15 +119,17 @@ class PerRequestDataPlane:
                 # The client gives up; the replica still spends the full service time.
                 env.process(self._hold(resource, slot, service))
                 yield env.timeout(arrival + timeout - env.now)
-                self._record(arrival, version, Status.TIMEOUT_SERVING, start, arrival + timeout, draws)
+                self._record(arrival, version, Status.TIMEOUT_SERVING, start, arrival + timeout, draws,
+                             start + service)
             else:
                 yield env.timeout(service)
                 resource.release(slot)
-                self._record(arrival, version, Status.OK, start, env.now, draws)
+                self._record(arrival, version, Status.OK, start, env.now, draws, env.now)
         except simpy.Interrupt:
             if not slot.triggered:
                 slot.cancel()
-            self._record(arrival, version, Status.CRASHED, start, env.now, draws)
+            # In service: the slot is freed by the crash; still queued (start in the future): it never started.
+            self._record(arrival, version, Status.CRASHED, start, env.now, draws, env.now)
         finally:
             self.connections[replica] -= 1
             self.in_flight[replica].discard(process)
@@ -134,8 +138,8 @@ class PerRequestDataPlane:
         yield self.env.timeout(service)
         resource.release(slot)
 
-    def _record(self, arrival, version, status, start, client_end, draws) -> None:
-        self.finished.append((arrival, version, status, start, client_end, *draws))
+    def _record(self, arrival, version, status, start, client_end, draws, service_end) -> None:
+        self.finished.append((arrival, version, status, start, client_end, *draws, service_end))
 
     # -- data plane interface ----------------------------------------------
 
@@ -147,7 +151,7 @@ class PerRequestDataPlane:
         self.finished = []
         dtypes = {"version": np.int64, "status": np.int64, "user": np.int64, "shadow": bool, "origin": np.int64}
         names = ("arrival", "version", "status", "start", "client_end", "u_error", "u_correct", "u_label", "user",
-                 "shadow", "origin", "u_shadow", "u_segment")  # the order of _record's tuples
+                 "shadow", "origin", "u_shadow", "u_segment", "service_end")  # the order of _record's tuples
         return [{name: np.array(column, dtype=dtypes.get(name, float)) for name, column in zip(names, columns,
                                                                                               strict=True)}]
 

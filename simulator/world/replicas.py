@@ -4,11 +4,14 @@ A replica starts (``STARTING``) and takes traffic once its start-up delay has
 passed (``READY``); it may crash (``CRASHED``) and restart, and it is stopped
 (``STOPPED``) when scaled away. ``slot_free[r, s]`` is the time slot ``s`` of
 replica ``r`` finishes its current work: the queue state the data plane
-carries from slice to slice.
+carries from slice to slice. Whenever a version's count of ready replicas
+changes, :attr:`ReplicaTable.on_ready_change` (if set) hears of it: the
+readiness the cluster reports, from which slots over time are counted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +47,9 @@ class ReplicaTable:
         self.departures = np.zeros((16, 8))
         self.departure_count = np.zeros(16, dtype=np.int64)
         self._ready_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._ready_counts = np.zeros(n_versions, dtype=np.int64)
+        self.on_ready_change: Callable[[int, float, int], None] | None = None
+        """Called with (version, time in seconds, ready replicas now) when a version's ready count changes."""
 
     def __len__(self) -> int:
         return len(self.replicas)
@@ -69,6 +75,7 @@ class ReplicaTable:
     def set_state(self, replica_id: int, state: int, now: float) -> None:
         """Move ``replica_id`` to ``state`` at time ``now`` (seconds)."""
         replica = self.replicas[replica_id]
+        was_ready = replica.state == ReplicaState.READY
         replica.state = state
         if state == ReplicaState.STOPPED:
             replica.stopped = now
@@ -79,6 +86,10 @@ class ReplicaTable:
             # The work it held is lost (the data plane fails those requests).
             self.departure_count[replica_id] = 0
         self._ready_cache = None
+        if was_ready != (state == ReplicaState.READY):
+            self._ready_counts[replica.version] += 1 if state == ReplicaState.READY else -1
+            if self.on_ready_change is not None:
+                self.on_ready_change(replica.version, now, int(self._ready_counts[replica.version]))
 
     def state(self, replica_id: int) -> int:
         """Current state of ``replica_id``."""

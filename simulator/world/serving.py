@@ -25,9 +25,17 @@ ServedChunk = dict[str, np.ndarray]
 
 SERVED_FIELDS = (
     "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
-    "shadow", "origin", "u_shadow", "u_segment",
+    "shadow", "origin", "u_shadow", "u_segment", "service_end",
 )
-"""Fields of a served chunk: times in seconds, indices, status codes and each request's own draws."""
+"""Fields of a served chunk: times in seconds, indices, status codes and each request's own draws.
+
+``service_end`` (seconds) is ``start`` plus the request's service time: when
+its replica slot is freed, its ``client_end`` when served in time, later when
+the client gave up during service (the replica finishes the work). A crash
+cuts it at the crash. It means something only for a request that started
+service; for one that never did (timed out in the queue, dropped) it is
+what the service would have taken.
+"""
 
 
 class ServingState(Protocol):

@@ -76,6 +76,7 @@ class World:
             users=scenario.traffic.users,
             slow_above=scenario.slo.latency_p99 if scenario.slo is not None else None,
         )
+        self.replicas.on_ready_change = self._ready_changed
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
         drift = scenario.drift
@@ -124,6 +125,9 @@ class World:
     def advance(self) -> None:
         """Serve every request that arrived before now, and record those whose outcome is final."""
         self._record(self.data_plane.advance_to(self.env.now))
+
+    def _ready_changed(self, version: int, time: float, ready: int) -> None:
+        self.store.record_slots(version, time, ready * self.concurrency)
 
     def _record(self, served: list[ServedChunk]) -> None:
         for chunk in served:
@@ -377,7 +381,9 @@ class World:
 
     def finish(self) -> None:
         """Serve and record everything up to now, including requests still in flight."""
-        self._record(self.data_plane.finish(self.env.now))
+        served = self.data_plane.finish(self.env.now)
+        self.store.close(self.env.now)  # the window ends: work still in service is counted up to here
+        self._record(served)
 
     def replica_seconds(self) -> float:
         """Replica-seconds used so far."""

@@ -38,9 +38,17 @@ SCENARIO_DATA: dict[str, Any] = {
 }
 
 
+# Per version: share of slots busy (0-1) and queue wait (seconds) in every interval.
+LOAD = {"v1": (0.5, 0.004), "v2": (0.9, 0.18)}
+
+
 def synthetic_run(*, outcome: str = "rolled_back", decision_s: float | None = DECISION_S,
-                  rollout_end_s: float = ROLLOUT_END_S, window_s: float = WINDOW_S) -> RunResult:
-    """Two versions over ``window_s`` seconds, the checks of :data:`CHECKS`, a crash of v1 logged at 2000 s."""
+                  rollout_end_s: float = ROLLOUT_END_S, window_s: float = WINDOW_S, load: bool = True) -> RunResult:
+    """Two versions over ``window_s`` seconds, the checks of :data:`CHECKS`, a crash of v1 logged at 2000 s.
+
+    ``load`` adds the timeline's load columns (:data:`LOAD`); without it the
+    timeline is as results recorded before load was had it.
+    """
     times = np.arange(0.0, window_s, 60.0)
     timeline: dict[str, list[Any]] = {name: [] for name in (
         "t", "version", "requests", "failed", "error_rate", "latency_p50_s", "latency_p99_s", "labelled",
@@ -56,6 +64,9 @@ def synthetic_run(*, outcome: str = "rolled_back", decision_s: float | None = DE
         timeline["labelled"] += [100] * len(times)
         timeline["measured_accuracy"] += [0.9] * len(times)
         timeline["true_accuracy"] += [0.9] * len(times)
+        if load:
+            timeline.setdefault("utilisation", []).extend([LOAD[version][0]] * len(times))
+            timeline.setdefault("queue_wait_mean_s", []).extend([LOAD[version][1]] * len(times))
     events = [Event(0.0, "rollout_start", "rollout", {"candidate": "v2"})]
     events += [Event(t, "check", f"check at {t:g}s", data) for t, data in CHECKS]
     if decision_s is not None:

@@ -28,13 +28,15 @@ from tests.report.synthetic_runs import (
     CRASH_AT_S,
     CRASH_RESTART_S,
     DECISION_S,
+    LOAD,
     ROLLOUT_END_S,
     SCENARIO_DATA,
     WINDOW_S,
     synthetic_run,
 )
 
-PANELS = 5  # requests/s, p99 latency, error rate, accuracy, checks
+PANELS = 7  # requests/s, p99 latency, busy share, queue wait, error rate, accuracy, checks
+BUSY, WAIT = 2, 3  # the load panels
 
 
 def marks(axis, gid: str) -> list[Artist]:
@@ -218,3 +220,26 @@ def test_the_experiment_report_opens_its_figures_with_the_timeline_over_the_wind
     assert (tmp_path / "figure-1.svg").exists()
     html = (tmp_path / "report.html").read_text()
     assert html.index(f'<img alt="{title}"') == html.index("<img ")  # the first figure
+
+
+def test_load_panels_show_each_versions_busy_share_in_percent_and_its_queue_wait_in_ms() -> None:
+    figure = timeline_figure(synthetic_run())
+    busy, wait = figure.axes[BUSY], figure.axes[WAIT]
+    assert busy.get_ylabel() == "busy (% of slots)" and wait.get_ylabel() == "queue wait (ms)"
+    assert busy.get_ylim() == (0.0, 105.0)
+    traffic = {line.get_label(): line.get_color() for line in figure.axes[0].get_lines() if line.get_gid() is None}
+    for axis, gid, column, scale in ((busy, "utilisation", 0, 100.0), (wait, "queue-wait", 1, 1e3)):
+        lines = marks(axis, gid)
+        assert len(lines) == 2
+        shown = sorted((round(float(line.get_ydata()[0]), 9), line.get_color()) for line in lines)
+        assert shown == sorted((round(LOAD[version][column] * scale, 9), traffic[version]) for version in LOAD)
+    (full,) = marks(busy, "all-slots-busy")
+    assert set(full.get_ydata()) == {100.0}
+
+
+def test_results_without_load_columns_still_draw_every_panel() -> None:
+    figure = timeline_figure(synthetic_run(load=False))
+    assert len(figure.axes) == PANELS
+    assert marks(figure.axes[BUSY], "utilisation") == [] and marks(figure.axes[WAIT], "queue-wait") == []
+    (line,) = marks(figure.axes[BUSY], "decision")
+    assert line_x(line) == {DECISION_S}

@@ -2,14 +2,18 @@
 
 Each replica receives a Poisson stream thinned by the ``random`` balancer and
 serves it first come, first served with ``concurrency`` slots: an M/M/c queue
-whose mean wait is given by the Erlang C formula.
+whose mean wait is given by the Erlang C formula, and whose slots are busy a
+share rho = lambda / (c mu) of the time.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import simpy
 
 from simulator.driver import run
+from simulator.world.world import World
 from tests.helpers import one_version_queue
 from tests.oracles import erlang_c_mean_wait, mmc_mean_wait_ciw
 
@@ -88,3 +92,67 @@ def test_balancers_order_as_theory_says() -> None:
     assert pooled <= waits["least_connections"] < waits["round_robin"] < waits["random"]
     assert waits["random"] == pytest.approx(per_replica, rel=0.08)
     assert waits["least_connections"] < 1.3 * pooled
+
+
+@pytest.mark.parametrize("utilisation", [0.3, 0.6, 0.9])
+def test_measured_utilisation_is_the_offered_load(utilisation: float) -> None:
+    """Busy slots over slots is rho = lambda / (c mu) in every interval and over the run."""
+    arrival_rate = utilisation * CAPACITY
+    scenario = one_version_queue(
+        arrival_rate=arrival_rate, mean_service=MEAN_SERVICE, replicas=REPLICAS,
+        concurrency=CONCURRENCY, horizon=400_000 / arrival_rate,
+    )
+    result = run(scenario, seed=11)
+    assert result.versions["v1"].utilisation_mean == pytest.approx(utilisation, rel=0.02)
+    per_interval = result.timeline_frame()["utilisation"].to_numpy()
+    assert np.all((per_interval > 0) & (per_interval < 1))
+    assert per_interval.mean() == pytest.approx(utilisation, rel=0.02)
+
+
+def test_queue_wait_per_interval_matches_erlang_c() -> None:
+    """The timeline's queue wait of the requests that started in each interval averages to Erlang C's."""
+    arrival_rate = 0.8 * CAPACITY
+    scenario = one_version_queue(
+        arrival_rate=arrival_rate, mean_service=MEAN_SERVICE, replicas=REPLICAS,
+        concurrency=CONCURRENCY, horizon=1_500_000 / arrival_rate,
+    )
+    frame = run(scenario, seed=12).timeline_frame()
+    expected = erlang_c_mean_wait(arrival_rate / REPLICAS, 1 / MEAN_SERVICE, CONCURRENCY)
+    assert frame["queue_wait_mean_s"].mean() == pytest.approx(expected, rel=0.05)
+
+
+def test_monitoring_shows_the_offered_load_and_erlang_c_wait() -> None:
+    """What a strategy reads: the servers' counters over the readiness gauge, through the monitoring view."""
+    arrival_rate = 0.8 * CAPACITY
+    horizon = 1_500_000 / arrival_rate
+    scenario = one_version_queue(
+        arrival_rate=arrival_rate, mean_service=MEAN_SERVICE, replicas=REPLICAS,
+        concurrency=CONCURRENCY, horizon=horizon,
+    )
+    env = simpy.Environment()
+    world = World(scenario, 13, env)
+    env.run(until=horizon)
+    world.advance()
+    stats = world.monitoring().window("v1", horizon)
+    assert stats.utilisation == pytest.approx(0.8, rel=0.02)
+    expected = erlang_c_mean_wait(arrival_rate / REPLICAS, 1 / MEAN_SERVICE, CONCURRENCY)
+    assert stats.queue_wait_mean == pytest.approx(expected, rel=0.05)
+
+
+def test_an_overloaded_fleet_is_busy_all_the_time_including_work_its_clients_gave_up() -> None:
+    """At 1.3 x capacity every queue fills to the client timeout within seconds and never drains again.
+
+    From then on no slot idles, and a client that gives up during service
+    does not free its slot: the replica finishes the work.
+    """
+    arrival_rate = 1.3 * CAPACITY
+    scenario = one_version_queue(
+        arrival_rate=arrival_rate, mean_service=MEAN_SERVICE, replicas=REPLICAS,
+        concurrency=CONCURRENCY, horizon=100_000 / arrival_rate, timeout=2.0,
+    )
+    result = run(scenario, seed=14)
+    version = result.versions["v1"]
+    assert version.timed_out > 0.2 * version.requests  # the case is really overloaded
+    busy = result.timeline_frame()["utilisation"].to_numpy()
+    assert np.all(busy[2:] == pytest.approx(1.0, abs=1e-9))  # every interval after the first two
+    assert version.utilisation_mean > 0.99
