@@ -122,7 +122,7 @@ def test_a_good_candidate_with_late_labels_waits_for_them_and_is_promoted() -> N
     assert result.decision_time_s > 20 * 60  # it could not be decided before the first labels came back
 
 
-LATE_FAULT = [{"kind": "error_rate", "version": "v2", "at": 570, "error_rate": 0.05}]
+LATE_FAULT = [{"kind": "error_rate", "version": "v2", "at": "570s", "error_rate": 0.05}]
 
 
 @pytest.mark.slow
