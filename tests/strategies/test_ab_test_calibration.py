@@ -58,9 +58,9 @@ def scenario(test: str, metric: str, *, capacity: str = "proportional", rate: fl
         "versions": {"a": version, "b": {**version, "accuracy": candidate_accuracy}},
         "stable": "a",
         "candidate": "b",
-        "monitoring": {"scrape_interval": 1, "labels": {"delay": 0, "fraction": 1.0}},
+        "monitoring": {"scrape_interval": "1s", "labels": {"delay": 0, "fraction": 1.0}},
         "strategies": {"ab": {"strategy": "ABTesting", "test": test, "primaryMetric": metric, "minimumSamples": samples,
-                              "looks": looks, "checkInterval": 1, "significanceLevel": ALPHA, "capacity": capacity}},
+                              "looks": looks, "checkInterval": "1s", "significanceLevel": ALPHA, "capacity": capacity}},
         "simulation": {"until": "rollout_end"},  # the test's verdict only: no need to simulate the aftermath
     })
 
