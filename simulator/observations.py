@@ -17,6 +17,8 @@ __all__ = [
     "WindowStats",
     "MetricSeries",
     "MetricsReader",
+    "QueryFailure",
+    "PrometheusReader",
     "DeploymentStatus",
     "SmokeTestResult",
     "ModelTestResult",
@@ -32,13 +34,13 @@ class WindowStats:
     ``start`` and ``end`` are the scrape times bounding the window (seconds);
     ``staleness`` is how old the newest delivered scrape is (seconds). Rates
     are fractions 0-1, latencies seconds; ``None`` where there is no data.
-    """
-
     ``utilisation`` is the share of the version's slots (ready replicas x
     concurrency) busy over the window, 0-1, from the model servers' service
     time counters over the slot-seconds readiness reports;
     ``queue_wait_mean`` the mean time its completed services waited in the
     queue, seconds.
+    """
+
     version: str
     start: float
     end: float
@@ -56,10 +58,10 @@ class WindowStats:
     latency_samples: int = 0
     shadow_compared: int = 0
     shadow_disagreements: int = 0
-
-    @property
     utilisation: float | None = None
     queue_wait_mean: float | None = None
+
+    @property
     def divergence(self) -> float | None:
         """Share of shadow predictions that differed from production's, or ``None`` without any."""
         return self.shadow_disagreements / self.shadow_compared if self.shadow_compared else None
@@ -139,6 +141,31 @@ class MetricsReader(Protocol):
 
     def series(self, version: str, duration: float) -> MetricSeries:
         """``version``'s metrics per scrape interval over the last ``duration`` seconds."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueryFailure:
+    """A PromQL query that got no value: the server failed it (``message`` says why, as its API would)."""
+
+    message: str
+
+
+class PrometheusReader(Protocol):
+    """Instant PromQL queries against the run's simulated Prometheus, as of the observation time.
+
+    What a manifest's analysis measures: Argo Rollouts ``AnalysisTemplate``
+    and Flagger ``MetricTemplate`` queries, over the Services in front of
+    each version. ``query`` answers with a scalar's value (a float), a
+    vector's values in label-set order (a list, empty when no series
+    matched: what that means is the caller's rule), or a
+    :class:`QueryFailure` where the server fails the query on its data. A
+    query that does not parse or uses what is not supported is bad input
+    and raises (a ``ScenarioError``).
+    """
+
+    def query(self, query: str) -> float | list[float] | QueryFailure:
+        """The value of ``query`` at the observation time."""
         ...
 
 
@@ -242,7 +269,9 @@ class Observation:
     for the requests each version serves (absent while none has);
     ``test_suite`` the result of the test suite run just before (if any);
     ``baseline`` the name of the fresh baseline deployment of the stable
-    version when the strategy runs one (``baseline: fresh``), else ``None``.
+    version when the strategy runs one (``baseline: fresh``), else ``None``;
+    ``prometheus`` the simulated Prometheus as of ``now``, for strategies
+    that run manifests' PromQL queries (``None`` where the run offers none).
     """
 
     now: float
@@ -255,6 +284,7 @@ class Observation:
     drift_scores: Mapping[str, float] = field(default_factory=dict)
     test_suite: TestSuiteResult | None = None
     baseline: str | None = None
+    prometheus: PrometheusReader | None = None
 
     def drift_score(self, version: str) -> float | None:
         """The latest input drift score reported for ``version`` (largest feature PSI), or ``None``."""
