@@ -38,8 +38,15 @@ from simulator.observations import Observation
 from simulator.renamed import renamed_keyword
 from simulator.result import Decision, RunResult
 from simulator.scenario.base import suggest
-from simulator.scenario.model import NO_STRATEGY_LABEL, WHAT_IF_AT_ONCE, WHAT_IF_NEVER, YARDSTICK_LABELS, Scenario
-from simulator.scenario.strategy_config import ImmediateConfig, StrategyConfig
+from simulator.scenario.model import (
+    NO_STRATEGY_LABEL,
+    WHAT_IF_AT_ONCE,
+    WHAT_IF_NEVER,
+    YARDSTICK_LABELS,
+    AnyStrategyConfig,
+    Scenario,
+)
+from simulator.scenario.strategy_config import ImmediateConfig
 from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
 from simulator.strategies.base import state_of
@@ -236,7 +243,7 @@ def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
         ) from error
 
 
-def _config_for(scenario: Scenario, label: str) -> StrategyConfig | None:
+def _config_for(scenario: Scenario, label: str) -> AnyStrategyConfig | None:
     """The strategy config a label runs: the scenario's, the what-if switch at once, or none."""
     if label == WHAT_IF_AT_ONCE:
         return ImmediateConfig()
@@ -264,6 +271,9 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     if config is not None and scenario.candidate is not None:
         strategy = make_strategy(config)
         kind = strategy.kind
+        services = getattr(strategy, "services", None)  # a strategy from manifests queries Prometheus
+        if services:
+            world.serve_prometheus({scenario.stable: services["stable"], scenario.candidate: services["canary"]})
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
                                     drift_scores, baseline))

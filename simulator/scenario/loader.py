@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from simulator.errors import ScenarioError
 from simulator.scenario.expect_block import check_expect_block
 from simulator.scenario.limits import MAX_FILE_BYTES
+from simulator.scenario.manifest_strategy_config import scenario_directory
 from simulator.scenario.model import Scenario, parse_strategy
 from simulator.scenario.raw_data import check_raw_data
 from simulator.scenario.shadow_config import ImmediateConfig
@@ -105,10 +106,11 @@ def parse_scenario(data: dict[str, Any], *, source: str | None = None, written: 
     """
     check_raw_data(data, file=source)
     try:
-        if not written:
-            return Scenario.model_validate(data)
-        with written_input():
-            return Scenario.model_validate(data)
+        with scenario_directory(source):
+            if not written:
+                return Scenario.model_validate(data)
+            with written_input():
+                return Scenario.model_validate(data)
     except ValidationError as error:
         raise validation_to_scenario_error(error, source, data) from None
     except ScenarioError as error:
@@ -145,7 +147,7 @@ def scenario_problems(data: dict[str, Any], *, source: str | None = None) -> lis
         check_raw_data(data, file=source)
     except ScenarioError as error:
         return [error]
-    with written_input():
+    with written_input(), scenario_directory(source):
         return _problems(data, source)
 
 

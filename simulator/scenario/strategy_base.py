@@ -64,7 +64,7 @@ class StrategyBase(CamelModel):
         # A config whose kind came from its label names it, so that a dump loads back under any label.
         if self.strategy is None:
             object.__setattr__(self, "strategy", self.kind)
-        elif resolve_strategy_kind(self.strategy) != self.kind:
+        elif self.strategy != self.kind and resolve_strategy_kind(self.strategy) != self.kind:
             raise ValueError(f"got strategy '{self.strategy}'; expected a {self.kind} strategy")
         return self
 

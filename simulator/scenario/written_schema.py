@@ -211,6 +211,25 @@ def _discriminators_required(defs: dict[str, Any]) -> None:
                 definition["required"].insert(0, key)
 
 
+def _manifest_entry() -> dict[str, Any]:
+    """A strategy read from Argo Rollouts manifests: ``{from: path, rollout, promoteAt}``."""
+    durations = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number", "maximum": 0}]}}
+    return {
+        "type": "object",
+        "required": ["from"],
+        "properties": {
+            "from": {"type": "string", "description": "an Argo Rollouts manifest file or directory, relative to the "
+                                                      "scenario file"},
+            "rollout": {"type": ["string", "null"], "description": "the Rollout's name, when there are several"},
+            "promoteAt": durations, "promote_at": durations,
+            # As a results directory's scenario.json holds it:
+            "strategy": {"anyOf": [{"const": "argo_rollout"}, {"type": "null"}]},
+            "path": {"type": "string"}, "testSuite": {"type": "null"}, "postPromotion": {"type": "null"},
+        },
+        "additionalProperties": False,
+    }
+
+
 def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
     """A strategy entry: its kind from ``strategy``, ``criticality`` or its label; then that kind's keys."""
     references = {}
@@ -242,14 +261,16 @@ def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
         references[kind] = {"$ref": f"#/$defs/{model.__name__}"}
     any_kind = {"anyOf": list(references.values())}
     named = {"allOf": [any_kind, {"anyOf": [{"required": ["strategy"]}, {"required": ["criticality"]}]}]}
+    from_manifests = _manifest_entry()
     by_label = {
         _kind_pattern([name for name, resolved in KIND_ALIASES.items() if resolved == kind]):
-            {"anyOf": [{"type": "null"}, reference, named]}
+            {"anyOf": [{"type": "null"}, reference, named, from_manifests]}
         for kind, reference in references.items()
     }
     schema["properties"]["strategies"] = {
         "anyOf": [
-            {"type": "object", "patternProperties": by_label, "additionalProperties": named},
+            {"type": "object", "patternProperties": by_label,
+             "additionalProperties": {"anyOf": [named, from_manifests]}},
             {"type": "null"},
         ],
         "description": "strategy label -> its config; the kind comes from the strategy key, from criticality, or "

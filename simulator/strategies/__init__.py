@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig
 from simulator.scenario.strategy_config import (
     ABTestConfig,
     BlueGreenConfig,
@@ -11,6 +14,7 @@ from simulator.scenario.strategy_config import (
     ShadowConfig,
 )
 from simulator.strategies.ab_test import ABTestStrategy
+from simulator.strategies.argo.from_manifests import argo_strategy
 from simulator.strategies.base import Strategy
 from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
@@ -34,19 +38,21 @@ __all__ = [
     "make_strategy",
 ]
 
-STRATEGIES: dict[type, type] = {
+STRATEGIES: dict[type, Callable[..., Strategy]] = {
     CanaryConfig: CanaryStrategy,
     BlueGreenConfig: BlueGreenStrategy,
     RollingConfig: RollingStrategy,
     ImmediateConfig: ImmediateStrategy,
     ABTestConfig: ABTestStrategy,
     ShadowConfig: ShadowStrategy,
+    ArgoRolloutConfig: argo_strategy,
 }
-"""Strategy class for each config class."""
+"""Strategy class (or factory) for each config class."""
 
 
 def make_strategy(
-    config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig,
+    config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
+    | ArgoRolloutConfig,
 ) -> Strategy:
     """A fresh strategy object for ``config``, wrapped in the watches its config asks for."""
     strategy: Strategy = STRATEGIES[type(config)](config)

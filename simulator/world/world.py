@@ -17,7 +17,8 @@ needs to change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -35,12 +36,16 @@ from simulator.world.latency import LatencyDistribution
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
 from simulator.world.outcomes import RequestOutcomes
+from simulator.world.prometheus_reader import PrometheusView, simulated_prometheus
 from simulator.world.reference import PerRequestDataPlane
 from simulator.world.registry import ModelRegistry
 from simulator.world.replicas import ReplicaState, ReplicaTable
 from simulator.world.serving import DataPlane, ServedChunk
 from simulator.world.test_suite import run_test_suite
 from simulator.world.traffic import RequestBatch, TrafficSource, user_buckets
+
+if TYPE_CHECKING:
+    from simulator.prometheus import SimulatedPrometheus
 
 __all__ = ["World"]
 
@@ -77,6 +82,7 @@ class World:
             slow_above=scenario.slo.latency_p99 if scenario.slo is not None else None,
         )
         self.replicas.on_ready_change = self._ready_changed
+        self._prometheus: SimulatedPrometheus | None = None
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
         drift = scenario.drift
@@ -357,6 +363,10 @@ class World:
         return MonitoringView(self.store.series, self.env.now, monitoring.delay, self.faults.metrics_outages,
                               label_delay=monitoring.labels.delay)
 
+    def serve_prometheus(self, services: Mapping[str, Sequence[str]]) -> None:
+        """Answer PromQL queries in observations from now on; ``services``: version -> the Services carrying it."""
+        self._prometheus = simulated_prometheus(self.store.series, services, self.faults.metrics_outages)
+
     def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None,
                 drift_scores: Mapping[str, float] | None = None,
                 test_suite: TestSuiteResult | None = None, baseline: str | None = None) -> Observation:
@@ -377,6 +387,8 @@ class World:
             test_suite=test_suite,
             drift_scores=dict(drift_scores or {}),
             baseline=baseline,
+            prometheus=None if self._prometheus is None else PrometheusView(
+                self._prometheus, float(self.env.now), self.scenario.monitoring.delay),
         )
 
     def finish(self) -> None:

@@ -87,6 +87,8 @@ class ArgoCanaryStrategy:
 
     def __init__(self, plan: ArgoCanaryPlan) -> None:
         self.plan = plan
+        self.services: dict[str, tuple[str, ...]] = {}
+        """Kubernetes Services by role (``stable``, ``canary``), for the Prometheus series its analyses query."""
         self.state = _State.PROGRESSING
         self.outcome = ""
         self.index = 0
