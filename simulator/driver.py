@@ -273,7 +273,11 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
         kind = strategy.kind
         services = getattr(strategy, "services", None)  # a strategy from manifests queries Prometheus
         if services:
-            world.serve_prometheus({scenario.stable: services["stable"], scenario.candidate: services["canary"]})
+            roles = {"stable": scenario.stable, "canary": scenario.candidate}
+            workloads = getattr(strategy, "workloads", None) or {}
+            world.serve_prometheus({roles[role]: names for role, names in services.items()},
+                                   namespace=getattr(strategy, "namespace", None) or "default",
+                                   workloads={roles[role]: name for role, name in workloads.items()})
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
                                     drift_scores, baseline))

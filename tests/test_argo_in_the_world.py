@@ -58,7 +58,11 @@ def test_the_path_is_relative_to_the_scenario_file_and_the_dump_loads_back(tmp_p
 
 @pytest.mark.parametrize(("entry", "message"), [
     ({"from": "peers/missing.yaml"}, "strategies.argo.from: in peers/missing.yaml: "),
-    ({"from": str(FLAGGER)}, "holds a Flagger Canary; running Flagger manifests is not supported yet"),
+    ({"from": str(FLAGGER), "rollout": "recommender"}, "got Rollout 'recommender'; expected one of: none in the "
+                                                      "manifests"),
+    ({"from": str(FLAGGER), "webhooks": {"aprove": "pass"}}, "got webhook 'aprove'; expected one of Canary "
+                                                              "recommender's webhooks: it has none"),
+    ({"from": str(FLAGGER), "rollout": "recommender", "canary": "recommender"}, "expected the keys of one kind"),
     ({"from": "peers/argo-canary-steps.yaml", "rollout": "recommendr"}, "recommendr"),
     ({"from": "peers/argo-canary-steps.yaml", "postPromotion": {"interval": "5m"}}, "beside from"),
 ])

@@ -27,7 +27,7 @@ from simulator.scenario.limits import (
     MAX_USER_SLOTS,
     MAX_WAKEUPS,
 )
-from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig, manifest_strategy
+from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig, FlaggerCanaryConfig, manifest_strategy
 from simulator.scenario.rule_sources import resolve_rule_sources
 from simulator.scenario.strategy_base import StrategyBase
 from simulator.scenario.strategy_config import (
@@ -75,7 +75,7 @@ YARDSTICK_LABELS = (WHAT_IF_AT_ONCE, WHAT_IF_NEVER)
 """Label of the single run of a scenario without strategies (steady serving)."""
 
 AnyStrategyConfig = (CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
-                     | ArgoRolloutConfig)
+                     | ArgoRolloutConfig | FlaggerCanaryConfig)
 
 Horizon = Annotated[float, BeforeValidator(at_most(parse_duration, MAX_HORIZON, "seconds (400 days)"))]
 """The simulated time a run may take at most, seconds; at most 400 days."""
@@ -110,7 +110,7 @@ def parse_strategy(label: str, config: Any) -> StrategyBase:
         config = {}
     if not isinstance(config, dict):
         raise ScenarioError(f"got {config!r}; expected a map of settings", path=path, value=config)
-    if "from" in config:  # Argo Rollouts manifests, read as they are
+    if "from" in config:  # Argo Rollouts or Flagger manifests, read as they are
         return manifest_strategy(path, config)
     if "criticality" in config:
         config = _strategy_from_criticality(config, path)

@@ -212,18 +212,28 @@ def _discriminators_required(defs: dict[str, Any]) -> None:
 
 
 def _manifest_entry() -> dict[str, Any]:
-    """A strategy read from Argo Rollouts manifests: ``{from: path, rollout, promoteAt}``."""
-    durations = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number", "maximum": 0}]}}
+    """A strategy read from manifests: ``{from: path}``, with an Argo Rollout's ``rollout, promoteAt`` or a
+    Flagger Canary's ``canary, webhooks``."""
+    duration = {"anyOf": [{"type": "string"}, {"type": "number", "minimum": 0, "maximum": 0}]}
+    durations = {"type": "array", "items": duration}
+    result = {"enum": ["pass", "fail", "hold"]}
+    answer = {"type": "object", "required": ["result"], "properties": {"at": duration, "result": result},
+              "additionalProperties": False}
     return {
         "type": "object",
         "required": ["from"],
         "properties": {
-            "from": {"type": "string", "description": "an Argo Rollouts manifest file or directory, relative to the "
-                                                      "scenario file"},
+            "from": {"type": "string", "description": "an Argo Rollouts or Flagger manifest file or directory, "
+                                                      "relative to the scenario file"},
             "rollout": {"type": ["string", "null"], "description": "the Rollout's name, when there are several"},
             "promoteAt": durations, "promote_at": durations,
+            "canary": {"type": ["string", "null"], "description": "the Flagger Canary's name, when there are several"},
+            "webhooks": {"type": "object", "additionalProperties": {"anyOf": [result, {"type": "array",
+                                                                                       "items": answer}]},
+                         "description": "Flagger webhook name -> its answers: pass, fail or hold, or "
+                                        "[{at: 10m, result: pass}, ...]"},
             # As a results directory's scenario.json holds it:
-            "strategy": {"anyOf": [{"const": "argo_rollout"}, {"type": "null"}]},
+            "strategy": {"anyOf": [{"enum": ["argo_rollout", "flagger_canary"]}, {"type": "null"}]},
             "path": {"type": "string"}, "testSuite": {"type": "null"}, "postPromotion": {"type": "null"},
         },
         "additionalProperties": False,

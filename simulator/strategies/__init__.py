@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig
+from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig, FlaggerCanaryConfig
 from simulator.scenario.strategy_config import (
     ABTestConfig,
     BlueGreenConfig,
@@ -18,6 +18,7 @@ from simulator.strategies.argo.from_manifests import argo_strategy
 from simulator.strategies.base import Strategy
 from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
+from simulator.strategies.flagger.from_manifests import flagger_strategy
 from simulator.strategies.immediate import ImmediateStrategy
 from simulator.strategies.post_promotion import WatchAfterPromotion
 from simulator.strategies.rolling import RollingStrategy
@@ -46,13 +47,14 @@ STRATEGIES: dict[type, Callable[..., Strategy]] = {
     ABTestConfig: ABTestStrategy,
     ShadowConfig: ShadowStrategy,
     ArgoRolloutConfig: argo_strategy,
+    FlaggerCanaryConfig: flagger_strategy,
 }
 """Strategy class (or factory) for each config class."""
 
 
 def make_strategy(
     config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
-    | ArgoRolloutConfig,
+    | ArgoRolloutConfig | FlaggerCanaryConfig,
 ) -> Strategy:
     """A fresh strategy object for ``config``, wrapped in the watches its config asks for."""
     strategy: Strategy = STRATEGIES[type(config)](config)

@@ -1,6 +1,6 @@
 """What a strategy's PromQL queries see: the simulated Prometheus over the run's monitoring counters.
 
-A strategy run from manifests (Argo Rollouts' AnalysisTemplates) measures by
+A strategy run from manifests (Argo Rollouts' AnalysisTemplates, Flagger's metrics) measures by
 querying Prometheus. :class:`PrometheusView` answers such a query at the
 observation's time, over the series a scrape of the run's counters holds
 (:mod:`simulator.prometheus`), with the Services that carry each version, and
@@ -24,11 +24,14 @@ __all__ = ["PrometheusView", "simulated_prometheus"]
 
 
 def simulated_prometheus(series: MonitoringSeries, services: Mapping[str, Sequence[str]],
-                         outages: Sequence[tuple[float, float]]) -> SimulatedPrometheus:
-    """The Prometheus of one run: ``services`` maps a version to the Kubernetes Services that carry it."""
+                         outages: Sequence[tuple[float, float]], *, namespace: str = "default",
+                         workloads: Mapping[str, str] | None = None) -> SimulatedPrometheus:
+    """The Prometheus of one run: ``services`` maps a version to the Kubernetes Services that carry it,
+    ``workloads`` to its Deployment (Istio's ``destination_workload``), in ``namespace``."""
     from simulator.prometheus import SimulatedPrometheus
 
-    return SimulatedPrometheus.from_monitoring(series, services, outages=outages)
+    return SimulatedPrometheus.from_monitoring(series, services, namespace=namespace, workloads=workloads,
+                                               outages=outages)
 
 
 class PrometheusView:

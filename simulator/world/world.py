@@ -363,9 +363,16 @@ class World:
         return MonitoringView(self.store.series, self.env.now, monitoring.delay, self.faults.metrics_outages,
                               label_delay=monitoring.labels.delay)
 
-    def serve_prometheus(self, services: Mapping[str, Sequence[str]]) -> None:
-        """Answer PromQL queries in observations from now on; ``services``: version -> the Services carrying it."""
-        self._prometheus = simulated_prometheus(self.store.series, services, self.faults.metrics_outages)
+    def serve_prometheus(self, services: Mapping[str, Sequence[str]], *, namespace: str = "default",
+                         workloads: Mapping[str, str] | None = None) -> None:
+        """Answer PromQL queries in observations from now on.
+
+        ``services``: version -> the Services carrying it; ``namespace`` the
+        series' Kubernetes namespace; ``workloads``: version -> its Deployment
+        (Istio's ``destination_workload``; default: the version's name).
+        """
+        self._prometheus = simulated_prometheus(self.store.series, services, self.faults.metrics_outages,
+                                                namespace=namespace, workloads=workloads)
 
     def observe(self, stable: str, candidate: str, smoke_test: SmokeTestResult | None = None,
                 drift_scores: Mapping[str, float] | None = None,
