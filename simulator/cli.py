@@ -207,16 +207,36 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.passed else EXIT_FAILURE
 
 
+def _may_be_manifests(path: str) -> bool:
+    """Whether ``path`` is a directory or mentions ``apiVersion`` (else the manifest models need not load)."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir():
+        return True
+    try:
+        with target.open("rb") as handle:
+            return b"apiVersion" in handle.read(1 << 20)
+    except OSError:
+        return False  # the scenario reader says what is wrong with it
+
+
+def _looks_like_manifests(path: str) -> bool:
+    from simulator.scenario.manifests import looks_like_manifests
+
+    return looks_like_manifests(path)
+
+
 def _validate(args: argparse.Namespace) -> int:
     """Every problem of the file, one line each (exit 2); else what the scenario holds."""
     from simulator.check.expectation_syntax import expectation_problems
     from simulator.scenario import parse_scenario, read_scenario_data
     from simulator.scenario.loader import scenario_problems
-    from simulator.scenario.manifests import looks_like_manifests, manifest_report
     from simulator.scenario.model import NO_STRATEGY_LABEL
 
-    if looks_like_manifests(args.file):  # Argo Rollouts / Flagger manifests (documents with apiVersion and kind)
+    if _may_be_manifests(args.file) and _looks_like_manifests(args.file):  # Argo Rollouts / Flagger manifests
         from simulator.analysis.argo import parse_analysis_template
+        from simulator.scenario.manifests import manifest_report
 
         lines, problems = manifest_report(args.file, analysis_template_parser=lambda raw: parse_analysis_template(
             raw.document, file=args.file))

@@ -66,6 +66,7 @@ def test_run_out_writes_results(tmp_path: Path) -> None:
     assert load_scenario(out / "scenario.json") == load_scenario(QUICKSTART)  # the scenario as run, whole
 
 
+@pytest.mark.slow
 def test_sweep_out_writes_data_and_report_and_resumes(tmp_path: Path, capsys) -> None:
     out = tmp_path / "sweep"
     command = ["sweep", QUICKSTART, "--param", "strategies.canary.monitoringDuration=2m,5m", "--runs", "2",
@@ -307,6 +308,7 @@ def test_validate_prints_the_truth_and_what_the_scenario_probably_does_not_mean(
 def test_run_warns_before_it_runs(tmp_path: Path) -> None:
     data = scenario_data("quickstart.yaml")
     data["traffic"]["rate"] = "2000/s"  # 6 replicas x 4 slots at a mean of 47 ms serve about 510/s
+    data["observe"] = "1m"
     busy = tmp_path / "busy.yaml"
     busy.write_text(yaml.safe_dump(data))
     process = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(busy), "--strategy", "immediate",

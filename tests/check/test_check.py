@@ -41,6 +41,7 @@ def small_quickstart(**expect) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_loosened_threshold_fails_with_a_message_that_names_everything(tmp_path) -> None:
     data = small_quickstart()
     data["strategies"]["canary"]["rollbackThresholds"]["latencyIncrease"] = 3.0  # the slow candidate now passes

@@ -87,6 +87,7 @@ def test_compare_takes_a_loaded_scenario() -> None:
     assert result.scenario.name == "quickstart-latency-regression"
 
 
+@pytest.mark.slow
 def test_a_path_a_mapping_and_a_scenario_give_the_same_rows() -> None:
     by_path = compare(QUICKSTART, runs=2, representative=False, yardsticks=False)
     by_mapping = compare(scenario_data("quickstart.yaml"), runs=2, representative=False, yardsticks=False)

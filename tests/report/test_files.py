@@ -56,6 +56,7 @@ def test_a_renderer_that_raises_leaves_no_partial_report(tmp_path, monkeypatch) 
     assert set(contents(out)) == DATA_FILES and no_staging(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_failed_rerender_keeps_the_previous_report_whole(tmp_path, monkeypatch) -> None:
     out = tmp_path / "results"
     write_experiment_report(compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out), out)

@@ -36,6 +36,7 @@ def _browser() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_browser() is None, reason="no Chromium on this machine")
 def test_report_renders_in_headless_chromium(tmp_path) -> None:
     write_experiment_report(compare(until_rollout_end(load_scenario(SCENARIOS / "quickstart.yaml")), runs=3), tmp_path)
