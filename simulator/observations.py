@@ -19,6 +19,7 @@ __all__ = [
     "MetricsReader",
     "QueryFailure",
     "PrometheusReader",
+    "JobRunner",
     "DeploymentStatus",
     "SmokeTestResult",
     "ModelTestResult",
@@ -169,6 +170,18 @@ class PrometheusReader(Protocol):
         ...
 
 
+class JobRunner(Protocol):
+    """Runs of a Kubernetes Job an analysis starts, which pass or fail by chance in the simulated world.
+
+    A strategy draws no random numbers: the world does, from its own named
+    stream (``jobs``), one draw per run in the order the runs are asked for.
+    """
+
+    def run(self, failure_probability: float) -> bool:
+        """Whether one run of a Job that fails with ``failure_probability`` (0-1) succeeded."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeploymentStatus:
     """Replicas of one version: wanted, serving, starting up, crashed."""
@@ -271,7 +284,8 @@ class Observation:
     ``baseline`` the name of the fresh baseline deployment of the stable
     version when the strategy runs one (``baseline: fresh``), else ``None``;
     ``prometheus`` the simulated Prometheus as of ``now``, for strategies
-    that run manifests' PromQL queries (``None`` where the run offers none).
+    that run manifests' PromQL queries (``None`` where the run offers none);
+    ``jobs`` runs the Jobs an analysis starts (``None`` where the run offers none).
     """
 
     now: float
@@ -285,6 +299,7 @@ class Observation:
     test_suite: TestSuiteResult | None = None
     baseline: str | None = None
     prometheus: PrometheusReader | None = None
+    jobs: JobRunner | None = None
 
     def drift_score(self, version: str) -> float | None:
         """The latest input drift score reported for ``version`` (largest feature PSI), or ``None``."""

@@ -32,6 +32,7 @@ from simulator.scenario.world_config import CrashFault
 from simulator.world.dataplane import BatchDataPlane, route_versions
 from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
+from simulator.world.jobs import JobOutcomes
 from simulator.world.latency import LatencyDistribution
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
@@ -83,6 +84,7 @@ class World:
         )
         self.replicas.on_ready_change = self._ready_changed
         self._prometheus: SimulatedPrometheus | None = None
+        self.jobs = JobOutcomes(self.streams)
         self.events: list[Event] = []
         self.registry = ModelRegistry(self.versions, scenario.stable, scenario.candidate)
         drift = scenario.drift
@@ -396,6 +398,7 @@ class World:
             baseline=baseline,
             prometheus=None if self._prometheus is None else PrometheusView(
                 self._prometheus, float(self.env.now), self.scenario.monitoring.delay),
+            jobs=self.jobs,
         )
 
     def finish(self) -> None:

@@ -10,8 +10,9 @@ a condition like ``result[0] < 1`` cannot evaluate: an Error measurement, as
 in Argo), and a failed query is a
 :class:`~simulator.analysis.argo.MeasurementError`. A ``job`` metric whose
 Job always succeeds (failure probability 0, the default) or always fails
-(1) needs no draw; any other probability needs a random draw this
-strategy may not make, and is refused with a :class:`StrategyError`.
+(1) needs no draw; any other probability is drawn by the world, through
+the observation's :class:`~simulator.observations.JobRunner` (one draw per
+measurement), since a strategy draws no random numbers.
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def measured_value(metric: ResolvedMetric, observation: Observation) -> object:
             return True
         if provider.failure_probability >= 1:
             return False
-        raise StrategyError(f"metric {metric.name} is a job that fails with probability "
-                            f"{provider.failure_probability:g}; a strategy draws no random numbers, and no job "
-                            "outcome was given to it")
+        if observation.jobs is None:
+            raise StrategyError(f"metric {metric.name} is a job that fails with probability "
+                                f"{provider.failure_probability:g}; a strategy draws no random numbers, and the "
+                                "observation carries no job runner")
+        return observation.jobs.run(provider.failure_probability)
     reader = observation.prometheus
     if reader is None:
         raise StrategyError(f"metric {metric.name} runs the PromQL query {provider.query!r}, but the observation "

@@ -101,6 +101,8 @@ class Cluster:
     candidate: str = "v2"
     now: float = 0.0
     prometheus: ScriptedPrometheus | None = None
+    jobs: Any = None
+    """What the observation's ``jobs`` runner is (``None``: none)."""
     weights: dict[str, float] | None = None
     desired: dict[str, int] = field(default_factory=dict)
     ready: dict[str, int] = field(default_factory=dict)
@@ -121,6 +123,7 @@ class Cluster:
                                                    ready=self.ready[version], starting=len(self.starting[version]),
                                                    crashed=0) for version in self.desired},
             weights=None if self.weights is None else dict(self.weights), metrics=FakeMetrics(), prometheus=reader,
+            jobs=self.jobs,
         )
 
     def apply(self, commands: list[Command]) -> None:

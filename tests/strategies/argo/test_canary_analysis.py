@@ -233,6 +233,36 @@ def test_a_job_metric_that_cannot_fail_succeeds_without_a_draw() -> None:
     assert decision(history).outcome == "promoted"
 
 
+class ScriptedJobs:
+    """Job outcomes in order, and the failure probabilities they were asked with."""
+
+    def __init__(self, *outcomes: bool) -> None:
+        self.outcomes, self.asked = list(outcomes), []
+
+    def run(self, failure_probability: float) -> bool:
+        self.asked.append(failure_probability)
+        return self.outcomes.pop(0)
+
+
+def test_a_job_that_may_fail_takes_its_outcome_from_the_world() -> None:
+    job = {"name": "smoke", "interval": "1m", "count": 3, "failureLimit": 1,
+           "provider": {"job": {"metadata": {"annotations": {"rollout-sim/failure-probability": "0.25"}},
+                                "spec": {"template": {"spec": {"containers": []}}}}}}
+    jobs = ScriptedJobs(True, False, False)
+    history = drive(ArgoCanaryStrategy(routed(SetWeight(25), RunAnalysis(run_spec(job)))),
+                    Cluster(replicas=4, jobs=jobs))
+    assert jobs.asked == [0.25, 0.25, 0.25]
+    assert [note.data["verdict"] for note in notes(history, "check")] == ["pass", "fail", "fail"]
+    assert decision(history).outcome == "rolled_back"
+
+
+def test_a_job_that_may_fail_without_a_job_runner_is_an_error_of_the_wiring() -> None:
+    job = {"name": "smoke", "provider": {"job": {"metadata": {"annotations": {"rollout-sim/failure-probability":
+                                                                               "0.5"}}, "spec": {}}}}
+    with pytest.raises(StrategyError, match="carries no job runner"):
+        drive(ArgoCanaryStrategy(routed(SetWeight(25), RunAnalysis(run_spec(job)))), Cluster(replicas=4))
+
+
 def test_with_dynamic_stable_scale_an_abort_moves_the_traffic_once_the_stable_version_is_back() -> None:
     prometheus = ScriptedPrometheus({P99: [SLOW]})
     plan = routed(SetWeight(75), latency_step(), dynamic_stable_scale=True)
