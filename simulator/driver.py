@@ -271,6 +271,9 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     if config is not None and scenario.candidate is not None:
         strategy = make_strategy(config)
         kind = strategy.kind
+        promotes = scenario.promotions(label)
+        if promotes:  # an operator's promotes of an Argo Rollout (the scenario checked the label)
+            getattr(strategy, "take_promotes")(promotes)  # noqa: B009 - only Argo strategies have it
         services = getattr(strategy, "services", None)  # a strategy from manifests queries Prometheus
         if services:
             roles = {"stable": scenario.stable, "canary": scenario.candidate}
@@ -316,7 +319,7 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
 
     operations_run = [
         env.process(operate(world, operation, current))
-        for operation in [*scenario.operations, *operations]
+        for operation in [*scenario.operations, *operations] if isinstance(operation, RollbackOperation)
     ]
     if operations_run and until_rollout_end:
         stop = env.timeout(scenario.window) | env.all_of(operations_run + ([finished] if finished else []))

@@ -49,7 +49,8 @@ from simulator.scenario.world_config import (
     Fault,
     LatencyFault,
     MonitoringConfig,
-    RollbackOperation,
+    Operation,
+    PromoteOperation,
     ServiceConfig,
     SimulationConfig,
     SLOConfig,
@@ -150,8 +151,9 @@ class Scenario(StrictModel):
     )
     drift: DriftConfig | None = Field(None, description="data and concept drift over time")
     retraining: RetrainingConfig | None = Field(None, description="retrain on drift or schedule, then roll out")
-    operations: list[RollbackOperation] = Field(
-        default_factory=list, description="operator actions at given times (rollback to a version)"
+    operations: list[Operation] = Field(
+        default_factory=list,
+        description="operator actions at given times (rollback to a version, or promote an Argo Rollout)",
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
@@ -261,7 +263,9 @@ class Scenario(StrictModel):
                     path=f"strategies.{reserved}",
                 )
         for index, operation in enumerate(self.operations):
-            if operation.rollback_to != "previous":
+            if isinstance(operation, PromoteOperation):
+                self._check_promote(index, operation)
+            elif operation.rollback_to != "previous":
                 known(operation.rollback_to, f"operations[{index}].rollback_to", "operation")
         for index, fault in enumerate(self.faults):
             fault_version = getattr(fault, "version", None)
@@ -270,6 +274,25 @@ class Scenario(StrictModel):
         resolve_rule_sources(self.strategies, drift_monitored=self.monitoring.drift is not None,
                              labelled=self.monitoring.labels.fraction > 0)
         return self
+
+    def _check_promote(self, index: int, operation: PromoteOperation) -> None:
+        """A promote names a strategy that runs an Argo Rollout."""
+        argo = [label for label, config in self.strategies.items() if isinstance(config, ArgoRolloutConfig)]
+        label = operation.promote
+        if label not in self.strategies:
+            raise ScenarioError(f"got '{label}'; expected the label of a strategy that runs an Argo Rollout"
+                                f"{suggest(label, argo)} ({', '.join(argo) or 'there is none'})",
+                                path=f"operations[{index}].promote", value=label)
+        if label not in argo:
+            raise ScenarioError(f"got '{label}', a {self.strategies[label].kind} strategy; expected one that runs an "
+                                f"Argo Rollout ({', '.join(argo) or 'there is none'}): only those take promotes",
+                                path=f"operations[{index}].promote", value=label)
+
+    def promotions(self, label: str) -> list[PromoteOperation]:
+        """The promotes of the strategy labelled ``label``, in time order."""
+        found = [operation for operation in self.operations
+                 if isinstance(operation, PromoteOperation) and operation.promote == label]
+        return sorted(found, key=lambda operation: operation.at)
 
     @model_validator(mode="after")
     def _sizes(self) -> Scenario:

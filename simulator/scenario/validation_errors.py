@@ -23,6 +23,7 @@ UNION_TAGS = frozenset({
     "constant", "diurnal", "spike", "crash", "latency", "error_rate",
     "dependency_outage", "metrics_outage", "traffic_spike",
     "quantiles", "lognormal", "exponential", "gamma",
+    "RollbackOperation", "PromoteOperation",
 })
 """Names pydantic puts in an error's location for the member of a union; not keys a user wrote."""
 

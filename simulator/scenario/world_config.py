@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
@@ -32,6 +32,8 @@ __all__ = [
     "Fault",
     "SimulationConfig",
     "RollbackOperation",
+    "PromoteOperation",
+    "Operation",
     "HealthCheckConfig",
     "SLOConfig",
 ]
@@ -207,6 +209,33 @@ class RollbackOperation(StrictModel):
         if self.via != "blue_green":
             return None
         return self.health_check or HealthCheckConfig()
+
+
+class PromoteOperation(StrictModel):
+    """An operator's ``kubectl argo rollouts promote`` at ``at``, on the rollout run by strategy ``promote``.
+
+    With ``full`` it is ``promote --full``. Only rollouts read from Argo
+    Rollouts manifests take promotes (see
+    :mod:`simulator.strategies.argo`); in a run of any other strategy the
+    operation does nothing.
+    """
+
+    at: Duration
+    promote: str = Field(description="the label of the strategy whose rollout is promoted (an Argo Rollout's)")
+    full: bool = Field(False, description="promote --full: skip every remaining step, pause and analysis")
+
+
+def _operation_kind(value: Any) -> str:
+    if isinstance(value, PromoteOperation) or (isinstance(value, dict) and "promote" in value):
+        return "PromoteOperation"
+    return "RollbackOperation"
+
+
+Operation = Annotated[
+    Annotated[RollbackOperation, Tag("RollbackOperation")] | Annotated[PromoteOperation, Tag("PromoteOperation")],
+    Discriminator(_operation_kind),
+]
+"""An operator's action: a rollback (``rollback_to``) or an Argo promote (``promote``)."""
 
 
 class SLOConfig(StrictModel):

@@ -54,13 +54,22 @@ not modelled (a canary that never becomes ready is waited for).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 
 from simulator.analysis.argo import AnalysisPhase
 from simulator.commands import Command, Decide, Finish, Note, RouteByReplicas, Wait, WaitUntilReady
 from simulator.errors import StrategyError
 from simulator.observations import Observation
-from simulator.strategies.argo.plan import ArgoCanaryPlan, Pause, Promotion, RunAnalysis, describe_step
+from simulator.scenario.world_config import PromoteOperation
+from simulator.strategies.argo.plan import (
+    ArgoCanaryPlan,
+    Pause,
+    Promotion,
+    RunAnalysis,
+    describe_step,
+    promotes_in_order,
+)
 from simulator.strategies.argo.runs import AnalysisRunner
 from simulator.strategies.argo.traffic import PodView, Traffic
 from simulator.strategies.watch import PAUSE_SECONDS
@@ -96,11 +105,17 @@ class ArgoCanaryStrategy:
         self.background: AnalysisRunner | None = None
         self.step_run: AnalysisRunner | None = None
         self.pause_began: float | None = None
-        self.promotions = sorted(plan.promotions, key=lambda promotion: promotion.at_s)
+        self.promotions = promotes_in_order(plan.promotions)
         self.next_promotion = 0
         self.scale_down_at: float | None = None  # the aborted canary's, or the old stable version's
         self.routed_back = False  # whether an abort has sent all traffic back to the stable version
         self._started = False
+
+    def take_promotes(self, operations: Sequence[PromoteOperation]) -> None:
+        """Add the scenario's promote operations to the plan's promotes (before the rollout starts)."""
+        if self._started:
+            raise StrategyError("promotes are given before the rollout starts")
+        self.promotions = promotes_in_order(self.promotions, operations)
 
     # the driver's entry point ---------------------------------------------
 

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from simulator.analysis.argo import AnalysisRunSpec
+from simulator.scenario.world_config import PromoteOperation
 
 __all__ = ["SetWeight", "Pause", "SetCanaryScale", "RunAnalysis", "CanaryStep", "BackgroundAnalysis", "Promotion",
-           "ArgoCanaryPlan", "describe_step", "IntOrPercent", "resolve_int_or_percent", "DEFAULT_MAX_SURGE",
-           "DEFAULT_MAX_UNAVAILABLE", "DEFAULT_ABORT_SCALE_DOWN_DELAY", "DEFAULT_SCALE_DOWN_DELAY"]
+           "ArgoCanaryPlan", "describe_step", "promotes_in_order", "IntOrPercent", "resolve_int_or_percent",
+           "DEFAULT_MAX_SURGE", "DEFAULT_MAX_UNAVAILABLE", "DEFAULT_ABORT_SCALE_DOWN_DELAY", "DEFAULT_SCALE_DOWN_DELAY"]
 
 IntOrPercent = int | str
 """A count (``2``) or a percentage of the replicas (``"25%"``), as Kubernetes' IntOrString."""
@@ -166,6 +168,12 @@ class Promotion:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.at_s) and self.at_s >= 0):
             raise ValueError(f"a promote's time must be >= 0 seconds, got {self.at_s!r}")
+
+
+def promotes_in_order(promotions: Iterable[Promotion], operations: Iterable[PromoteOperation] = ()) -> list[Promotion]:
+    """The plan's promotes and the scenario's promote operations, in time order."""
+    added = [Promotion(at_s=operation.at, full=operation.full) for operation in operations]
+    return sorted([*promotions, *added], key=lambda promotion: promotion.at_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
