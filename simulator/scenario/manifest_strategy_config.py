@@ -6,12 +6,11 @@ directory). The manifests are read and checked when the scenario loads
 and where it was found, so that the scenario stays plain data and the
 strategy can be made in any process.
 
-* An Argo ``Rollout`` with a ``canary`` strategy runs (its steps, pauses,
-  analysis steps and background analysis; see
+* An Argo ``Rollout`` runs, with a ``canary`` strategy (its steps, pauses,
+  analysis steps and background analysis) or a ``blueGreen`` one (the
+  preview, pre- and post-promotion analysis, auto-promotion; see
   :mod:`simulator.strategies.argo`): :class:`ArgoRolloutConfig`, with the
-  operator's promotes (``promoteAt``). A ``blueGreen`` Rollout is read and
-  checked (``rollout-sim validate``) but not yet run: loading a scenario
-  that runs one is an error that says so.
+  operator's promotes (``promoteAt``).
 * A Flagger ``Canary`` runs (its analysis every ``interval``, metrics and
   MetricTemplates queried from the simulated Prometheus, webhooks as gates;
   see :mod:`simulator.strategies.flagger`): :class:`FlaggerCanaryConfig`.
@@ -98,14 +97,15 @@ class _FromManifests(StrategyBase):
 
 
 class ArgoRolloutConfig(_FromManifests):
-    """An Argo Rollouts canary, run from the team's own ``Rollout`` and ``AnalysisTemplate`` manifests."""
+    """An Argo Rollouts canary or blue-green, run from the team's own ``Rollout`` and ``AnalysisTemplate`` manifests."""
 
     kind: ClassVar[str] = "argo_rollout"
     rollout: str | None = Field(None, description="the Rollout's metadata.name, when the manifests hold several")
     promote_at: list[Duration] = Field(
         default_factory=list,
         description="times of an operator's promote (kubectl argo rollouts promote), seconds: each releases a "
-                    "pause without duration, or an inconclusive analysis, or skips the current step",
+                    "pause without duration (or a blue-green's pause before the switch), or an inconclusive "
+                    "analysis, or skips the current canary step",
     )
 
 
@@ -225,13 +225,9 @@ def manifest_strategy(path: str, config: dict[str, Any]) -> ManifestStrategyConf
     if _which_kind(manifests, rest, written, path) == "flagger":
         return _flagger(manifests, rest, written, found, path, config)
     try:
-        rollout = manifests.rollout(rest.get("rollout"))
+        manifests.rollout(rest.get("rollout"))  # the Rollout named is there
     except ScenarioError as error:
         raise ScenarioError(f"in {written}: {error}", path=f"{path}.from", value=written) from None
-    if rollout.spec.strategy.canary is None:
-        raise ScenarioError(f"Rollout {rollout.name} in {written} is a blueGreen Rollout; running it is not "
-                            "supported yet (rollout-sim validate checks it); expected a canary Rollout",
-                            path=f"{path}.from", value=written)
     try:
         return ArgoRolloutConfig.model_validate({**rest, "from": written, "path": found})
     except ValidationError as error:

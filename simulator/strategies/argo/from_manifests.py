@@ -1,4 +1,4 @@
-"""An Argo Rollouts canary made from the team's manifests: the Rollout's steps and analyses as a plan.
+"""An Argo Rollouts canary or blue-green made from the team's manifests: the Rollout's steps and analyses as a plan.
 
 :class:`~simulator.scenario.manifest_strategy_config.ArgoRolloutConfig`
 names the manifests; this reads its Rollout (a canary) and the
@@ -7,7 +7,11 @@ AnalysisTemplates it references into an
 Kubernetes Services carry which version, for the Prometheus series the
 analyses query (``service="recommender-canary"``): the stable version is
 behind ``stableService`` and the Rollout's name, the candidate behind
-``canaryService`` and the Rollout's name.
+``canaryService`` and the Rollout's name. A blue-green Rollout becomes an
+:class:`~simulator.strategies.argo.blue_green_plan.ArgoBlueGreenPlan`: the
+stable version behind ``activeService`` and the Rollout's name, the
+candidate behind ``previewService``, ``activeService`` and the Rollout's
+name (see :mod:`simulator.strategies.argo.blue_green`).
 
 Steps the simulator does not run (``experiment``, header and mirror routes,
 plugins) are an error naming the step.
@@ -28,6 +32,8 @@ from simulator.analysis.argo import (
 from simulator.errors import ScenarioError
 from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig
 from simulator.scenario.manifests import ManifestSet, Rollout, RolloutAnalysis
+from simulator.strategies.argo.blue_green import ArgoBlueGreenStrategy
+from simulator.strategies.argo.blue_green_plan import ArgoBlueGreenPlan
 from simulator.strategies.argo.canary import ArgoCanaryStrategy
 from simulator.strategies.argo.plan import (
     ArgoCanaryPlan,
@@ -40,7 +46,7 @@ from simulator.strategies.argo.plan import (
     SetWeight,
 )
 
-__all__ = ["plan_from_manifests", "argo_strategy", "SERVICE_ROLES"]
+__all__ = ["plan_from_manifests", "blue_green_plan_from_manifests", "argo_strategy", "SERVICE_ROLES"]
 
 SERVICE_ROLES = ("stable", "canary")
 """The roles whose Services :attr:`ArgoCanaryStrategy.services` names."""
@@ -62,12 +68,13 @@ def _run_spec(analysis: RolloutAnalysis, rollout: Rollout, library: TemplateLibr
 
 
 def plan_from_manifests(config: ArgoRolloutConfig) -> tuple[ArgoCanaryPlan, dict[str, tuple[str, ...]]]:
-    """The plan of the config's Rollout, and the Services of each role (``stable``, ``canary``)."""
+    """The plan of the config's canary Rollout, and the Services of each role (``stable``, ``canary``)."""
     manifests = config.manifests()
     rollout = manifests.rollout(config.rollout)
     canary = rollout.spec.strategy.canary
     if canary is None:
-        raise ScenarioError(f"Rollout {rollout.name}: only canary Rollouts run; expected spec.strategy.canary")
+        raise ScenarioError(f"Rollout {rollout.name}: a blueGreen Rollout; expected spec.strategy.canary here "
+                            "(blue_green_plan_from_manifests reads blue-green ones)")
     library = _library(manifests)
     steps: list[CanaryStep] = []
     for index, step in enumerate(canary.steps):
@@ -112,9 +119,46 @@ def plan_from_manifests(config: ArgoRolloutConfig) -> tuple[ArgoCanaryPlan, dict
     return plan, services
 
 
-def argo_strategy(config: ArgoRolloutConfig) -> ArgoCanaryStrategy:
+def blue_green_plan_from_manifests(config: ArgoRolloutConfig) -> tuple[ArgoBlueGreenPlan, dict[str, tuple[str, ...]]]:
+    """The plan of the config's blue-green Rollout, and the Services of each role (``stable``, ``canary``)."""
+    manifests = config.manifests()
+    rollout = manifests.rollout(config.rollout)
+    blue_green = rollout.spec.strategy.blue_green
+    if blue_green is None:
+        raise ScenarioError(f"Rollout {rollout.name}: a canary Rollout; expected spec.strategy.blueGreen here")
+    library = _library(manifests)
+    pre, post = blue_green.pre_promotion_analysis, blue_green.post_promotion_analysis
+    try:
+        plan = ArgoBlueGreenPlan(
+            replicas=rollout.spec.replicas,
+            preview_replicas=blue_green.preview_replica_count,
+            auto_promotion_enabled=blue_green.auto_promotion_enabled,
+            auto_promotion_s=float(blue_green.auto_promotion_seconds),
+            pre_promotion=None if pre is None else _run_spec(pre, rollout, library),
+            post_promotion=None if post is None else _run_spec(post, rollout, library),
+            scale_down_delay_s=float(blue_green.scale_down_delay_seconds),
+            abort_scale_down_delay_s=float(blue_green.abort_scale_down_delay_seconds),
+            promotions=tuple(Promotion(at_s=at) for at in sorted(config.promote_at)),
+        )
+    except ValueError as error:
+        raise ScenarioError(f"Rollout {rollout.name}: {error}") from None
+    active = blue_green.active_service
+    services = {
+        "stable": tuple(dict.fromkeys((active, rollout.name))),
+        "canary": tuple(dict.fromkeys(name for name in (blue_green.preview_service, active, rollout.name) if name)),
+    }
+    return plan, services
+
+
+def argo_strategy(config: ArgoRolloutConfig) -> ArgoCanaryStrategy | ArgoBlueGreenStrategy:
     """The strategy of an :class:`ArgoRolloutConfig`, with the Services its analyses query on ``services``."""
-    plan, services = plan_from_manifests(config)
-    strategy = ArgoCanaryStrategy(plan)
+    rollout = config.manifests().rollout(config.rollout)
+    strategy: ArgoCanaryStrategy | ArgoBlueGreenStrategy
+    if rollout.spec.strategy.blue_green is not None:
+        blue_green_plan, services = blue_green_plan_from_manifests(config)
+        strategy = ArgoBlueGreenStrategy(blue_green_plan)
+    else:
+        plan, services = plan_from_manifests(config)
+        strategy = ArgoCanaryStrategy(plan)
     strategy.services = services
     return strategy
