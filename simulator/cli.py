@@ -101,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(args.file)  # before the engine is imported: bad input is reported at once
+    _raise_query_problem(scenario, args.file)
     _print_warnings(scenario, args.file)
     labels = args.strategy or scenario.labels
     for label in labels:
@@ -140,7 +141,9 @@ def _experiment(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--runs: got {args.runs}; expected an integer >= 1", file=args.file)
     if args.jobs < 1:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1", file=args.file)
-    _print_warnings(load_scenario(args.file), args.file)  # before the engine is imported: bad input at once
+    scenario = load_scenario(args.file)  # before the engine is imported: bad input at once
+    _raise_query_problem(scenario, args.file)
+    _print_warnings(scenario, args.file)
     from simulator.experiment import compare, parse_param, sweep
     from simulator.report.terminal import print_experiment
 
@@ -263,6 +266,13 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{args.file}: {len(problems)} problems", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = parse_scenario(data, source=args.file)
+    query_problems = _query_problems(scenario, args.file)
+    if query_problems:
+        for problem in query_problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if len(query_problems) > 1:
+            print(f"{args.file}: {len(query_problems)} problems", file=sys.stderr)
+        return EXIT_BAD_INPUT
     strategies = ", ".join(f"{label} ({config.kind})" for label, config in scenario.strategies.items()) or "none"
     print(
         f"{args.file}: ok - scenario '{scenario.name}', versions {', '.join(scenario.versions)}, "
@@ -274,6 +284,22 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{truth.sentence()} (decisions are scored against it)")
     _print_warnings(scenario, args.file, truth.warnings)
     return EXIT_OK
+
+
+def _query_problems(scenario: Scenario, file: str) -> list[ScenarioError]:
+    """The PromQL problems of the scenario's manifest strategies (none to check: nothing imported)."""
+    if not any(config.kind in ("argo_rollout", "flagger_canary") for config in scenario.strategies.values()):
+        return []
+    from simulator.strategies.manifest_queries import query_problems
+
+    return query_problems(scenario, file=file)
+
+
+def _raise_query_problem(scenario: Scenario, file: str) -> None:
+    """Refuse a scenario whose manifest strategies run a query that cannot be evaluated, before any run."""
+    problems = _query_problems(scenario, file)
+    if problems:
+        raise problems[0]
 
 
 def _print_warnings(scenario: Scenario, file: str, more: Sequence[str] = ()) -> None:

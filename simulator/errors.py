@@ -12,7 +12,23 @@ __all__ = ["SimulatorError", "ScenarioError", "StrategyError", "EngineError"]
 
 
 class SimulatorError(Exception):
-    """Base class of every error the simulator raises on purpose."""
+    """Base class of every error the simulator raises on purpose.
+
+    Every subclass pickles as it is (its fields and message), whatever its
+    constructor takes, so an error raised in a worker process reaches the
+    caller unchanged.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[SimulatorError], args: tuple[object, ...], state: dict[str, object]) -> SimulatorError:
+    """An error of class ``cls`` with ``args`` and fields ``state``, without calling its constructor."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ScenarioError(SimulatorError):
