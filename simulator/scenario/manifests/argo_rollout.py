@@ -102,8 +102,9 @@ class CanaryStrategy(ManifestModel):
     scale_down_delay_seconds: int | None = Field(None, ge=0)
     """Seconds before the old ReplicaSet scales down after promotion (traffic routing only; default 30)."""
     scale_down_delay_revision_limit: int | None = Field(None, ge=0)
-    abort_scale_down_delay_seconds: int = Field(30, ge=0)
-    """Seconds before the canary scales down after an abort (traffic routing only; 0: never)."""
+    abort_scale_down_delay_seconds: int | None = Field(None, ge=0)
+    """Seconds before the canary scales down after an abort (traffic routing only; 0: never; unset: 30, or as
+    the traffic leaves it with ``dynamicStableScale``)."""
     dynamic_stable_scale: bool = False
     """Scale the stable ReplicaSet down as the canary's weight rises (traffic routing only)."""
     ping_pong: PingPong | None = None

@@ -105,7 +105,8 @@ def plan_from_manifests(config: ArgoRolloutConfig) -> tuple[ArgoCanaryPlan, dict
             max_surge=canary.max_surge,
             max_unavailable=canary.max_unavailable,
             dynamic_stable_scale=canary.dynamic_stable_scale,
-            abort_scale_down_delay_s=float(canary.abort_scale_down_delay_seconds),
+            abort_scale_down_delay_s=None if canary.abort_scale_down_delay_seconds is None
+            else float(canary.abort_scale_down_delay_seconds),
             scale_down_delay_s=None if canary.scale_down_delay_seconds is None
             else float(canary.scale_down_delay_seconds),
             promotions=tuple(Promotion(at_s=at) for at in sorted(config.promote_at)),

@@ -31,7 +31,7 @@ def test_the_argo_canary_loads_unchanged() -> None:
     assert (canary.canary_service, canary.stable_service) == ("recommender-canary", "recommender-stable")
     # Argo's defaults for what the manifest leaves out.
     assert (canary.max_surge, canary.max_unavailable) == ("25%", "25%")
-    assert canary.abort_scale_down_delay_seconds == 30 and canary.scale_down_delay == 30
+    assert canary.abort_scale_down_delay_seconds is None and canary.scale_down_delay == 30
     assert canary.traffic_routing is None and canary.dynamic_stable_scale is False
     assert rollout.spec.progress_deadline_seconds == 600 and rollout.spec.revision_history_limit == 10
     assert all(step.unsupported is None for step in canary.steps)
