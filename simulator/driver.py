@@ -252,6 +252,23 @@ def _config_for(scenario: Scenario, label: str) -> AnyStrategyConfig | None:
     return scenario.strategies.get(label)
 
 
+def _serve_prometheus(world: World, strategy: Strategy, stable: str, candidate: str) -> None:
+    """Answer the PromQL queries of a strategy from manifests, its Services in front of ``stable`` and ``candidate``.
+
+    A strategy whose analyses query Prometheus names the Services (and
+    Deployments) of each role; any other strategy names none and gets no
+    Prometheus. A retrained rollout maps its own two versions again.
+    """
+    services = getattr(strategy, "services", None)
+    if not services:
+        return
+    roles = {"stable": stable, "canary": candidate}
+    workloads = getattr(strategy, "workloads", None) or {}
+    world.serve_prometheus({roles[role]: names for role, names in services.items()},
+                           namespace=getattr(strategy, "namespace", None) or "default",
+                           workloads={roles[role]: name for role, name in workloads.items()})
+
+
 def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
          operations: list[RollbackOperation]) -> RunResult:
     env = simpy.Environment()
@@ -274,13 +291,7 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
         promotes = scenario.promotions(label)
         if promotes:  # an operator's promotes of an Argo Rollout (the scenario checked the label)
             getattr(strategy, "take_promotes")(promotes)  # noqa: B009 - only Argo strategies have it
-        services = getattr(strategy, "services", None)  # a strategy from manifests queries Prometheus
-        if services:
-            roles = {"stable": scenario.stable, "canary": scenario.candidate}
-            workloads = getattr(strategy, "workloads", None) or {}
-            world.serve_prometheus({roles[role]: names for role, names in services.items()},
-                                   namespace=getattr(strategy, "namespace", None) or "default",
-                                   workloads={roles[role]: name for role, name in workloads.items()})
+        _serve_prometheus(world, strategy, scenario.stable, scenario.candidate)
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,
                                     drift_scores, baseline))
@@ -293,7 +304,9 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
 
         def start_rollout(stable: str, candidate: str, rollout_decision: Decision,
                           rollout_finished: simpy.Event) -> simpy.Process:
-            return env.process(drive(world, make_strategy(deploy_with), label, stable, candidate, rollout_decision,
+            strategy = make_strategy(deploy_with)
+            _serve_prometheus(world, strategy, stable, candidate)
+            return env.process(drive(world, strategy, label, stable, candidate, rollout_decision,
                                      rollout_finished, drift_scores))
 
         finished = env.event()

@@ -9,7 +9,7 @@ import yaml
 
 from simulator import run
 from simulator.errors import ScenarioError
-from simulator.scenario import load_scenario
+from simulator.scenario import load_scenario, parse_scenario
 from tests.helpers import SCENARIOS, scenario_data
 
 BLUE_GREEN = SCENARIOS / "argo-blue-green.yaml"
@@ -145,3 +145,17 @@ def test_the_same_background_analysis_rolls_back_a_candidate_that_fails_requests
     result = run(load_scenario(path), "argo", 1)
     assert result.outcome == "rolled_back"
     assert result.reason.startswith("background analysis success-rate failed")
+
+
+def test_a_retrained_model_deployed_by_an_argo_rollout_is_measured_through_prometheus() -> None:
+    data = scenario_data("drift-retraining.yaml")
+    data["strategies"] = {"argo": {"from": str(SCENARIOS / "peers" / "argo-canary-background.yaml")}}
+    data["retraining"]["deploy_with"] = "argo"
+    data["monitoring"]["scrape_interval"] = "15s"  # rate() over [1m] needs two scrapes within the first errors
+    data.pop("expect")
+
+    result = run(parse_scenario(data), "argo", 1)
+    checks = [event for event in result.events if event.kind == "check"]
+    assert checks and all(event.data["metric"] == "success-rate" for event in checks)
+    assert any(event.data["verdict"] == "pass" for event in checks)
+    assert result.outcome == "promoted", result.reason
