@@ -1,4 +1,4 @@
-"""The ``rollout-sim`` command line: run, compare, sweep, check, validate, schema.
+"""The ``rollout-sim`` command line: run, compare, sweep, check, validate, export, schema.
 
 Bad input prints one line naming the file, key path, bad value and what was
 expected, and exits with status 2; nothing is written.
@@ -91,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
                          "one line with its key path"
     )
     validate.add_argument("file")
+
+    exporter = commands.add_parser(
+        "export", help="write a scenario's canary or blue-green strategy as Argo Rollouts or Flagger manifests "
+                       "that run back the same (docs/export.md)"
+    )
+    exporter.add_argument("file", help="scenario file")
+    exporter.add_argument("--to", required=True, choices=["argo", "flagger"], help="the tool whose manifests to write")
+    exporter.add_argument("--strategy", metavar="LABEL",
+                          help="the strategy to export (default: the only one the tool can express)")
+    exporter.add_argument("-o", "--output", metavar="PATH", help="write the YAML here (default: standard output)")
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files as written, for editors "
                                        "(# yaml-language-server: $schema=FILE)")
@@ -310,6 +320,13 @@ def _print_warnings(scenario: Scenario, file: str, more: Sequence[str] = ()) -> 
         print(f"warning: {file}: {warning}", file=sys.stderr)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from simulator.export.command import run_export
+
+    run_export(args.file, args.to, args.strategy, args.output)
+    return EXIT_OK
+
+
 def _schema(_: argparse.Namespace) -> int:
     from simulator.check.expectation_syntax import expectation_key_names
     from simulator.scenario import scenario_schema
@@ -327,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         matplotlib.use("agg")
     handlers = {"run": _run, "compare": _experiment, "sweep": _experiment, "check": _check,
-                "validate": _validate, "schema": _schema}
+                "validate": _validate, "export": _export, "schema": _schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as error:

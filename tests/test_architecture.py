@@ -4,7 +4,7 @@ Every ``import`` and ``from ... import`` in the package counts, at module
 level, inside functions and under ``TYPE_CHECKING`` alike. The layers, from
 the top (see docs/architecture.md)::
 
-    simulator (package API) > cli > check > report > experiment > driver > lifecycle
+    simulator (package API) > cli > check > report > experiment > driver > lifecycle > export
     > strategies, drift_monitor > analysis, world > scenario > leaf modules
 
 A module may import from its own layer or from any lower one. Layers on one
@@ -33,6 +33,7 @@ RANKS = {
     "analysis": 2,
     "strategies": 3,
     "drift_monitor": 3,
+    "export": 3.5,
     "lifecycle": 4,
     "driver": 5,
     "experiment": 6,
