@@ -5,6 +5,13 @@ simulated time; the last one is where the strategy yields: a wait
 (:class:`Wait`, :class:`WaitUntilReady`), a smoke test
 (:class:`RunSmokeTest`), a pre-deploy test suite (:class:`RunTestSuite`), or
 the end (:class:`Finish`).
+
+In a scenario with regions, the commands that deploy or route take a
+``region``: without one they act in every region (a deployment's replicas
+spread over the regions as their stable fleets are; see
+:mod:`simulator.world.regional_world`). A strategy that runs several
+regions at once (waves) yields on :class:`WaitAny`: the first of several
+waits, one per branch.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ __all__ = [
     "SetWeights",
     "RouteByReplicas",
     "Mirror",
+    "SessionAffinity",
+    "LoadTest",
     "Note",
     "Decide",
     "Wait",
@@ -26,6 +35,8 @@ __all__ = [
     "RunSmokeTest",
     "RunTestSuite",
     "Finish",
+    "WaitAny",
+    "BranchWait",
     "YIELDING_COMMANDS",
     "Outcome",
 ]
@@ -39,6 +50,7 @@ class ScaleTo:
 
     version: str
     replicas: int
+    region: str | None = None
 
     def __post_init__(self) -> None:
         if self.replicas < 0:
@@ -55,6 +67,7 @@ class SetWeights:
 
     weights: Mapping[str, float]
     sticky: bool = False
+    region: str | None = None
 
     def __post_init__(self) -> None:
         total = sum(self.weights.values())
@@ -68,6 +81,7 @@ class Mirror:
 
     version: str
     percentage: float
+    region: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.percentage <= 100:
@@ -75,8 +89,59 @@ class Mirror:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SessionAffinity:
+    """Keep a user whom the router's weights sent to ``version`` on it, for ``max_age`` seconds (a cookie).
+
+    From the request that first lands a user on ``version``, every later
+    request of theirs goes to ``version`` for ``max_age`` seconds, while its
+    weight is above 0; once its weight is 0 the cookies are void. ``max_age``
+    0 stops the stickiness. Sticky (per-user) splits are left as they are.
+    """
+
+    version: str
+    max_age: float
+
+    def __post_init__(self) -> None:
+        if not self.max_age >= 0:
+            raise ValueError(f"session affinity max_age must be >= 0 seconds, got {self.max_age}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadTest:
+    """Ask the load tester to run ``task``: synthetic requests to ``version``'s own Service.
+
+    ``workers`` clients each send one request every ``period`` seconds (the
+    first ``period`` after the start) for ``duration`` seconds. A run of the
+    same ``task`` still going is left alone and the call is skipped. The
+    requests load ``version``'s pods and show in its metrics, but are no
+    user's: they count in no user-facing figure.
+    """
+
+    task: str
+    version: str
+    workers: int
+    period: float
+    duration: float
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"load test workers must be >= 1, got {self.workers}")
+        if not self.period > 0:
+            raise ValueError(f"load test period must be > 0 seconds, got {self.period}")
+        if not self.duration >= 0:
+            raise ValueError(f"load test duration must be >= 0 seconds, got {self.duration}")
+
+    @property
+    def rate(self) -> float:
+        """Requests per second, all workers together."""
+        return self.workers / self.period
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteByReplicas:
     """Route traffic across all ready replicas of all versions alike (a plain service)."""
+
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +190,7 @@ class WaitUntilReady:
 
     version: str
     timeout: float
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +199,7 @@ class RunSmokeTest:
 
     version: str
     samples: int
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,9 +243,28 @@ class Finish:
     """The strategy has nothing more to do."""
 
 
+BranchWait = Wait | WaitUntilReady | RunSmokeTest | RunTestSuite
+"""What one branch of a :class:`WaitAny` waits for."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitAny:
+    """Yield until the first of several waits is over: one per branch (a region of a wave, a bake's timer).
+
+    ``waits`` maps a branch's name to its wait. They join the branches the
+    driver already holds from earlier ``WaitAny`` commands (a branch named
+    again is replaced); the next observation's ``woken`` names every branch
+    whose wait is over, with its smoke test or test suite result (``None``
+    for a plain wait), and the driver forgets them. A smoke test or test
+    suite runs when its branch is given and ends when its duration is over.
+    """
+
+    waits: Mapping[str, BranchWait]
+
+
 Command = (
-    ScaleTo | SetWeights | RouteByReplicas | Mirror | Note | Decide | Wait | WaitUntilReady | RunSmokeTest
-    | RunTestSuite | Finish
+    ScaleTo | SetWeights | RouteByReplicas | Mirror | SessionAffinity | LoadTest | Note | Decide | Wait
+    | WaitUntilReady | RunSmokeTest | RunTestSuite | Finish | WaitAny
 )
 
-YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, RunTestSuite, Finish)
+YIELDING_COMMANDS = (Wait, WaitUntilReady, RunSmokeTest, RunTestSuite, Finish, WaitAny)

@@ -11,6 +11,7 @@ logged as an event with its simulated time. What happens around a rollout
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
@@ -21,14 +22,17 @@ from simulator.commands import (
     Command,
     Decide,
     Finish,
+    LoadTest,
     Mirror,
     Note,
     RouteByReplicas,
     RunSmokeTest,
     RunTestSuite,
     ScaleTo,
+    SessionAffinity,
     SetWeights,
     Wait,
+    WaitAny,
     WaitUntilReady,
 )
 from simulator.drift_monitor import DriftMonitor
@@ -51,6 +55,9 @@ from simulator.scenario.world_config import RollbackOperation
 from simulator.strategies import Strategy, make_strategy
 from simulator.strategies.base import state_of
 from simulator.world.readout import run_result
+from simulator.world.regional_readout import with_regions
+from simulator.world.regional_world import RegionalWorld
+from simulator.world.waits import BranchWaits, run_smoke_test, run_test_suite, where
 from simulator.world.world import World
 
 __all__ = ["run", "run_all", "drive"]
@@ -75,7 +82,7 @@ def _check_commands(label: str, commands: list[Command]) -> None:
     if not isinstance(commands[-1], YIELDING_COMMANDS):
         raise StrategyError(
             f"strategy '{label}' ended its commands with {type(commands[-1]).__name__}; "
-            "expected Wait, WaitUntilReady, RunSmokeTest, RunTestSuite or Finish"
+            "expected Wait, WaitUntilReady, RunSmokeTest, RunTestSuite, WaitAny or Finish"
         )
 
 
@@ -93,9 +100,14 @@ def _step(strategy: Strategy, label: str, observation: Observation) -> list[Comm
         ) from error
 
 
-def _known_versions(label: str, command: Command, allowed: tuple[str, ...]) -> None:
+def _known_versions(label: str, command: Command, allowed: tuple[str, ...], regions: tuple[str, ...] = ()) -> None:
+    """Every version and region ``command`` names is the rollout's (a WaitAny's branches too)."""
+    if isinstance(command, WaitAny):
+        for wait in command.waits.values():
+            _known_versions(label, wait, allowed, regions)
+        return
     named: list[str] = []
-    if isinstance(command, (ScaleTo, Mirror, WaitUntilReady, RunSmokeTest, RunTestSuite)):
+    if isinstance(command, (ScaleTo, Mirror, SessionAffinity, LoadTest, WaitUntilReady, RunSmokeTest, RunTestSuite)):
         named = [command.version]
     elif isinstance(command, SetWeights):
         named = list(command.weights)
@@ -105,6 +117,13 @@ def _known_versions(label: str, command: Command, allowed: tuple[str, ...]) -> N
                 f"strategy '{label}' sent {type(command).__name__} for version '{version}'; "
                 f"expected one of the rollout's versions: {', '.join(allowed)}"
             )
+    region = getattr(command, "region", None)
+    if region is not None and region not in regions:
+        raise StrategyError(
+            f"strategy '{label}' sent {type(command).__name__} for region '{region}'; expected "
+            + (f"one of the scenario's regions: {', '.join(regions)}" if regions else "no region (the scenario has "
+               "none)")
+        )
 
 
 def _decide(world: World, label: str, command: Decide, decision: Decision, stable: str, candidate: str) -> None:
@@ -118,6 +137,7 @@ def _decide(world: World, label: str, command: Decide, decision: Decision, stabl
                             "before it; expected a rollback after promotion")
     promoted_at = decision.time
     decision.outcome, decision.reason, decision.time = command.outcome, command.reason, world.env.now
+    world.decision_made(world.env.now)
     decision.analysis = dict(command.analysis) if command.analysis else None
     if revision:
         decision.analysis = {**(decision.analysis or {}), "promoted_at_s": promoted_at}
@@ -146,21 +166,29 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
     world.log("rollout_start", f"{label} ({strategy.kind}) rolls out {candidate} over {stable}",
               strategy=label, kind=strategy.kind, stable=stable, candidate=candidate)
     observation = world.observe(stable, candidate, drift_scores=drift_scores(), baseline=baseline)
+    branches = BranchWaits(world)
     while True:
         commands = _step(strategy, label, observation)
         _check_commands(label, commands)
         smoke = None
         suite = None
+        woken = None
         for command in commands:
-            _known_versions(label, command, allowed)
+            _known_versions(label, command, allowed, world.region_names)
+            # A region is passed only where a command names one (a world without regions is called as ever).
             if isinstance(command, ScaleTo):
-                world.scale_to(command.version, command.replicas)
+                world.scale_to(command.version, command.replicas, **where(command))
             elif isinstance(command, SetWeights):
-                world.set_weights(command.weights, command.sticky)
+                world.set_weights(command.weights, command.sticky, **where(command))
             elif isinstance(command, RouteByReplicas):
-                world.route_by_replicas()
+                world.route_by_replicas(**where(command))
             elif isinstance(command, Mirror):
-                world.set_mirror(command.version, command.percentage)
+                world.set_mirror(command.version, command.percentage, **where(command))
+            elif isinstance(command, SessionAffinity):
+                world.set_session_affinity(command.version, command.max_age)
+            elif isinstance(command, LoadTest):
+                world.start_load_test(command.task, command.version, workers=command.workers,
+                                      period=command.period, duration=command.duration)
             elif isinstance(command, Note):
                 world.log(command.kind, command.detail, **command.data)
             elif isinstance(command, Decide):
@@ -177,32 +205,25 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
             if isinstance(last, Wait):
                 yield env.timeout(last.seconds)
             elif isinstance(last, WaitUntilReady):
-                yield world.wait_ready(last.version) | env.timeout(last.timeout)
+                yield world.wait_ready(last.version, **where(last)) | env.timeout(last.timeout)
             elif isinstance(last, RunSmokeTest):
-                smoke, duration = world.smoke_test(last.version, last.samples)
-                world.log(
-                    "smoke_test",
-                    f"{last.samples} samples to {last.version}: {smoke.failed} failed, "
-                    f"{smoke.correct}/{smoke.labelled} correct",
-                    version=last.version, samples=last.samples, failed=smoke.failed, labelled=smoke.labelled,
-                    correct=smoke.correct, latency_p99_s=smoke.latency_p99,
-                )
+                smoke, duration = run_smoke_test(world, last)
                 yield env.timeout(duration)
             elif isinstance(last, RunTestSuite):
-                suite, duration = world.test_suite(last)
-                world.log(
-                    "test_suite",
-                    f"test suite on {last.version} ({last.samples} examples, {duration:g}s): "
-                    + ("passed" if suite.passed else f"{len(suite.failed)} of {len(suite.tests)} tests failed"),
-                    version=last.version, samples=last.samples, duration_s=duration, passed=suite.passed,
-                    tests=[{"name": t.name, "score": t.score, "threshold": t.threshold, "passed": t.passed,
-                            "limit": t.limit} for t in suite.tests],
-                )
+                suite, duration = run_test_suite(world, last)
                 yield env.timeout(duration)
+            elif isinstance(last, WaitAny):
+                branches.add(last.waits)
+                if not branches.pending:
+                    raise StrategyError(f"strategy '{label}' sent WaitAny with no branch to wait on; expected at "
+                                        "least one wait")
+                yield branches.first()
+                woken = branches.woken()
         except simpy.Interrupt as interrupt:
             # An operator took over (a rollback operation): the rollout stops where it is.
             if decision.time is None:
                 decision.outcome, decision.reason, decision.time = "rolled_back", str(interrupt.cause), env.now
+                world.decision_made(env.now)
                 world.log("rolled_back", decision.reason, outcome="rolled_back", candidate=candidate, stable=stable)
                 world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
             decision.finished_at = env.now
@@ -210,6 +231,8 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
             finished.succeed()
             return
         observation = world.observe(stable, candidate, smoke, drift_scores(), test_suite=suite, baseline=baseline)
+        if woken is not None:
+            observation = dataclasses.replace(observation, woken=woken)
 
 
 def run(scenario: Scenario, label: str | None = None, seed: int | None = None,
@@ -276,7 +299,8 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     config = _config_for(scenario, label)
     if getattr(config, "baseline", "stable") == "fresh" and scenario.candidate is not None:
         scenario, baseline = scenario.with_fresh_baseline()
-    world = World(scenario, seed, env, data_plane)
+    world = RegionalWorld(scenario, seed, env, data_plane) if scenario.regions else World(scenario, seed, env,
+                                                                                            data_plane)
     decision = Decision()
     kind = "none"
     until_rollout_end = scenario.simulation.until == "rollout_end"
@@ -346,11 +370,14 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
             decision.reason = "no retrained version was rolled out before the horizon"
         world.log("incomplete", decision.reason, outcome="incomplete")
     world.finish()
-    return run_result(
+    result = run_result(
         world, label=label, kind=kind, seed=seed, decision=decision,
         drift=monitor.summary(world.drift.first_change) if monitor else None,
         drift_checks=monitor.checks if monitor else [],
     )
+    if isinstance(world, RegionalWorld):
+        result = with_regions(result, world, decision.candidate or scenario.candidate)
+    return result
 
 
 def run_all(scenario: Scenario, seed: int | None = None, strategies: list[str] | None = None,

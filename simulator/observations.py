@@ -286,6 +286,13 @@ class Observation:
     ``prometheus`` the simulated Prometheus as of ``now``, for strategies
     that run manifests' PromQL queries (``None`` where the run offers none);
     ``jobs`` runs the Jobs an analysis starts (``None`` where the run offers none).
+
+    In a scenario with regions, the figures above are the whole world's
+    (deployments summed over the regions, weights as shares of all
+    traffic) and ``regions`` holds each region's own observation, by name in
+    the order declared (empty without regions); ``woken`` names the branches
+    of a :class:`~simulator.commands.WaitAny` whose wait is over, with their
+    smoke test or test suite result (``None`` for a plain wait).
     """
 
     now: float
@@ -300,6 +307,8 @@ class Observation:
     baseline: str | None = None
     prometheus: PrometheusReader | None = None
     jobs: JobRunner | None = None
+    regions: Mapping[str, Observation] = field(default_factory=dict)
+    woken: Mapping[str, SmokeTestResult | TestSuiteResult | None] = field(default_factory=dict)
 
     def drift_score(self, version: str) -> float | None:
         """The latest input drift score reported for ``version`` (largest feature PSI), or ``None``."""

@@ -85,7 +85,17 @@ class RunResult:
     (answered slower than the SLO's latency objective; ``None`` without one).
     ``slo_violation_s``: seconds of the window whose scrape intervals missed
     an objective of the scenario's ``slo`` (error rate or p99 latency of all
-    user traffic together; ``None`` without an SLO).
+    user traffic together; ``None`` without an SLO). ``load_tests``: per
+    version, the requests a load tester sent it and how many failed; they
+    count in no other figure (a version's metrics saw them).
+
+    In a scenario with regions, ``regions`` holds each region's figures by
+    name (the same counts as the totals, which they add up to, its versions,
+    its replica-seconds and its blast radius), ``blast_radius`` the share of
+    users and of requests that met the candidate before the decision (see
+    :mod:`simulator.world.blast_radius`), and ``region_timeline`` the
+    timeline per region (a ``region`` column first); all ``None`` or empty
+    without regions.
     """
 
     scenario: str
@@ -116,10 +126,14 @@ class RunResult:
     excess_failed_requests: int = 0
     excess_wrong_predictions: int = 0
     slow_requests: int | None = None
+    load_tests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    regions: dict[str, dict[str, Any]] | None = None
+    blast_radius: dict[str, Any] | None = None
+    region_timeline: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``run --json`` record of this run."""
-        return {
+        """The ``run --json`` record of this run (``blast_radius`` and ``regions`` only in a run with regions)."""
+        record: dict[str, Any] = {
             "strategy": self.strategy,
             "kind": self.kind,
             "seed": self.seed,
@@ -140,6 +154,7 @@ class RunResult:
             "data_plane": self.data_plane,
             "analysis": self.analysis,
             "shadow": self.shadow,
+            "load_tests": self.load_tests,
             "registry": self.registry,
             "slo_violation_s": self.slo_violation_s,
             "drift_detected": bool(self.drift and self.drift["detections"]),
@@ -147,9 +162,19 @@ class RunResult:
             "versions": {name: version.to_dict() for name, version in self.versions.items()},
             "events": [event.to_dict() for event in self.events],
         }
+        if self.regions is not None:
+            record["blast_radius"] = self.blast_radius
+            record["regions"] = self.regions
+        return record
 
     def timeline_frame(self):  # -> pandas.DataFrame
         """Per scrape interval and version: requests, failures, latency, accuracy and load (a DataFrame)."""
         import pandas as pd
 
         return pd.DataFrame(self.timeline)
+
+    def region_timeline_frame(self):  # -> pandas.DataFrame
+        """Per region, scrape interval and version: the timeline's columns (a DataFrame; empty without regions)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.region_timeline)

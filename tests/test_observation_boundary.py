@@ -75,3 +75,18 @@ def test_the_walker_would_find_the_store_if_an_observation_held_it() -> None:
     store = MetricStore(["v1"], bin_seconds=15.0, horizon=60.0, label_delay=0.0)
     holder = types.SimpleNamespace(metrics=types.SimpleNamespace(inner=[{"x": store}]))
     assert any(isinstance(item, MetricStore) for item in reachable(holder))
+
+
+def test_no_regions_observation_holds_the_truth_either(monkeypatch) -> None:
+    """With regions, each region's own observation is as blind to the truth as the world's."""
+    recorder = _Recorder()
+    monkeypatch.setattr(driver, "make_strategy", lambda config: recorder)
+    scenario = load_scenario(SCENARIOS / "multi-region.yaml").model_copy(update={"horizon": 1800.0, "observe": None})
+    driver.run(scenario, scenario.labels[0], seed=1)
+    observation = recorder.observations[-1]
+    assert list(observation.regions) == ["us", "eu", "ap"]
+    assert observation.regions["eu"].metrics.window("v1", 600).requests > 0
+    objects = reachable(observation)
+    assert not any(isinstance(item, MetricStore) for item in objects)
+    assert not any(hasattr(item, name) for item in objects for name in TRUTH
+                   if not isinstance(item, (dict, list, tuple)))

@@ -24,7 +24,7 @@ from simulator.scenario.validation_errors import one_line
 from simulator.units import parse_duration
 
 __all__ = [
-    "AGGREGATES", "OPERATORS", "RATE_NAMES", "FIGURE_NAMES", "FIGURE_ALIASES", "Expectation",
+    "AGGREGATES", "OPERATORS", "RATE_NAMES", "FIGURE_NAMES", "FIGURE_ALIASES", "REGION_FIGURE_NAMES", "Expectation",
     "parse_expectations", "expectation_problems", "expectation_key_names",
 ]
 
@@ -41,8 +41,17 @@ FIGURE_NAMES = (
     "decision_time_s", "duration_s", "window_s", "requests", "failed_requests", "candidate_requests",
     "candidate_share", "candidate_failed_requests", "excess_failed_requests", "wrong_predictions",
     "excess_wrong_predictions", "slow_requests", "replica_seconds", "extra_replica_seconds", "slo_violation_minutes",
+    "blast_radius_users", "blast_radius_requests",
 )
 """Numeric per-run figures (``simulator.experiment`` ``FIGURES``); those ending in ``_s`` are seconds."""
+
+REGION_FIGURE_NAMES = (
+    "requests", "failed_requests", "candidate_requests", "candidate_failed_requests", "excess_failed_requests",
+    "wrong_predictions", "excess_wrong_predictions", "replica_seconds", "blast_radius_users", "blast_radius_requests",
+)
+"""Figures each region has (``simulator.experiment`` ``REGION_FIGURES``), named ``regions.NAME.FIGURE``."""
+
+_REGION_KEY = re.compile(r"regions\.([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_]+)(?:\.(.*))?", re.DOTALL)
 
 FIGURE_ALIASES = {figure.removesuffix("_s"): figure for figure in FIGURE_NAMES if figure.endswith("_s")}
 """``decision_time`` for ``decision_time_s``: a duration figure may be named without its unit."""
@@ -100,8 +109,12 @@ class Expectation:
 
 
 def expectation_key_names() -> list[str]:
-    """Every name an expectation may have before an aggregate: rates, figures and their unit-less aliases."""
-    return list(RATE_NAMES) + list(FIGURE_NAMES) + list(FIGURE_ALIASES)
+    """Every name an expectation may have before an aggregate: rates, figures and their unit-less aliases.
+
+    A region's figure is ``regions.*.FIGURE``, ``*`` standing for the region's name.
+    """
+    return (list(RATE_NAMES) + list(FIGURE_NAMES) + list(FIGURE_ALIASES)
+            + [f"regions.*.{figure}" for figure in REGION_FIGURE_NAMES])
 
 
 def _unit_of(text: str, metric: str) -> str:
@@ -165,7 +178,16 @@ def _parse_one(label: str, key: Any, value: Any, confidence: float | None) -> Ex
     metric, _, aggregate = key.partition(".")
     metric = FIGURE_ALIASES.get(metric, metric)
     known = expectation_key_names()
-    if metric not in known:
+    region = _REGION_KEY.fullmatch(key) if metric == "regions" else None
+    if metric == "regions":
+        figure = region.group(2) if region else ""
+        if region is None or figure not in REGION_FIGURE_NAMES:
+            raise ScenarioError(
+                f"unknown expectation '{one_line(key)}'{suggest(figure, list(REGION_FIGURE_NAMES))}; expected "
+                f"regions.REGION.FIGURE with a figure of: {', '.join(REGION_FIGURE_NAMES)}, then .mean/.p50/.p95/.max",
+                path=where)
+        metric, aggregate = f"regions.{region.group(1)}.{figure}", region.group(3) or ""
+    elif metric not in known:
         raise ScenarioError(
             f"unknown expectation '{one_line(key)}'{suggest(key.partition('.')[0], known)}; expected an "
             f"outcome rate ({', '.join(RATE_NAMES)}) or a run figure with .mean/.p50/.p95/.max", path=where)

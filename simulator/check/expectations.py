@@ -55,6 +55,8 @@ class Judgement:
 
 
 def _measure(expectation: Expectation, rows: pd.DataFrame, confidence: float) -> tuple[float, float, float, int]:
+    if expectation.metric not in rows:  # a figure no run had (a region's, where every run raised)
+        return (math.nan, math.nan, math.nan, 0)
     mine = rows[(rows["strategy"] == expectation.label) & rows["error"].isna()]
     if expectation.metric in RATES:
         values = mine[expectation.metric].dropna().astype(bool)

@@ -16,7 +16,7 @@ RATES = ("promoted", "rolled_back", "incomplete", "right_decision", "false_rollb
          "drift_detected")
 """Yes/no outcomes of a run; their mean over runs is a rate (fraction 0-1)."""
 
-SHARES = ("candidate_share",)
+SHARES = ("candidate_share", "blast_radius_users", "blast_radius_requests")
 """Per-run fractions (0-1)."""
 
 NON_NEGATIVE = ("decision_time_s", "duration_s", "window_s", "requests", "failed_requests", "candidate_requests",
@@ -29,7 +29,12 @@ UNBOUNDED = (-math.inf, math.inf)
 
 
 def support_of(figure: str) -> tuple[float, float]:
-    """The range (low, high) a per-run value of ``figure`` can take, in the figure's own unit."""
+    """The range (low, high) a per-run value of ``figure`` can take, in the figure's own unit.
+
+    A region's figure (``regions.NAME.FIGURE``) is of the same kind as the run's ``FIGURE``.
+    """
+    if figure.startswith("regions."):
+        figure = figure.rsplit(".", 1)[-1]
     if figure in RATES or figure in SHARES:
         return (0.0, 1.0)
     if figure in NON_NEGATIVE:

@@ -11,7 +11,8 @@ Summary columns per group: ``runs``, ``errors``; per rate ``{rate}``,
 ``{rate}_low``, ``{rate}_high`` (fractions 0-1); per figure
 ``{figure}_mean``, ``{figure}_low``, ``{figure}_high`` and, for ``q`` in 50
 and 95, ``{figure}_p{q}``, ``{figure}_p{q}_low``, ``{figure}_p{q}_high`` and
-``{figure}_p{q}_note`` (in the figure's unit). A note is ``""`` when the
+``{figure}_p{q}_note`` (in the figure's unit); a run with regions adds its
+regions' figures the same way (``regions.NAME.FIGURE_mean``, ...). A note is ``""`` when the
 interval is defined and otherwise says why not, e.g. ``"too few runs for a
 95 % interval of a p95: 59 needed, 20 run"`` (its bounds are then NaN).
 """
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.experiment.figure_kinds import RATES, support_of
-from simulator.experiment.figures import FIGURES
+from simulator.experiment.figures import FIGURES, region_figure_columns
 from simulator.experiment.intervals import (
     interval_note,
     mean_interval,
@@ -60,7 +61,7 @@ def summarise(rows: pd.DataFrame, by: list[str], confidence: float = 0.95) -> pd
             low, high = wilson(int(values.sum()), len(values), confidence)
             record[rate] = values.mean() if len(values) else math.nan
             record[f"{rate}_low"], record[f"{rate}_high"] = low, high
-        for figure in FIGURES:
+        for figure in [*FIGURES, *region_figure_columns(ok.columns)]:
             if figure not in ok:
                 continue
             values = pd.to_numeric(ok[figure], errors="coerce").to_numpy(dtype=float)

@@ -16,15 +16,17 @@ if TYPE_CHECKING:
     from simulator.report.experiment_plots import experiment_figures
     from simulator.report.files import write_experiment_report, write_run_results
     from simulator.report.plots import timeline_figure, timelines_figure
+    from simulator.report.region_plots import region_timeline_figure
 
 __all__ = ["runs_document", "print_runs", "experiment_figures", "timeline_figure", "timelines_figure",
-           "write_experiment_report", "write_run_results"]
+           "region_timeline_figure", "write_experiment_report", "write_run_results"]
 
 # Public name -> the module that defines it, for the names imported on first use.
 _LAZY = {
     "experiment_figures": "simulator.report.experiment_plots",
     "timeline_figure": "simulator.report.plots",
     "timelines_figure": "simulator.report.plots",
+    "region_timeline_figure": "simulator.report.region_plots",
     "write_experiment_report": "simulator.report.files",
     "write_run_results": "simulator.report.files",
 }

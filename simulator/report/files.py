@@ -20,6 +20,7 @@ from simulator.report.html import experiment_html
 from simulator.report.json_output import runs_document
 from simulator.report.markdown import experiment_markdown
 from simulator.report.plots import plot_timelines
+from simulator.report.region_plots import plot_region_timelines
 from simulator.result import RunResult
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
     ``timeline.png`` shows every run over its whole window, one column each
     (:func:`simulator.report.plots.timelines_figure`), with the faults of
     ``scenario_data`` (the scenario as written: :func:`simulator.scenario.written_dump.written_dump`) shaded.
+    A scenario with regions adds each region's timeline (``timeline-regions.csv`` and ``.parquet``, a
+    ``region`` column first) and its figure, one column per region (``timeline-regions.png`` for the first run,
+    ``timeline-regions-LABEL.png`` for each other; :mod:`simulator.report.region_plots`).
     """
     target = Path(out_dir)
     with staged_files(target) as staging:
@@ -63,6 +67,13 @@ def write_run_results(out_dir: str | Path, scenario_name: str, results: list[Run
         )
         events.to_csv(staging / "events.csv", index=False)
         plot_timelines(results, staging / "timeline.png", scenario_data)
+        regional = [result for result in results if result.regions]
+        if regional:
+            frame = pd.concat([result.region_timeline_frame().assign(strategy=result.strategy, seed=result.seed)
+                               for result in regional], ignore_index=True)
+            frame.to_csv(staging / "timeline-regions.csv", index=False)
+            frame.to_parquet(staging / "timeline-regions.parquet", index=False)
+            plot_region_timelines(regional, staging / "timeline-regions.png", scenario_data)
         names = sorted(item.name for item in staging.iterdir())
     return [target / name for name in names]
 

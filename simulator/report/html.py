@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from simulator.experiment.decision_table import Decision
 from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+from simulator.report.region_cells import REGIONS_NOTE, region_cells, region_header
 
 __all__ = ["experiment_html"]
 
@@ -79,4 +80,5 @@ def experiment_html(name: str, description: str, rows: pd.DataFrame, summary: pd
     return environment.get_template("report.html.j2").render(
         name=name, description=description, runs=len(rows), errors=int(rows["error"].notna().sum()),
         columns=columns, table=table, figures=embedded, paired=paired_rows, decision=decision_view,
+        regions={"note": REGIONS_NOTE, "header": region_header(summary), "rows": region_cells(summary)},
     )

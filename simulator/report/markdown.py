@@ -6,6 +6,7 @@ import pandas as pd
 
 from simulator.experiment.decision_table import Decision
 from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+from simulator.report.region_cells import REGIONS_NOTE, region_cells, region_header
 from simulator.report.summary_cells import PAIRED_HEADER, SUMMARY_NOTE, paired_cells, summary_cells, summary_header
 
 __all__ = ["experiment_markdown", "decision_markdown"]
@@ -49,6 +50,10 @@ def experiment_markdown(name: str, summary: pd.DataFrame, paired: pd.DataFrame,
         lines += [decision_markdown(decision)]
     lines += [SUMMARY_NOTE, ""]
     lines += _table(summary_header(summary), summary_cells(summary))
+    regional = region_cells(summary)
+    if regional:
+        lines += ["", "## Regions", "", REGIONS_NOTE, ""]
+        lines += _table(region_header(summary), regional)
     if decision is not None:
         if not decision.comparisons.empty:
             lines += ["", "## Paired differences of the criteria (A - B, same seeds)", ""]

@@ -39,7 +39,8 @@ VERDICT_COLOURS = {"pass": "tab:green", "marginal": "tab:olive", "fail": "tab:re
 """Colour of a check's tick per verdict (``event.data["verdict"]``); a check without one is black."""
 
 FAULT_COLOURS = {"crash": "tab:purple", "latency": "tab:orange", "error_rate": "tab:red",
-                 "dependency_outage": "tab:brown", "metrics_outage": "tab:gray", "traffic_spike": "tab:blue"}
+                 "dependency_outage": "tab:brown", "metrics_outage": "tab:gray", "traffic_spike": "tab:blue",
+                 "region_outage": "tab:olive"}
 """Shade of a fault's window per fault kind."""
 
 _OTHER_VERDICT = "black"
@@ -81,6 +82,13 @@ def _fault_dicts(scenario: Scenario | Mapping[str, Any] | None) -> tuple[list[di
 
 
 def _fault_name(fault: Mapping[str, Any]) -> str:
+    """What the legend says of ``fault``, with the region it hits where it names one."""
+    region = fault.get("region")
+    kind = str(fault.get("kind", "fault"))
+    return _fault_label(fault) + (f" in {region}" if region and kind != "region_outage" else "")
+
+
+def _fault_label(fault: Mapping[str, Any]) -> str:
     kind = str(fault.get("kind", "fault"))
     version = fault.get("version")
     on = f" on {version}" if version else ""
@@ -95,6 +103,8 @@ def _fault_name(fault: Mapping[str, Any]) -> str:
         return f"dependency outage ({float(fault.get('error_rate', 1.0)):.0%} errors)"
     if kind == "traffic_spike":
         return f"traffic x{float(fault['factor']):g}"
+    if kind == "region_outage":
+        return f"region {fault.get('region')} out"
     return kind.replace("_", " ") + on
 
 
@@ -298,11 +308,16 @@ def timeline_figure(result: RunResult, scenario: Scenario | Mapping[str, Any] | 
 
 
 def timelines_figure(results: Sequence[RunResult], scenario: Scenario | Mapping[str, Any] | None = None, *,
-                     titles: Sequence[str] | None = None) -> Figure:
-    """Several runs side by side, one column each as in :func:`timeline_figure` (e.g. one per strategy)."""
+                     titles: Sequence[str] | None = None,
+                     scenarios: Sequence[Scenario | Mapping[str, Any] | None] | None = None) -> Figure:
+    """Several runs side by side, one column each as in :func:`timeline_figure` (e.g. one per strategy).
+
+    ``scenarios`` gives each column its own faults instead of ``scenario``'s (a region's, say).
+    """
     figure, axes = _new_figure(max(1, len(results)))
     for column, result in enumerate(results):
-        _draw_run(list(axes[:, column]), result, scenario, None if titles is None else titles[column])
+        _draw_run(list(axes[:, column]), result, scenario if scenarios is None else scenarios[column],
+                  None if titles is None else titles[column])
     # Laid out once, here: a layout engine would lay it out again on every draw, at twice the cost of a save.
     figure.tight_layout()
     return figure

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from simulator.experiment.decision_table import YARDSTICK_PREFIX, Decision
 from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
+from simulator.report.region_cells import REGIONS_NOTE, region_cells, region_header
 from simulator.report.summary_cells import PAIRED_HEADER, SUMMARY_NOTE, paired_cells, summary_cells, summary_header
 from simulator.result import RunResult
 from simulator.units import format_duration
@@ -189,6 +190,10 @@ def print_experiment(scenario_name: str, summary: pd.DataFrame, paired: pd.DataF
         console.print()
     header = [short.get(column, column) for column in summary_header(summary)]
     _print_table(console, SUMMARY_NOTE, header, summary_cells(summary))
+    regional = region_cells(summary)
+    if regional:
+        header = [short.get(column, column) for column in region_header(summary)]
+        _print_table(console, REGIONS_NOTE, header, regional, grouped=True)
     if decision is not None:
         if not decision.comparisons.empty:
             rows = []
@@ -204,6 +209,34 @@ def print_experiment(scenario_name: str, summary: pd.DataFrame, paired: pd.DataF
 
 
 _OUTCOME_STYLE = {"promoted": "green", "rolled_back": "yellow", "incomplete": "red"}
+
+
+def _share(value: object) -> str:
+    """A share 0-1 as a percentage with one decimal, ``-`` where there is none."""
+    return f"{float(value) * 100:.1f} %" if isinstance(value, (int, float)) else "-"
+
+
+def _regions_table(results: list[RunResult]) -> Table:
+    """The runs with regions, one row per region and one for all of them: counts and blast radius."""
+    table = Table(title="By region; blast radius: the users and requests that met the candidate before the decision",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("strategy", "region", "requests", "failed", "candidate", "cand. failed", "users met",
+                   "requests met"):
+        table.add_column(column, justify="left" if column in ("strategy", "region") else "right")
+    for result in results:
+        if not result.regions:
+            continue
+        for index, (name, region) in enumerate(result.regions.items()):
+            blast = region.get("blast_radius") or {}
+            table.add_row(result.strategy if index == 0 else "", name, f"{region['requests']:,}",
+                          f"{region['failed_requests']:,}", f"{region['candidate_requests']:,}",
+                          f"{region['candidate_failed_requests']:,}", _share(blast.get("users")),
+                          _share(blast.get("requests")))
+        blast = result.blast_radius or {}
+        table.add_row("", "all", f"{result.requests:,}", f"{result.failed_requests:,}",
+                      f"{result.candidate_requests:,}", f"{result.candidate_failed_requests:,}",
+                      _share(blast.get("users")), _share(blast.get("requests")), end_section=True)
+    return table
 
 
 def print_runs(scenario_name: str, results: list[RunResult], console: Console | None = None) -> None:
@@ -231,6 +264,8 @@ def print_runs(scenario_name: str, results: list[RunResult], console: Console | 
             f"{result.candidate_failed_requests:,}",
         )
     console.print(table)
+    if any(result.regions for result in results):
+        console.print(_regions_table(results))
     for result in results:
         console.print(f"[bold]{result.strategy}[/]: {result.outcome} - {result.reason}", highlight=False)
         if result.drift and result.drift["detections"]:

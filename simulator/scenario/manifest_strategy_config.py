@@ -30,6 +30,12 @@ strategy can be made in any process.
   webhook not named answers ``pass``, except a ``rollback`` webhook, which
   answers ``fail`` (a ``pass`` from it rolls the canary back).
 
+  A Canary with ``analysis.match`` (A/B testing by HTTP headers or cookies)
+  needs ``matchShare``: the share of users whose requests match (a fraction
+  0-1 or a percent: ``matchShare: 10%``). Simulated users carry no headers;
+  these users, each always the same ones, are the ones whose requests go to
+  the canary.
+
 Which kind an entry runs: ``rollout: NAME`` or ``promoteAt`` pick Argo,
 ``canary: NAME`` or ``webhooks`` pick Flagger; otherwise the one kind the
 manifests hold.
@@ -47,7 +53,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from simulator.errors import ScenarioError
 from simulator.scenario.base import CamelModel, suggest
 from simulator.scenario.strategy_base import StrategyBase
-from simulator.scenario.types import Duration
+from simulator.scenario.types import Duration, Fraction
 from simulator.scenario.validation_errors import validation_to_scenario_error
 
 if TYPE_CHECKING:  # the manifest models load when a scenario names manifests, not at start-up
@@ -133,6 +139,11 @@ class FlaggerCanaryConfig(_FromManifests):
                     "from the start: fail); a webhook not named passes (a rollback webhook fails)",
     )
 
+    match_share: Fraction | None = Field(
+        None, gt=0, le=1,
+        description="share of users whose requests match the Canary's analysis.match (A/B testing): 0-1 or '10%'",
+    )
+
     @field_validator("webhooks", mode="before")
     @classmethod
     def _one_result_from_the_start(cls, value: Any) -> Any:
@@ -162,7 +173,7 @@ ManifestStrategyConfig = ArgoRolloutConfig | FlaggerCanaryConfig
 """A strategy read from manifests."""
 
 _ARGO_KEYS = ("rollout", "promoteAt", "promote_at")
-_FLAGGER_KEYS = ("canary", "webhooks")
+_FLAGGER_KEYS = ("canary", "webhooks", "matchShare", "match_share")
 
 
 def _check_webhook_names(config: FlaggerCanaryConfig, canary: Canary, path: str) -> None:
@@ -183,6 +194,19 @@ def _check_webhook_names(config: FlaggerCanaryConfig, canary: Canary, path: str)
             raise ScenarioError(f"webhook '{name}' is a {kind} webhook: it passes or fails, only a gate "
                                 f"({', '.join(GATE_WEBHOOKS)}) holds; expected pass or fail",
                                 path=where, value="hold")
+
+
+def _check_match_share(config: FlaggerCanaryConfig, canary: Canary, path: str) -> None:
+    """``matchShare`` is there when the Canary matches requests (A/B testing), and only then."""
+    match = canary.spec.analysis.match
+    if match and config.match_share is None:
+        raise ScenarioError(f"Canary {canary.name} routes the requests that match analysis.match to the canary, and "
+                            "simulated users carry no headers; expected the share of users whose requests match, "
+                            "such as matchShare: 10%", path=f"{path}.matchShare", value=None)
+    if not match and config.match_share is not None:
+        raise ScenarioError(f"got matchShare {config.match_share:g} but Canary {canary.name} has no analysis.match; "
+                            "expected matchShare only for A/B testing", path=f"{path}.matchShare",
+                            value=config.match_share)
 
 
 def _which_kind(manifests: ManifestSet, rest: dict[str, Any], written: str, path: str) -> str:
@@ -246,4 +270,5 @@ def _flagger(manifests: ManifestSet, rest: dict[str, Any], written: str, found: 
         where = f"{path}.canary" if flagger.canary is not None else f"{path}.from"
         raise ScenarioError(f"in {written}: {error}", path=where, value=flagger.canary or written) from None
     _check_webhook_names(flagger, canary, path)
+    _check_match_share(flagger, canary, path)
     return flagger

@@ -28,6 +28,7 @@ from simulator.scenario.limits import (
     MAX_WAKEUPS,
 )
 from simulator.scenario.manifest_strategy_config import ArgoRolloutConfig, FlaggerCanaryConfig, manifest_strategy
+from simulator.scenario.region_config import RegionConfig, check_regions, fill_service_replicas
 from simulator.scenario.rule_sources import resolve_rule_sources
 from simulator.scenario.strategy_base import StrategyBase
 from simulator.scenario.strategy_config import (
@@ -38,6 +39,7 @@ from simulator.scenario.strategy_config import (
     ImmediateConfig,
     RollingConfig,
     ShadowConfig,
+    WavesConfig,
     resolve_strategy_kind,
 )
 from simulator.scenario.strategy_kinds import strategy_for_criticality
@@ -76,10 +78,15 @@ YARDSTICK_LABELS = (WHAT_IF_AT_ONCE, WHAT_IF_NEVER)
 """Label of the single run of a scenario without strategies (steady serving)."""
 
 AnyStrategyConfig = (CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
-                     | ArgoRolloutConfig | FlaggerCanaryConfig)
+                     | WavesConfig                     | ArgoRolloutConfig | FlaggerCanaryConfig)
 
 Horizon = Annotated[float, BeforeValidator(at_most(parse_duration, MAX_HORIZON, "seconds (400 days)"))]
 """The simulated time a run may take at most, seconds; at most 400 days."""
+
+
+def _series_note(stores: int) -> str:
+    """`` x 4 series (all regions, and each)`` where regions multiply the monitoring series; else nothing."""
+    return f" x {stores} series (all regions, and each)" if stores > 1 else ""
 
 
 def _strategy_from_criticality(config: dict[str, Any], path: str) -> dict[str, Any]:
@@ -125,6 +132,8 @@ def parse_strategy(label: str, config: Any) -> StrategyBase:
         return STRATEGY_CONFIGS[kind].model_validate(config)
     except ValidationError as error:
         raise validation_to_scenario_error(error, None, config).located(path_prefix=path) from None
+    except ScenarioError as error:  # raised inside a config with its own path (a Waves strategy's each)
+        raise error.located(path_prefix=path) from None
 
 
 class Scenario(StrictModel):
@@ -142,6 +151,10 @@ class Scenario(StrictModel):
     )
     traffic: TrafficConfig
     service: ServiceConfig
+    regions: dict[str, RegionConfig] | None = Field(
+        None, description="regions, each its own pool of replicas with its share of the traffic (default: one); "
+                          "service then gives the settings they share",
+    )
     versions: dict[str, VersionConfig] = Field(min_length=1)
     stable: str
     candidate: str | None = None
@@ -171,6 +184,11 @@ class Scenario(StrictModel):
                     "(judged by `check`)",
     )
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replicas_from_regions(cls, data: Any) -> Any:
+        return fill_service_replicas(data)
 
     @field_validator("strategies", mode="before")
     @classmethod
@@ -271,6 +289,11 @@ class Scenario(StrictModel):
             fault_version = getattr(fault, "version", None)
             if fault_version is not None:
                 known(fault_version, f"faults[{index}].version", "fault")
+        check_regions(self)
+        waves = {f"{label}.each": config.each for label, config in self.strategies.items()
+                 if isinstance(config, WavesConfig)}
+        resolve_rule_sources(waves, drift_monitored=self.monitoring.drift is not None,
+                             labelled=self.monitoring.labels.fraction > 0)
         resolve_rule_sources(self.strategies, drift_monitored=self.monitoring.drift is not None,
                              labelled=self.monitoring.labels.fraction > 0)
         return self
@@ -306,20 +329,21 @@ class Scenario(StrictModel):
                 path="traffic",
             )
         n_versions = len(self.all_versions())
-        if self.traffic.users * n_versions > MAX_USER_SLOTS:
+        stores = 1 + len(self.regions or {})  # with regions, each region keeps its own series too
+        if self.traffic.users * n_versions * stores > MAX_USER_SLOTS:
             raise ScenarioError(
-                f"got {self.traffic.users:,} users x {n_versions} versions; "
+                f"got {self.traffic.users:,} users x {n_versions} versions{_series_note(stores)}; "
                 f"expected at most {format_limit(MAX_USER_SLOTS)} (fewer users)",
                 path="traffic.users",
             )
         monitoring = self.monitoring
         intervals = math.ceil((self.horizon + monitoring.labels.delay) / monitoring.scrape_interval) + 2
         buckets = math.ceil(math.log(300.0 / 0.0005) / math.log(monitoring.latency_bucket_factor)) + 2
-        cells = intervals * n_versions * buckets
+        cells = intervals * n_versions * buckets * stores
         if cells > MAX_HISTOGRAM_CELLS:
             raise ScenarioError(
                 f"got {intervals:,} scrape intervals (horizon and label delay) x {n_versions} versions x "
-                f"{buckets} latency buckets = {cells:,} histogram cells; expected at most "
+                f"{buckets} latency buckets{_series_note(stores)} = {cells:,} histogram cells; expected at most "
                 f"{format_limit(MAX_HISTOGRAM_CELLS)} (scrape less often, or a shorter horizon)",
                 path="monitoring.scrape_interval",
             )
@@ -349,15 +373,25 @@ class Scenario(StrictModel):
         return periods
 
     def peak_rate(self) -> float:
-        """The highest arrival rate the traffic can reach, requests/s: every pattern and spike at its peak."""
-        peak = self.traffic.rate
-        for pattern in self.traffic.pattern:
+        """The highest arrival rate the traffic can reach, requests/s: every pattern and spike at its peak.
+
+        With regions, the sum of each region's peak (its share, its own pattern, its spikes).
+        """
+        if self.regions:
+            return sum(self._peak(region.share * self.traffic.rate,
+                                  self.traffic.pattern if region.traffic is None else region.traffic, name)
+                       for name, region in self.regions.items())
+        return self._peak(self.traffic.rate, self.traffic.pattern, None)
+
+    def _peak(self, rate: float, patterns: list[Any], region: str | None) -> float:
+        peak = rate
+        for pattern in patterns:
             if isinstance(pattern, DiurnalPattern):
                 peak *= 1.0 + pattern.amplitude
             elif isinstance(pattern, SpikePattern):
                 peak *= max(pattern.factor, 1.0)
         for fault in self.faults:
-            if isinstance(fault, TrafficSpikeFault):
+            if isinstance(fault, TrafficSpikeFault) and fault.region in (None, region):
                 peak *= max(fault.factor, 1.0)
         return peak
 

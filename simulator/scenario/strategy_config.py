@@ -20,6 +20,7 @@ from simulator.scenario.rolling_config import RollingConfig
 from simulator.scenario.shadow_config import ImmediateConfig, ShadowConfig
 from simulator.scenario.strategy_base import StrategyBase
 from simulator.scenario.strategy_kinds import resolve_strategy_kind
+from simulator.scenario.waves_config import WavesConfig
 
 __all__ = [
     "RollbackThresholds",
@@ -29,6 +30,7 @@ __all__ = [
     "ImmediateConfig",
     "ABTestConfig",
     "ShadowConfig",
+    "WavesConfig",
     "StrategyConfig",
     "STRATEGY_CONFIGS",
     "resolve_strategy_kind",
@@ -41,9 +43,10 @@ STRATEGY_CONFIGS: dict[str, type[StrategyBase]] = {
     "immediate": ImmediateConfig,
     "ab_test": ABTestConfig,
     "shadow": ShadowConfig,
+    "waves": WavesConfig,
 }
 
 StrategyConfig = Annotated[
-    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig,
+    CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig | WavesConfig,
     Field(description="a strategy config"),
 ]

@@ -9,7 +9,7 @@ from simulator.scenario.base import suggest
 __all__ = ["STRATEGY_KINDS", "KIND_ALIASES", "CRITICALITY_STRATEGIES", "resolve_strategy_kind",
            "strategy_for_criticality"]
 
-STRATEGY_KINDS = ("canary", "blue_green", "rolling", "immediate", "ab_test", "shadow")
+STRATEGY_KINDS = ("canary", "blue_green", "rolling", "immediate", "ab_test", "shadow", "waves")
 """Every strategy kind, in the order the docs list them."""
 
 KIND_ALIASES = {
@@ -23,6 +23,7 @@ KIND_ALIASES = {
     "abtest": "ab_test",
     "ab": "ab_test",
     "shadow": "shadow",
+    "waves": "waves",
 }
 """Spellings of each kind, lower case without spaces, hyphens or underscores, and the kind they name."""
 

@@ -24,6 +24,7 @@ UNION_TAGS = frozenset({
     "dependency_outage", "metrics_outage", "traffic_spike",
     "quantiles", "lognormal", "exponential", "gamma",
     "RollbackOperation", "PromoteOperation",
+    "WavesConfig", "region_outage",
 })
 """Names pydantic puts in an error's location for the member of a union; not keys a user wrote."""
 

@@ -29,6 +29,7 @@ __all__ = [
     "DependencyOutageFault",
     "MetricsOutageFault",
     "TrafficSpikeFault",
+    "RegionOutageFault",
     "Fault",
     "SimulationConfig",
     "RollbackOperation",
@@ -112,9 +113,13 @@ class MonitoringConfig(StrictModel):
     drift: DriftMonitorConfig | None = Field(None, description="a standing drift monitor on production")
 
 
+_REGION_DESCRIPTION = "the region it hits (a scenario with regions; default: every region)"
+
+
 class _VersionFault(StrictModel):
     version: str
     at: Duration
+    region: str | None = Field(None, description=_REGION_DESCRIPTION)
 
 
 class CrashFault(_VersionFault):
@@ -148,6 +153,7 @@ class DependencyOutageFault(StrictModel):
     at: Duration
     duration: Duration = Field(alias="for", gt=0)
     error_rate: Fraction = Field(1.0, gt=0, le=1)
+    region: str | None = Field(None, description=_REGION_DESCRIPTION)
 
 
 class MetricsOutageFault(StrictModel):
@@ -156,6 +162,7 @@ class MetricsOutageFault(StrictModel):
     kind: Literal["metrics_outage"]
     at: Duration
     duration: Duration = Field(alias="for", gt=0)
+    region: str | None = Field(None, description="the region whose scrapes are lost (default: every region)")
 
 
 class TrafficSpikeFault(StrictModel):
@@ -165,10 +172,26 @@ class TrafficSpikeFault(StrictModel):
     at: Duration
     factor: Number = Field(gt=0, le=MAX_FACTOR, description="rate multiplier")
     duration: Duration = Field(alias="for", gt=0)
+    region: str | None = Field(None, description="the region whose traffic spikes (default: every region)")
+
+
+class RegionOutageFault(StrictModel):
+    """Region ``region`` is down from ``at`` for ``for`` seconds: its replicas stop serving, in-flight work is lost.
+
+    The global balancer sends the region's requests to the other regions
+    meanwhile (unless the region says ``failover: false``); afterwards its
+    replicas serve again, their queues empty.
+    """
+
+    kind: Literal["region_outage"]
+    region: str
+    at: Duration
+    duration: Duration | None = Field(None, alias="for", gt=0, description="default: until the end")
 
 
 Fault = Annotated[
-    CrashFault | LatencyFault | ErrorRateFault | DependencyOutageFault | MetricsOutageFault | TrafficSpikeFault,
+    CrashFault | LatencyFault | ErrorRateFault | DependencyOutageFault | MetricsOutageFault | TrafficSpikeFault
+    | RegionOutageFault,
     Field(discriminator="kind"),
 ]
 

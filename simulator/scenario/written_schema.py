@@ -22,7 +22,10 @@ here and only here, what the written form allows beyond them:
   keys are that kind's; ``judge``, ``primaryMetric`` and ``guardrails``
   accept camelCase and kebab-case names too;
 * ``expect`` maps a strategy label to its expectations, beside an optional
-  ``confidence``.
+  ``confidence`` (an expectation name with ``*`` stands for any region's
+  name: ``regions.*.requests``);
+* with ``regions``, ``service.replicas`` may be left out (each region names
+  its own), and a region's ``traffic`` takes one pattern or a list.
 
 What a schema cannot say (a stable version that is declared, a label an
 expectation names) is left to ``rollout-sim validate``.
@@ -177,6 +180,21 @@ def _one_or_list(definition: dict[str, Any], key: str) -> None:
     field["anyOf"] = [item, {"type": "array", "items": item}]
 
 
+def _regions(schema: dict[str, Any], defs: dict[str, Any]) -> None:
+    """``service.replicas`` only without ``regions``; a region's ``traffic`` one pattern or a list."""
+    service = defs["ServiceConfig"]
+    service["required"] = [key for key in service.get("required", []) if key != "replicas"]
+    if not service["required"]:
+        del service["required"]
+    schema.setdefault("allOf", []).append({"anyOf": [
+        {"required": ["regions"], "properties": {"regions": {"type": "object"}}},
+        {"properties": {"service": {"required": ["replicas"]}}},
+    ]})
+    traffic = defs["RegionConfig"]["properties"]["traffic"]
+    listed = next(branch for branch in traffic["anyOf"] if branch.get("type") == "array")
+    traffic["anyOf"] = [listed["items"], *traffic["anyOf"]]
+
+
 def _latency_forms(defs: dict[str, Any]) -> None:
     """``dist`` in any case; ``{p50, p99}`` without one; a lognormal's median or mean; a constant's value or mean."""
     for name in ("LognormalQuantiles", "LognormalLatency", "ExponentialLatency", "GammaLatency", "ConstantLatency"):
@@ -213,12 +231,17 @@ def _discriminators_required(defs: dict[str, Any]) -> None:
 
 def _manifest_entry() -> dict[str, Any]:
     """A strategy read from manifests: ``{from: path}``, with an Argo Rollout's ``rollout, promoteAt`` or a
-    Flagger Canary's ``canary, webhooks``."""
+    Flagger Canary's ``canary, webhooks, matchShare``."""
     duration = {"anyOf": [{"type": "string"}, {"type": "number", "minimum": 0, "maximum": 0}]}
     durations = {"type": "array", "items": duration}
     result = {"enum": ["pass", "fail", "hold"]}
     answer = {"type": "object", "required": ["result"], "properties": {"at": duration, "result": result},
               "additionalProperties": False}
+    share = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                       {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*%\s*$"},
+                       {"type": "null"}],
+             "description": "with a Flagger Canary's analysis.match: the share of users whose requests match, "
+                            "0-1 or '10%'"}
     return {
         "type": "object",
         "required": ["from"],
@@ -232,6 +255,7 @@ def _manifest_entry() -> dict[str, Any]:
                                                                                        "items": answer}]},
                          "description": "Flagger webhook name -> its answers: pass, fail or hold, or "
                                         "[{at: 10m, result: pass}, ...]"},
+            "matchShare": share, "match_share": share,
             # As a results directory's scenario.json holds it:
             "strategy": {"anyOf": [{"enum": ["argo_rollout", "flagger_canary"]}, {"type": "null"}]},
             "path": {"type": "string"}, "testSuite": {"type": "null"}, "postPromotion": {"type": "null"},
@@ -293,7 +317,7 @@ def _expect(schema: dict[str, Any], expectation_names: Sequence[str] | None) -> 
     confidence = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
                   "description": "judge on the whole interval at this confidence (0-1), not the point estimate"}
     if expectation_names:
-        names = "|".join(re.escape(name) for name in expectation_names)
+        names = "|".join(re.escape(name).replace(r"\*", r"[A-Za-z][A-Za-z0-9_-]*") for name in expectation_names)
         key = rf"^(?:confidence|(?:{names})(?:\.(?:mean|p50|p95|max))?)$"
     else:
         key = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?$"
@@ -331,6 +355,7 @@ def written_schema(expectation_names: Sequence[str] | None = None) -> dict[str, 
         "default": horizon.get("default"), "description": horizon.get("description"),
     }
     _one_or_list(defs["TrafficConfig"], "pattern")
+    _regions(schema, defs)
     _one_or_list(defs["DriftConfig"], "data")
     _latency_forms(defs)
     _discriminators_required(defs)

@@ -12,6 +12,7 @@ from simulator.scenario.strategy_config import (
     ImmediateConfig,
     RollingConfig,
     ShadowConfig,
+    WavesConfig,
 )
 from simulator.strategies.ab_test import ABTestStrategy
 from simulator.strategies.argo.from_manifests import argo_strategy
@@ -24,6 +25,7 @@ from simulator.strategies.post_promotion import WatchAfterPromotion
 from simulator.strategies.rolling import RollingStrategy
 from simulator.strategies.shadow import ShadowStrategy
 from simulator.strategies.test_suite_gate import TestSuiteGate
+from simulator.strategies.waves import WavesStrategy
 
 __all__ = [
     "Strategy",
@@ -35,6 +37,7 @@ __all__ = [
     "ShadowStrategy",
     "WatchAfterPromotion",
     "TestSuiteGate",
+    "WavesStrategy",
     "STRATEGIES",
     "make_strategy",
 ]
@@ -48,13 +51,14 @@ STRATEGIES: dict[type, Callable[..., Strategy]] = {
     ShadowConfig: ShadowStrategy,
     ArgoRolloutConfig: argo_strategy,
     FlaggerCanaryConfig: flagger_strategy,
+    WavesConfig: lambda config: WavesStrategy(config, make_strategy),  # each region's strategy made as any other
 }
 """Strategy class (or factory) for each config class."""
 
 
 def make_strategy(
     config: CanaryConfig | BlueGreenConfig | RollingConfig | ImmediateConfig | ABTestConfig | ShadowConfig
-    | ArgoRolloutConfig | FlaggerCanaryConfig,
+    | ArgoRolloutConfig | FlaggerCanaryConfig | WavesConfig,
 ) -> Strategy:
     """A fresh strategy object for ``config``, wrapped in the watches its config asks for."""
     strategy: Strategy = STRATEGIES[type(config)](config)

@@ -7,6 +7,8 @@ state from the previous slice. Requests whose client-side end lies after
 ``t1`` stay *pending*: a crash at ``t1`` can still fail them, and they are
 handed back only once final. Slices end wherever the world's control state
 changes (weights, readiness, crashes), so no request sees stale routing.
+Requests bound to a version (a load test's, :meth:`BatchDataPlane.add_source`)
+join each slice in arrival order, on their own version.
 
 The plane sees the world only through :class:`~simulator.world.serving.ServingState`.
 """
@@ -17,7 +19,7 @@ import numpy as np
 
 from simulator.world.kernel import BALANCERS, assign_requests
 from simulator.world.metrics import Status
-from simulator.world.serving import SERVED_FIELDS, ServedChunk, ServingState
+from simulator.world.serving import SERVED_FIELDS, BoundSource, ServedChunk, ServingState
 from simulator.world.traffic import RequestBatch
 
 __all__ = ["BatchDataPlane", "route_versions"]
@@ -40,8 +42,25 @@ class BatchDataPlane:
         self.max_slice = max_slice
         self.time = 0.0
         self.balancer = BALANCERS[state.balancer]
-        self.round_robin_next = np.zeros(state.n_versions, dtype=np.int64)
+        # One counter per group of the replica table: a version, or with regions a (region, version) pool.
+        self.round_robin_next = np.zeros(state.replicas.n_versions, dtype=np.int64)
         self.pending: ServedChunk = {name: np.empty(0, dtype=_dtype(name)) for name in SERVED_FIELDS}
+        self.sources: list[BoundSource] = []
+
+    def add_source(self, source: BoundSource) -> None:
+        """Serve ``source``'s requests from now on too, each on its own version (flagged ``synthetic``)."""
+        self.sources.append(source)
+
+    def _take_bound(self, end: float) -> tuple[RequestBatch, np.ndarray] | None:
+        """The bound sources' requests arriving before ``end`` (seconds) and their versions, or ``None``."""
+        if not self.sources:
+            return None
+        parts = [source.take_until(end) for source in self.sources]
+        self.sources = [source for source in self.sources if not source.exhausted]
+        parts = [part for part in parts if len(part[0])]
+        if not parts:
+            return None
+        return RequestBatch.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
     def advance_to(self, until: float) -> list[ServedChunk]:
         """Process every request arriving before ``until`` (seconds); return the ones now final."""
@@ -49,21 +68,29 @@ class BatchDataPlane:
         while self.time < until:
             end = min(until, self.time + self.max_slice)
             batch = self.state.traffic.take_until(end)
-            if len(batch):
-                self._assign(batch)
+            bound = self._take_bound(end)
+            if len(batch) or bound is not None:
+                self._assign(batch, bound)
             self._finalize(end, served)
             self.time = end
         return served
 
-    def _assign(self, batch: RequestBatch) -> None:
+    def _assign(self, batch: RequestBatch, bound: tuple[RequestBatch, np.ndarray] | None = None) -> None:
         state = self.state
         replicas = state.replicas
-        version = state.route(batch)
-        service = state.service_times(batch, version)
+        if len(batch):
+            version = state.route(batch)
+            service = state.service_times(batch, version)
+        else:
+            version, service = np.empty(0, dtype=np.int64), np.empty(0)
         shadow = np.zeros(len(batch), dtype=bool)
         origin = version
-        if state.mirror is not None:
+        if state.mirror is not None and len(batch):
             batch, version, service, shadow, origin = _with_mirrored_copies(state, batch, version, service)
+        synthetic = np.zeros(len(batch), dtype=bool)
+        if bound is not None:
+            batch, version, service, shadow, origin, synthetic = _with_bound_requests(
+                state, bound, batch, version, service, shadow, origin)
         n = len(batch)
         out_replica = np.empty(n, dtype=np.int64)
         out_start = np.empty(n)
@@ -87,7 +114,7 @@ class BatchDataPlane:
             "client_end": out_client_end, "status": out_status, "u_error": batch.u_error,
             "u_correct": batch.u_correct, "u_label": batch.u_label, "user": batch.user,
             "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow, "u_segment": batch.u_segment,
-            "service_end": service_end,
+            "service_end": service_end, "synthetic": synthetic,
         }
         if len(self.pending["arrival"]):
             self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in SERVED_FIELDS}
@@ -129,7 +156,27 @@ class BatchDataPlane:
 def _dtype(name: str) -> type:
     if name in _INTEGER_FIELDS:
         return np.int64
-    return bool if name == "shadow" else float
+    return bool if name in ("shadow", "synthetic") else float
+
+
+def _with_bound_requests(state: ServingState, bound: tuple[RequestBatch, np.ndarray], batch: RequestBatch,
+                         version: np.ndarray, service: np.ndarray, shadow: np.ndarray, origin: np.ndarray):
+    """The slice's requests with the bound ones (a load test's) among them, in arrival order, flagged ``synthetic``.
+
+    A bound request goes to its own version whatever the router's weights
+    are, and is never mirrored.
+    """
+    extra, extra_version = bound
+    extra_service = state.service_times(extra, extra_version)
+    merged = RequestBatch.concatenate([batch, extra])
+    order = np.argsort(merged.arrival, kind="stable")
+    synthetic = np.concatenate([np.zeros(len(batch), dtype=bool), np.ones(len(extra), dtype=bool)])
+    return (
+        merged.take(order), np.concatenate([version, extra_version])[order],
+        np.concatenate([service, extra_service])[order],
+        np.concatenate([shadow, np.zeros(len(extra), dtype=bool)])[order],
+        np.concatenate([origin, extra_version])[order], synthetic[order],
+    )
 
 
 def _with_mirrored_copies(state: ServingState, batch: RequestBatch, version: np.ndarray, service: np.ndarray):
@@ -137,14 +184,20 @@ def _with_mirrored_copies(state: ServingState, batch: RequestBatch, version: np.
 
     A copy has the original's arrival time and draws; its service time is the
     shadow version's. It never reaches the user: it is flagged ``shadow``.
+    With regions, routing targets are pools (``region x versions + version``):
+    a copy goes to the shadow version's pool of its request's region, and the
+    fraction copied may be one per region (an array).
     """
     assert state.mirror is not None
     shadow_version, fraction = state.mirror
-    mirrored = (batch.u_mirror < fraction) & (version != shadow_version)
+    model = version % state.n_versions  # the version itself, without regions
+    if np.ndim(fraction):
+        fraction = np.asarray(fraction)[version // state.n_versions]
+    mirrored = (batch.u_mirror < fraction) & (model != shadow_version)
     if not mirrored.any():
         return batch, version, service, np.zeros(len(batch), dtype=bool), version
     copies = batch.take(mirrored)
-    copy_version = np.full(len(copies), shadow_version, dtype=np.int64)
+    copy_version = version[mirrored] - model[mirrored] + shadow_version
     copy_service = state.service_times(copies, copy_version)
     merged = RequestBatch.concatenate([batch, copies])
     order = np.argsort(merged.arrival, kind="stable")

@@ -35,9 +35,14 @@ class Window:
 
 
 class FaultSchedule:
-    """The scenario's faults, indexed for fast per-request lookups."""
+    """The scenario's faults, indexed for fast per-request lookups.
 
-    def __init__(self, faults: list, versions: list[str]) -> None:
+    ``region`` keeps the faults of one region of a scenario with regions:
+    those naming it and those naming none. Without it, only the faults that
+    name no region (all of them in a scenario without regions).
+    """
+
+    def __init__(self, faults: list, versions: list[str], region: str | None = None) -> None:
         self.versions = versions
         self.latency: dict[int, list[Window]] = {}
         self.errors: dict[int, list[Window]] = {}
@@ -46,6 +51,8 @@ class FaultSchedule:
         self.crashes: list[CrashFault] = []
         self.spikes: list[TrafficSpikeFault] = []
         for fault in faults:
+            if getattr(fault, "region", None) not in (None, region):
+                continue
             if isinstance(fault, LatencyFault):
                 end = fault.at + fault.duration if fault.duration else INFINITY
                 self.latency.setdefault(versions.index(fault.version), []).append(Window(fault.at, end, fault.factor))

@@ -27,6 +27,15 @@ each such interval exactly at bin edges (:attr:`MetricStore.busy_seconds`);
 utilisation is busy seconds over slot-seconds of the same bin. Every request
 a version's replicas served counts, mirrored (shadow) copies included, since
 they take slots too.
+
+**Requests that are no user's.** Mirrored (shadow) copies and synthetic
+requests (a load test's) count in the monitoring series of the version that
+served them, as its own metrics would, but in none of the run's user
+figures (totals, harm, experiment logs, true accuracy); each kind is
+counted apart (:attr:`MetricStore.shadow_counts`,
+:attr:`MetricStore.synthetic_counts`), and the synthetic ones also per bin
+(:attr:`MetricStore.synthetic_series`), so that figures of user traffic read
+from the series can leave them out.
 """
 
 from __future__ import annotations
@@ -66,7 +75,8 @@ class FinishedRequests:
     ``service_end`` is when the replica's slot was freed, for requests that
     started service (see the module's *Load*); without it, ``client_end``
     stands in, which cuts the service of a request whose client gave up
-    short at the client timeout.
+    short at the client timeout. ``synthetic`` marks the requests of a load
+    test (no user's).
     """
 
     arrival: np.ndarray
@@ -85,11 +95,13 @@ class FinishedRequests:
     baseline_failed: np.ndarray | None = None
     baseline_correct: np.ndarray | None = None
     service_end: np.ndarray | None = None
+    synthetic: np.ndarray | None = None
 
 
 _REQUEST_FIELDS = (
     "arrival", "version", "status", "start", "client_end", "error", "correct", "labelled", "user",
     "shadow", "compared", "disagrees", "true_accuracy", "baseline_failed", "baseline_correct", "service_end",
+    "synthetic",
 )
 
 _FINE_BINS_PER_DECADE = 200
@@ -357,6 +369,14 @@ class MetricStore:
         self.ended_at: float | None = None
         self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
                               for name in ("requests", "failed_requests", "compared", "disagreements")}
+        self.synthetic_counts = {name: np.zeros(n_versions, dtype=np.int64)
+                                 for name in ("requests", "failed_requests")}
+        """Synthetic requests (load tests) per version: sent and failed."""
+        self.synthetic_series: dict[str, np.ndarray] = {
+            "requests": np.zeros(shape, dtype=np.int64), "failed": np.zeros(shape, dtype=np.int64),
+            "histogram": np.zeros((self.n_bins, n_versions, self.series.n_buckets), dtype=np.int32),
+        }
+        """The synthetic requests among the monitoring series' counts, per ``[bin, version]`` (buckets last)."""
         self._counts = {
             name: np.zeros(n_versions, dtype=np.int64)
             for name in ("requests", "failed_requests", "errors", "timed_out", "dropped", "crashed", "responded",
@@ -382,6 +402,8 @@ class MetricStore:
         Shadow copies count in the monitoring series of the version that served
         them (its own deployment's metrics, labels included) but not in the
         run's user-visible totals; they are counted apart in ``shadow_counts``.
+        Synthetic requests (load tests) likewise, counted apart in
+        ``synthetic_counts`` and ``synthetic_series``.
         """
         if len(done.arrival) == 0:
             return
@@ -395,9 +417,19 @@ class MetricStore:
         self.series.add_responses(bins, done.version, done.status, done.error)
         self._record_load(done, bins, binned, responded)
         self._add_labels(done, responded & ~done.error & done.labelled)
-        if done.shadow is not None and done.shadow.any():
-            self._record_shadow(done, bins, failed)
-            user = ~done.shadow
+        shadow = done.shadow is not None and bool(done.shadow.any())
+        synthetic = done.synthetic is not None and bool(done.synthetic.any())
+        if shadow or synthetic:
+            if shadow:
+                self._record_shadow(done, bins, failed)
+            apart = np.zeros(len(done.arrival), dtype=bool)
+            for flags in (done.shadow, done.synthetic):
+                if flags is not None:
+                    apart |= flags
+            if synthetic:
+                assert done.synthetic is not None
+                self._record_synthetic(done.synthetic, done.version, bins, failed, latency, reached)
+            user = ~apart
             if not user.any():
                 return
             kept = {name: getattr(done, name) for name in ("true_accuracy", "baseline_failed", "baseline_correct")}
@@ -615,6 +647,21 @@ class MetricStore:
         counts["compared"] += np.bincount(version[compared], minlength=n_versions)
         counts["disagreements"] += np.bincount(version[disagrees], minlength=n_versions)
         self.series.add_shadow(bins[shadow] * n_versions + version, compared, disagrees)
+
+    def _record_synthetic(self, synthetic: np.ndarray, version: np.ndarray, bins: np.ndarray, failed: np.ndarray,
+                          latency: np.ndarray, reached: np.ndarray) -> None:
+        """Count the synthetic requests apart: per version, and per bin as the monitoring series counted them."""
+        n_versions = len(self.versions)
+        version = version[synthetic]
+        counts = self.synthetic_counts
+        counts["requests"] += np.bincount(version, minlength=n_versions)
+        counts["failed_requests"] += np.bincount(version[failed[synthetic]], minlength=n_versions)
+        where = (bins[synthetic], version)
+        np.add.at(self.synthetic_series["requests"], where, 1)
+        np.add.at(self.synthetic_series["failed"], where, failed[synthetic].astype(np.int64))
+        measured = reached[synthetic]
+        buckets = self.series._bucket_index(latency[synthetic][measured])
+        np.add.at(self.synthetic_series["histogram"], (where[0][measured], version[measured], buckets), 1)
 
     def _fine_index(self, latency: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):

@@ -4,7 +4,9 @@ A data plane decides *when* a request ended and how (served, timed out,
 dropped, crashed); :class:`RequestOutcomes` decides, from the request's own
 uniform draws, whether the model failed it, whether its prediction was right
 and whether a label will come back. Shadow copies get a prediction correlated
-with production's on the same request (a Gaussian copula).
+with production's on the same request (a Gaussian copula). Synthetic
+requests (a load test's) get no label, and no counterfactual: they are no
+user's.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class RequestOutcomes:
         shadow = arrays.get("shadow")
         if shadow is None:
             shadow = np.zeros(len(version), dtype=bool)
+        synthetic = arrays.get("synthetic")
+        if synthetic is None:
+            synthetic = np.zeros(len(version), dtype=bool)
+        labelled &= ~synthetic
         compared = np.zeros(len(version), dtype=bool)
         disagrees = np.zeros(len(version), dtype=bool)
         if shadow.any():
@@ -74,17 +80,17 @@ class RequestOutcomes:
             correct[shadow] = shadow_correct
             compared[shadow] = (status[shadow] == Status.OK) & ~error[shadow] & production_answered
             disagrees[shadow] = compared[shadow] & (shadow_correct != production_correct)
-        baseline_failed, baseline_correct = self._baseline(arrays, error, correct, shadow)
+        baseline_failed, baseline_correct = self._baseline(arrays, error, correct, shadow | synthetic)
         return FinishedRequests(
             arrival=arrival, version=version, status=status, start=arrays["start"],
             client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
             shadow=shadow, compared=compared, disagrees=disagrees, true_accuracy=true_accuracy,
             baseline_failed=baseline_failed, baseline_correct=baseline_correct,
-            service_end=arrays.get("service_end"),
+            service_end=arrays.get("service_end"), synthetic=synthetic,
         )
 
     def _baseline(self, arrays: ServedChunk, error: np.ndarray, correct: np.ndarray,
-                  shadow: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+                  apart: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Whether the baseline version would have failed each request, and been right, with the same draws.
 
         For the baseline's own requests that is what happened (a failure for
@@ -92,12 +98,13 @@ class RequestOutcomes:
         against the baseline's error probability and accuracy at that time.
         Timeouts, drops and crashes come from queueing, which has no
         per-request counterfactual: they count against the version that
-        served the request.
+        served the request. ``apart`` marks the requests that are no user's
+        (shadow copies, load tests): they have none.
         """
         if self.baseline is None:
             return None, None
         version, status = arrays["version"], arrays["status"]
-        other = (version != self.baseline) & ~shadow
+        other = (version != self.baseline) & ~apart
         if not other.any():  # the baseline served everything: nothing to count (the common case, steady serving)
             return None, None
         baseline_failed = (status != Status.OK) | error

@@ -16,7 +16,8 @@ from simulator.result import Decision, RunResult, VersionResult
 from simulator.world.metrics import MetricStore
 from simulator.world.world import World
 
-__all__ = ["run_result", "version_result", "timeline", "slo_violation_seconds", "shadow_figures"]
+__all__ = ["run_result", "version_result", "timeline", "slo_violation_seconds", "shadow_figures",
+           "load_test_figures"]
 
 
 def _finite(value: float) -> float | None:
@@ -87,6 +88,7 @@ def run_result(world: World, *, label: str, kind: str, seed: int, decision: Deci
         data_plane=type(world.data_plane).__name__,
         analysis=decision.analysis,
         shadow=shadow_figures(world),
+        load_tests=load_test_figures(world),
         registry=world.registry.snapshot(),
         drift=drift,
         drift_checks=drift_checks or [],
@@ -100,19 +102,24 @@ def _bins(world: World) -> int:
 
 
 def slo_violation_seconds(world: World) -> float | None:
-    """Seconds of scrape intervals in which user traffic as a whole missed an objective (``None`` without SLO)."""
+    """Seconds of scrape intervals in which user traffic as a whole missed an objective (``None`` without SLO).
+
+    A load test's requests are left out: they are no user's.
+    """
     slo = world.scenario.slo
     if slo is None:
         return None
     series = world.store.series
+    synthetic = world.store.synthetic_series
     bins = _bins(world)
-    requests = series.requests[:bins].sum(axis=1)
+    requests = (series.requests[:bins] - synthetic["requests"][:bins]).sum(axis=1)
     violated = np.zeros(bins, dtype=bool)
     if slo.error_rate is not None:
-        failed = series.failed[:bins].sum(axis=1)
+        failed = (series.failed[:bins] - synthetic["failed"][:bins]).sum(axis=1)
         violated |= (requests > 0) & (failed > slo.error_rate * requests)
     if slo.latency_p99 is not None:
-        p99 = series.quantiles(series.histogram[:bins].sum(axis=1), 0.99)
+        histogram = series.histogram[:bins].astype(np.int64) - synthetic["histogram"][:bins]
+        p99 = series.quantiles(histogram.sum(axis=1), 0.99)
         violated |= p99 > slo.latency_p99  # NaN (no traffic) never violates
     return float(violated.sum() * series.bin_seconds)
 
@@ -136,8 +143,17 @@ def shadow_figures(world: World) -> dict[str, dict[str, object]]:
     return figures
 
 
-def timeline(world: World) -> dict[str, np.ndarray]:
+def load_test_figures(world: World) -> dict[str, dict[str, object]]:
+    """Load-test requests per version that served any (never a user's): sent and failed."""
+    counts = world.store.synthetic_counts
+    return {name: {"requests": int(counts["requests"][index]), "failed_requests": int(counts["failed_requests"][index])}
+            for index, name in enumerate(world.versions) if counts["requests"][index] > 0}
+
+
+def timeline(world: World, store: MetricStore | None = None) -> dict[str, np.ndarray]:
     """Per scrape interval and version that served: requests, failures, p50/p99, accuracy and load.
+
+    ``store`` is the metric store read (default: the world's; a region's, for its own timeline).
 
     ``utilisation`` is the share of the version's slots busy in the interval
     (fraction 0-1, NaN without a ready replica): the time-average of requests
@@ -148,7 +164,7 @@ def timeline(world: World) -> dict[str, np.ndarray]:
     is the mean wait (seconds) of the requests that started service in the
     interval (NaN where none did). Both count mirrored copies too.
     """
-    store = world.store
+    store = world.store if store is None else store
     series = store.series
     bins = _bins(world)
     slot_seconds = series.slot_seconds_until(world.env.now)[:bins]

@@ -9,7 +9,9 @@ same traffic, routing draws and service times as the batch plane, so on the
 same seed the two must agree request for request (up to requests still in
 flight when the run ends). Tests hold the batch plane to it. Like the batch
 plane, it sees the world only through
-:class:`~simulator.world.serving.ServingState`.
+:class:`~simulator.world.serving.ServingState`. Each source of requests
+bound to a version (a load test, :meth:`PerRequestDataPlane.add_source`) is
+fed by a process of its own from the moment it is added.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import simpy
 
 from simulator.world.metrics import Status
-from simulator.world.serving import ServedChunk, ServingState
+from simulator.world.serving import BoundSource, ServedChunk, ServingState
 
 __all__ = ["PerRequestDataPlane"]
 
@@ -60,6 +62,25 @@ class PerRequestDataPlane:
             if end is not None:
                 yield env.timeout(end - env.now)
 
+    def add_source(self, source: BoundSource) -> None:
+        """Serve ``source``'s requests from now on too, each on its own version (flagged ``synthetic``)."""
+        self.env.process(self._bound_source(source))
+
+    def _bound_source(self, source: BoundSource):
+        env, state = self.env, self.state
+        while not source.exhausted:
+            batch, versions = source.take_until(env.now + _CHUNK_SECONDS)
+            service = state.service_times(batch, versions)
+            for i in range(len(batch)):
+                arrival = batch.arrival[i]
+                if arrival > env.now:
+                    yield env.timeout(arrival - env.now)
+                table = np.zeros(state.n_versions)
+                table[versions[i]] = service[i]
+                env.process(self._request(batch, i, table, bound_to=int(versions[i])))
+            if not len(batch):
+                yield env.timeout(_CHUNK_SECONDS)
+
     def _choose_replica(self, version: int, u_balance: float) -> int:
         ready_ids, ready_start, ready_count = self.state.replicas.ready_arrays()
         count = int(ready_count[version])
@@ -77,11 +98,15 @@ class PerRequestDataPlane:
             k = (offset + min(loads)[1]) % count
         return int(ready_ids[base + k])
 
-    def _request(self, batch, i: int, service_by_version: np.ndarray, shadow_of: int | None = None):
-        """One request; with ``shadow_of`` set, a mirrored copy of a request that ``shadow_of`` serves."""
+    def _request(self, batch, i: int, service_by_version: np.ndarray, shadow_of: int | None = None,
+                 bound_to: int | None = None):
+        """One request; with ``shadow_of`` set, a mirrored copy of a request that ``shadow_of`` serves; with
+        ``bound_to``, a request to that version's own Service (a load test's: never routed, never mirrored)."""
         env, state = self.env, self.state
         arrival = env.now
-        if shadow_of is None:
+        if bound_to is not None:
+            version = bound_to
+        elif shadow_of is None:
             version = int(state.route(batch.take(slice(i, i + 1)))[0])
             if state.mirror is not None and batch.u_mirror[i] < state.mirror[1] and version != state.mirror[0]:
                 env.process(self._request(batch, i, service_by_version, shadow_of=version))
@@ -90,7 +115,7 @@ class PerRequestDataPlane:
             version = state.mirror[0]
         draws = (batch.u_error[i], batch.u_correct[i], batch.u_label[i], batch.user[i],
                  shadow_of is not None, version if shadow_of is None else shadow_of, batch.u_shadow[i],
-                 batch.u_segment[i])
+                 batch.u_segment[i], bound_to is not None)
         replica = self._choose_replica(version, batch.u_balance[i])
         if replica < 0:
             self._record(arrival, version, Status.DROPPED, arrival, arrival, draws,
@@ -149,9 +174,10 @@ class PerRequestDataPlane:
             return []
         columns = list(zip(*self.finished, strict=True))
         self.finished = []
-        dtypes = {"version": np.int64, "status": np.int64, "user": np.int64, "shadow": bool, "origin": np.int64}
+        dtypes = {"version": np.int64, "status": np.int64, "user": np.int64, "shadow": bool, "origin": np.int64,
+                  "synthetic": bool}
         names = ("arrival", "version", "status", "start", "client_end", "u_error", "u_correct", "u_label", "user",
-                 "shadow", "origin", "u_shadow", "u_segment", "service_end")  # the order of _record's tuples
+                 "shadow", "origin", "u_shadow", "u_segment", "synthetic", "service_end")  # _record's tuples' order
         return [{name: np.array(column, dtype=dtypes.get(name, float)) for name, column in zip(names, columns,
                                                                                               strict=True)}]
 

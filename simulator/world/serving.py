@@ -18,14 +18,14 @@ import numpy as np
 from simulator.world.replicas import ReplicaTable
 from simulator.world.traffic import RequestBatch, TrafficSource
 
-__all__ = ["ServingState", "ServedChunk", "DataPlane", "SERVED_FIELDS"]
+__all__ = ["ServingState", "ServedChunk", "DataPlane", "BoundSource", "SERVED_FIELDS"]
 
 ServedChunk = dict[str, np.ndarray]
 """Requests whose outcome is final, one array per field of :data:`SERVED_FIELDS`, in arrival order."""
 
 SERVED_FIELDS = (
     "arrival", "version", "replica", "start", "client_end", "status", "u_error", "u_correct", "u_label", "user",
-    "shadow", "origin", "u_shadow", "u_segment", "service_end",
+    "shadow", "origin", "u_shadow", "u_segment", "service_end", "synthetic",
 )
 """Fields of a served chunk: times in seconds, indices, status codes and each request's own draws.
 
@@ -34,8 +34,22 @@ its replica slot is freed, its ``client_end`` when served in time, later when
 the client gave up during service (the replica finishes the work). A crash
 cuts it at the crash. It means something only for a request that started
 service; for one that never did (timed out in the queue, dropped) it is
-what the service would have taken.
+what the service would have taken. ``synthetic`` marks the requests of a
+:class:`BoundSource` (a load test): nobody's, like ``shadow`` copies.
 """
+
+
+class BoundSource(Protocol):
+    """Requests bound to one version each, not routed by the router (a load test of a version's own Service)."""
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every request has been handed out."""
+        ...
+
+    def take_until(self, end: float) -> tuple[RequestBatch, np.ndarray]:
+        """The requests arriving before ``end`` (seconds) not handed out yet, and the version index of each."""
+        ...
 
 
 class ServingState(Protocol):
@@ -50,8 +64,9 @@ class ServingState(Protocol):
     concurrency: int
     """Requests one replica serves at once."""
     n_versions: int
-    mirror: tuple[int, float] | None
-    """(shadow version index, fraction of requests copied), or ``None``."""
+    mirror: tuple[int, float | np.ndarray] | None
+    """(shadow version index, fraction of requests copied), or ``None``; with regions the fraction may be one
+    per region, and routing targets are pools (``region x n_versions + version``)."""
 
     def route(self, batch: RequestBatch) -> np.ndarray:
         """Version index of each request of ``batch`` by the routing in force now."""
@@ -71,6 +86,10 @@ class DataPlane(Protocol):
 
     def replica_crashed(self, replica: int, now: float) -> None:
         """Fail the requests in flight on ``replica`` at ``now``."""
+        ...
+
+    def add_source(self, source: BoundSource) -> None:
+        """Serve ``source``'s requests from now on too, each on its own version (flagged ``synthetic``)."""
         ...
 
     def finish(self, now: float) -> list[ServedChunk]:

@@ -33,6 +33,9 @@ class RequestBatch:
 
     ``arrival`` is in seconds; the ``u_*`` fields are U(0, 1) draws and
     ``z_service`` is an N(0, 1) draw, fixed per request when it is generated.
+    ``region`` is the index of the region the request comes from (0 in a
+    world without regions); ``u_failover`` the draw that picks the region
+    serving it while its own is out (0 without regions: never read).
     """
 
     arrival: np.ndarray
@@ -47,10 +50,12 @@ class RequestBatch:
     u_mirror: np.ndarray
     u_shadow: np.ndarray
     u_segment: np.ndarray
+    region: np.ndarray
+    u_failover: np.ndarray
 
     FIELDS = (
         "arrival", "u_route", "u_balance", "u_service", "z_service", "u_error", "u_correct", "u_label", "user",
-        "u_mirror", "u_shadow", "u_segment",
+        "u_mirror", "u_shadow", "u_segment", "region", "u_failover",
     )
 
     def __len__(self) -> int:
@@ -70,7 +75,7 @@ class RequestBatch:
     @classmethod
     def empty(cls) -> RequestBatch:
         """A batch of no requests."""
-        return cls(*(np.empty(0, dtype=np.int64 if name == "user" else float) for name in cls.FIELDS))
+        return cls(*(np.empty(0, dtype=np.int64 if name in ("user", "region") else float) for name in cls.FIELDS))
 
 
 class RateFunction:
@@ -120,16 +125,23 @@ class TrafficSource:
     Each request comes from one of ``users`` users, chosen uniformly from the
     ``user_generator`` stream; the draws for mirroring to a shadow come from
     ``mirror_generator``. Both are kept apart so that they change no other draw.
+    A region's source (:mod:`simulator.world.regions`) numbers its users from
+    ``user_offset``, marks its requests with its ``region`` index and draws
+    each request's failover choice from ``failover_generator``.
     """
 
     def __init__(self, rate: RateFunction, generator: np.random.Generator, users: int = 100_000,
                  user_generator: np.random.Generator | None = None,
-                 mirror_generator: np.random.Generator | None = None) -> None:
+                 mirror_generator: np.random.Generator | None = None, *, region: int = 0, user_offset: int = 0,
+                 failover_generator: np.random.Generator | None = None) -> None:
         self.rate = rate
         self.generator = generator
         self.users = users
         self.user_generator = user_generator or generator
         self.mirror_generator = mirror_generator or generator
+        self.region = region
+        self.user_offset = user_offset
+        self.failover_generator = failover_generator
         self._generated_until = 0.0
         self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
 
@@ -160,10 +172,12 @@ class TrafficSource:
             u_error=uniforms[3],
             u_correct=uniforms[4],
             u_label=uniforms[5],
-            user=self.user_generator.integers(0, self.users, count),
+            user=self.user_generator.integers(0, self.users, count) + self.user_offset,
             u_mirror=(mirror := self.mirror_generator.random((3, count)))[0],
             u_shadow=mirror[1],
             u_segment=mirror[2],
+            region=np.full(count, self.region, dtype=np.int64),
+            u_failover=np.zeros(count) if self.failover_generator is None else self.failover_generator.random(count),
         )
 
     def take_until(self, end: float) -> RequestBatch:

@@ -9,10 +9,13 @@ request is routed with the state in force when it arrived. Data planes see
 the world through the narrow :class:`~simulator.world.serving.ServingState`
 it implements, and hand back finished requests, which the world records.
 
-The world has one region today. Regions would add a level above the replica
-table (pools per region, a traffic share per region, regional faults), with
-the router choosing a region before a version; nothing below that level
-needs to change.
+This world has one region. A scenario with ``regions`` runs in
+:class:`~simulator.world.regional_world.RegionalWorld`, which adds a level
+above the replica table (a pool per region and version, a traffic source per
+region, regional faults), with the router choosing a region before a
+version; the data planes below it are the same. It builds on the hooks
+here: :meth:`World._traffic_source`, :meth:`World._routing_groups`,
+:meth:`World._start_fleet`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import simpy
 
 from simulator.commands import RunTestSuite
+from simulator.errors import StrategyError
 from simulator.events import Event
 from simulator.observations import DeploymentStatus, Observation, SmokeTestResult, TestSuiteResult
 from simulator.random_streams import RandomStreams
@@ -34,6 +38,7 @@ from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
 from simulator.world.jobs import JobOutcomes
 from simulator.world.latency import LatencyDistribution
+from simulator.world.load_tester import LoadTester
 from simulator.world.metrics import MetricStore
 from simulator.world.monitoring import MonitoringView
 from simulator.world.outcomes import RequestOutcomes
@@ -54,6 +59,9 @@ __all__ = ["World"]
 class World:
     """One run's simulated world (one scenario, one seed); the data planes' ``ServingState``."""
 
+    region_names: tuple[str, ...] = ()
+    """The regions of a scenario with regions, in the order declared; none here."""
+
     def __init__(self, scenario: Scenario, seed: int, env: simpy.Environment, data_plane: str | None = None) -> None:
         self.scenario = scenario
         self.env = env
@@ -71,8 +79,8 @@ class World:
         self.concurrency = scenario.service.concurrency
         self.streams = RandomStreams(seed)
         self.faults = FaultSchedule(scenario.faults, self.versions)
-        self.traffic = TrafficSource.for_run(scenario.traffic, self.faults.spikes, self.streams)
-        self.replicas = ReplicaTable(len(self.versions), scenario.service.concurrency)
+        self.traffic = self._traffic_source()
+        self.replicas = ReplicaTable(self._routing_groups(), scenario.service.concurrency)
         self.store = MetricStore(
             self.versions,
             bin_seconds=scenario.monitoring.scrape_interval,
@@ -98,9 +106,13 @@ class World:
         self.desired = [0] * len(self.versions)
         self.weights: np.ndarray | None = None
         self.sticky = False
-        self.mirror: tuple[int, float] | None = None  # (shadow version index, fraction of requests copied)
+        # (shadow version index, fraction of requests copied; with regions, one fraction per region)
+        self.mirror: tuple[int, float | np.ndarray] | None = None
         # Each user's fixed position in [0, 1) for sticky splits (an experiment's hash assignment).
         self.user_buckets = user_buckets(scenario.traffic.users, self.streams.generator("assignment"))
+        self.load_tester = LoadTester(self.streams)
+        self.affinity: tuple[int, float] | None = None  # (version index, cookie max-age s): session affinity
+        self.affinity_until = np.full(len(self.user_buckets), -np.inf)  # when each user's cookie expires, seconds
         self._ready_waiters: list[tuple[int, simpy.Event]] = []
         kind = data_plane or scenario.simulation.data_plane
         self.data_plane: DataPlane
@@ -108,7 +120,19 @@ class World:
             self.data_plane = PerRequestDataPlane(self, env)
         else:
             self.data_plane = BatchDataPlane(self, scenario.simulation.max_slice)
+        self._start_fleet()
 
+    def _traffic_source(self) -> TrafficSource:
+        """The run's requests (a hook: a world with regions merges one source per region)."""
+        return TrafficSource.for_run(self.scenario.traffic, self.faults.spikes, self.streams)
+
+    def _routing_groups(self) -> int:
+        """Groups of the replica table the router picks among: one per version here (a hook)."""
+        return len(self.versions)
+
+    def _start_fleet(self) -> None:
+        """The stable version's replicas, ready at 0 and taking all traffic; the crash faults' processes."""
+        scenario = self.scenario
         stable = self.index(scenario.stable)
         for _ in range(scenario.service.replicas):
             replica = self.replicas.add(stable, 0.0)
@@ -116,7 +140,7 @@ class World:
         self.desired[stable] = scenario.service.replicas
         self.weights = self._weights_array({scenario.stable: 100.0})
         for fault in self.faults.crashes:
-            env.process(self._crash_at(fault))
+            self.env.process(self._crash_at(fault))
         self.log("start", f"{scenario.service.replicas} replicas of {scenario.stable} serving 100 %",
                  version=scenario.stable, replicas=scenario.service.replicas)
 
@@ -129,6 +153,9 @@ class World:
     def log(self, kind: str, detail: str, /, **data: object) -> None:
         """Append an event at the current simulated time: the sentence and the same facts as fields."""
         self.events.append(Event(round(float(self.env.now), 6), kind, detail, data))
+
+    def decision_made(self, time: float) -> None:
+        """A rollout decided at ``time`` (seconds): a hook for what is counted up to the decision (none here)."""
 
     def advance(self) -> None:
         """Serve every request that arrived before now, and record those whose outcome is final."""
@@ -162,10 +189,38 @@ class World:
 
         With a sticky split a user always lands on the same version for the
         same weights (by the user's bucket); otherwise each request is routed
-        on its own.
+        on its own, and with session affinity a user the weights sent to its
+        version stays on it while the cookie lasts (:meth:`_keep_affinity`).
         """
         draws = self.user_buckets[batch.user] if self.sticky else batch.u_route
-        return route_versions(draws, self.traffic_fractions())
+        routed = route_versions(draws, self.traffic_fractions())
+        if self.affinity is not None and not self.sticky and self.weights is not None:
+            routed = self._keep_affinity(batch, routed)
+        return routed
+
+    def _keep_affinity(self, batch: RequestBatch, routed: np.ndarray) -> np.ndarray:
+        """``routed`` with session affinity: users holding a cookie of the affinity version go to it.
+
+        A user gets the cookie with the first request the weights send to
+        that version; from then on, for the cookie's max-age (seconds),
+        every later request of theirs goes there too (from the request's
+        arrival: the cookie comes with its answer, a few milliseconds later).
+        Cookies are void once the version's weight is 0 (:meth:`set_weights`).
+        """
+        assert self.affinity is not None and self.weights is not None
+        version, max_age = self.affinity
+        users, arrival = batch.user, batch.arrival
+        holding = arrival < self.affinity_until[users]
+        routed = np.where(holding, version, routed)
+        fresh = np.flatnonzero((routed == version) & ~holding)
+        if len(fresh):
+            first_users, first = np.unique(users[fresh], return_index=True)
+            since = arrival[fresh[first]]
+            position = np.minimum(np.searchsorted(first_users, users), len(first_users) - 1)
+            start = np.where(first_users[position] == users, since[position], np.inf)
+            routed = np.where((arrival > start) & (arrival < start + max_age), version, routed)
+            self.affinity_until[first_users] = since + max_age
+        return routed
 
     def traffic_fractions(self) -> np.ndarray:
         """Share of new requests each version gets now (fractions summing to 1)."""
@@ -187,8 +242,14 @@ class World:
 
     # -- control plane -----------------------------------------------------
 
-    def scale_to(self, version: str, replicas: int) -> None:
-        """Run ``replicas`` replicas of ``version``: start new ones or stop the surplus."""
+    def _one_region(self, region: str | None) -> None:
+        """Refuse a command aimed at a region: this world has none."""
+        if region is not None:
+            raise StrategyError(f"a command for region '{region}' in a scenario without regions; expected none")
+
+    def scale_to(self, version: str, replicas: int, region: str | None = None) -> None:
+        """Run ``replicas`` replicas of ``version``: start new ones or stop the surplus (``region``: none here)."""
+        self._one_region(region)
         self.advance()
         index = self.index(version)
         alive = self.replicas.ids(index, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
@@ -220,24 +281,61 @@ class World:
                      restarted=False)
             self._notify_waiters()
 
-    def set_weights(self, weights: Mapping[str, float], sticky: bool = False) -> None:
+    def set_weights(self, weights: Mapping[str, float], sticky: bool = False, region: str | None = None) -> None:
         """Route new requests by ``weights`` (percent per version); ``sticky`` keeps each user on one version."""
+        self._one_region(region)
         self.advance()
         self.weights = self._weights_array(weights)
         self.sticky = sticky
+        if self.affinity is not None and self.weights[self.affinity[0]] <= 0:
+            self.affinity_until.fill(-np.inf)  # no weight left: the router voids the cookies
         shown = ", ".join(f"{v} {w:g} %" for v, w in weights.items() if w > 0)
         self.log("set_weights", shown + (" (sticky per user)" if sticky else ""),
                  weights={v: float(w) for v, w in weights.items() if w > 0}, sticky=sticky)
 
-    def set_mirror(self, version: str, percentage: float) -> None:
+    def set_mirror(self, version: str, percentage: float, region: str | None = None) -> None:
         """Copy ``percentage`` % of user requests to ``version`` as shadow traffic (0 stops mirroring)."""
+        self._one_region(region)
         self.advance()
         self.mirror = (self.index(version), percentage / 100.0) if percentage > 0 else None
         detail = f"{percentage:g} % of requests mirrored to {version}" if percentage > 0 else "mirroring stopped"
         self.log("mirror", detail, version=version, percentage=float(percentage))
 
-    def route_by_replicas(self) -> None:
+    def set_session_affinity(self, version: str, max_age: float) -> None:
+        """Keep users the weights send to ``version`` on it for ``max_age`` seconds (a cookie; 0 stops it)."""
+        self.advance()
+        self.affinity = (self.index(version), float(max_age)) if max_age > 0 else None
+        if self.affinity is None:
+            self.affinity_until.fill(-np.inf)
+        detail = (f"users sent to {version} stay on it for {max_age:g}s (session affinity)" if max_age > 0
+                  else "session affinity stopped")
+        self.log("session_affinity", detail, version=version, max_age_s=float(max_age))
+
+    def start_load_test(self, task: str, version: str, *, workers: int, period: float, duration: float) -> None:
+        """A load tester's call: start ``task``'s run of requests to ``version``, unless one is still going.
+
+        ``workers`` clients each send a request every ``period`` seconds for
+        ``duration`` seconds (:mod:`simulator.world.load_tester`).
+        """
+        self.advance()
+        now = float(self.env.now)
+        running = self.load_tester.running(task, now)
+        if running is not None:
+            self.log("load_test", f"load test skipped: {task} is already running (until {running.end:g}s)",
+                     task=task, version=version, started=False, running_until_s=running.end)
+            return
+        run = self.load_tester.call(task, self.index(version), now, workers=workers, period=period,
+                                    duration=duration)
+        assert run is not None
+        self.data_plane.add_source(run)
+        self.log("load_test", f"load test started: {task}: {workers} x {1 / period:g} requests/s to {version} for "
+                              f"{run.duration:g}s ({run.requests} requests)",
+                 task=task, version=version, started=True, workers=workers, rate=workers / period,
+                 duration_s=run.duration, requests=run.requests)
+
+    def route_by_replicas(self, region: str | None = None) -> None:
         """Route new requests across all ready replicas alike (a plain service)."""
+        self._one_region(region)
         self.advance()
         self.weights = None
         self.sticky = False
@@ -275,8 +373,9 @@ class World:
                      restarted=True)
             self._notify_waiters()
 
-    def wait_ready(self, version: str) -> simpy.Event:
+    def wait_ready(self, version: str, region: str | None = None) -> simpy.Event:
         """An event that fires once every desired replica of ``version`` is ready."""
+        self._one_region(region)
         event = self.env.event()
         self._ready_waiters.append((self.index(version), event))
         self._notify_waiters()
@@ -291,7 +390,8 @@ class World:
                 remaining.append((index, event))
         self._ready_waiters = remaining
 
-    def smoke_test(self, version: str, samples: int, stream: str = "smoke") -> tuple[SmokeTestResult, float]:
+    def smoke_test(self, version: str, samples: int, stream: str = "smoke",
+                   region: str | None = None) -> tuple[SmokeTestResult, float]:
         """Send ``samples`` synthetic, labelled requests to ``version``; return the result and its duration (s).
 
         The version takes no user traffic yet, so each sample's latency is its
@@ -299,6 +399,7 @@ class World:
         ``stream`` names the random stream the samples are drawn from.
         The result carries the version's ``compatibility``, as a schema check would report it.
         """
+        self._one_region(region)
         self.advance()
         index = self.index(version)
         generator = self.streams.generator(stream)
@@ -348,8 +449,9 @@ class World:
 
     # -- observation -------------------------------------------------------
 
-    def deployment(self, version: str) -> DeploymentStatus:
+    def deployment(self, version: str, region: str | None = None) -> DeploymentStatus:
         """Replica counts of ``version``."""
+        self._one_region(region)
         index = self.index(version)
         return DeploymentStatus(
             version=version,

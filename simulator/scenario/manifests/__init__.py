@@ -23,7 +23,8 @@ API writes durations):
 * ``flagger.app/v1beta1`` ``Canary``: ``analysis`` (``interval``,
   ``threshold``, ``maxWeight``, ``stepWeight``, ``stepWeights``,
   ``stepWeightPromotion``, ``iterations``, ``mirror``, ``mirrorWeight``,
-  ``match``, ``metrics`` with ``thresholdRange``, ``interval`` and
+  ``match``, ``sessionAffinity`` (``cookieName``, ``maxAge``), ``metrics``
+  with ``thresholdRange``, ``interval`` and
   ``templateRef``, ``webhooks`` with their type, url, timeout and
   metadata), ``skipAnalysis``, and the ``<name>-primary``/``<name>-canary``
   services; ``MetricTemplate``: ``provider`` and ``query``.
@@ -34,7 +35,7 @@ upstream Go types (Argo's ``types.go``, Flagger's ``canary.go`` and
 ``minReadySeconds``, ``revisionHistoryLimit``, ``progressDeadlineSeconds``,
 ``canaryMetadata``, ``antiAffinity``, each traffic router's settings,
 Flagger's ``targetRef``, ``service`` (gateways, hosts, retries, ...),
-``autoscalerRef``, ``alerts``, ``sessionAffinity``, ``revertOnDeletion``,
+``autoscalerRef``, ``alerts``, the rest of ``sessionAffinity``, ``revertOnDeletion``,
 ``suspend``, and ``status``. Their keys are still checked, so a misspelt
 key is an error with the key it may mean. The steps ``experiment``,
 ``setHeaderRoute``, ``setMirrorRoute`` and ``plugin`` are read and marked

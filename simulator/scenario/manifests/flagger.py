@@ -190,7 +190,11 @@ class CanaryAlert(ManifestModel):
 
 
 class SessionAffinity(ManifestModel):
-    """Cookie-based stickiness to the canary (not simulated beyond being read)."""
+    """Cookie-based stickiness to the canary: a user the weights sent there stays for ``maxAge`` seconds.
+
+    Only ``cookieName`` and ``maxAge`` change what is simulated; ``primaryCookieName`` is refused when the
+    Canary runs, the cookie's other attributes are read and change nothing.
+    """
 
     cookie_name: Text
     primary_cookie_name: str | None = None

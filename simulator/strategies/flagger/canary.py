@@ -21,6 +21,10 @@ seen at t = 0). The rules of one check, in the order Flagger's scheduler
                              one fails                                -> one more failed check, stop
                            otherwise the analysis: the rollout webhooks, then every metric in turn;
                              the first that fails                     -> one more failed check, stop
+                           (a passing webhook with a hey command starts a load test, see below)
+                           A/B testing (iterations and match): the matching users' route all to the
+                             canary, one more iteration; after the last, confirm-promotion, then
+                             the promotion                            -> PROMOTING
                            blue-green (iterations): one more iteration at 0 % (mirroring, with mirror);
                              after the last, confirm-promotion, then all traffic to the canary; at the
                              next passing check the promotion         -> PROMOTING
@@ -33,16 +37,42 @@ seen at t = 0). The rules of one check, in the order Flagger's scheduler
 So a failed check is counted at the check that fails, and the rollback
 comes at the next check, before any measurement; a passing check does not
 reset the count (Flagger resets it only when a new revision restarts the
-analysis). A metric whose query returns no value (an empty vector, or NaN),
+analysis). With ``iterations`` (A/B testing, blue-green), each call of a
+confirm-promotion gate that holds sets the iterations back to one before
+the last, as Flagger's status does: one more iteration comes before the
+gate is called again. A metric whose query returns no value (an empty vector, or NaN),
 fails to run, or returns a scalar fails the check, as in Flagger, whose
 Prometheus client reads the last element of an instant vector and nothing
 else.
 
-In the blue-green style the canary gets no user traffic during its
-iterations unless it is mirrored; on a cluster a load tester (called as a
-``rollout`` webhook) would send it requests, but webhooks send nothing
-here. Without ``mirror`` the candidate's metrics then have no values and
-the checks fail, as they would on a cluster without a load tester.
+**A/B testing** (``iterations`` with ``analysis.match``, Flagger's
+``runAB``): requests that match the HTTP header or cookie rules go to the
+canary, every other one to the primary. Simulated users carry no headers,
+so the plan says what share of users match (``match_share``, from the
+scenario's ``matchShare``); the router sends those users, each always the
+same ones, to the canary (a sticky split by user) from the first iteration
+until the promotion or the rollback. Flagger's status weight of the
+matching route (100) is the ``weight`` of the events.
+
+**Session affinity** (``sessionAffinity``, with ``stepWeight`` or
+``stepWeights``, as Flagger's Istio router does it): a user the weights send
+to the canary gets its cookie, and their requests go to the canary for the
+cookie's ``maxAge`` seconds, while the canary's weight is above 0. With
+``match`` Flagger's routes ignore it, and so does this.
+
+**Load tests.** In the blue-green style the canary gets no user traffic
+during its iterations unless it is mirrored. A ``rollout`` or
+``pre-rollout`` webhook whose ``metadata.cmd`` is a ``hey`` command (a call
+to flagger-loadtester) starts, when the call passes, a load test of the
+Service its URL names (``<name>-canary``: the candidate;
+``<name>-primary``: the primary), as the load tester runs it: in the
+background, unless a run of the same command for the same Canary is still
+going (then the call is skipped). Its requests load that version's pods and
+show in its Prometheus series, but are no user's. A check calls the webhook
+before it measures, so a run started at a check has sent nothing yet when
+that check's metrics are queried. Without a load test or ``mirror`` the
+candidate's metrics have no values and the checks fail, as they would on a
+cluster without a load tester.
 
 **The promotion.** Flagger copies the canary's spec to the primary, waits
 for the primary's rolling update, routes all traffic back to the primary,
@@ -80,7 +110,18 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-from simulator.commands import Command, Decide, Finish, Mirror, Note, ScaleTo, SetWeights, Wait
+from simulator.commands import (
+    Command,
+    Decide,
+    Finish,
+    LoadTest,
+    Mirror,
+    Note,
+    ScaleTo,
+    SessionAffinity,
+    SetWeights,
+    Wait,
+)
 from simulator.errors import StrategyError
 from simulator.observations import Observation, QueryFailure
 from simulator.strategies.flagger.plan import TOTAL_WEIGHT, FlaggerPlan, MetricCheck, Webhook, judge
@@ -136,6 +177,7 @@ class FlaggerCanaryStrategy:
         self.next_check = 0.0
         self.unready_since: float | None = None
         self._mirroring = False  # what the router does now
+        self._affinity = False  # whether the router keeps users the canary answered on it (sessionAffinity)
         self._answers: dict[tuple[str, str], bool] = {}
         self._paused_noted: set[str] = set()  # gates held for good, noted once
         self._started = False
@@ -238,6 +280,9 @@ class FlaggerCanaryStrategy:
                     self._failed(f"pre-rollout check {hook.name} failed", commands, webhook=hook.name)
                     return
         elif not self._analysis(observation, commands):
+            return
+        if plan.ab_testing:
+            self._ab_test(now, commands)
             return
         if plan.blue_green:
             self._blue_green(now, commands)
@@ -356,19 +401,54 @@ class FlaggerCanaryStrategy:
         self._promote(f"all {plan.iterations} iterations passed and all traffic on the canary passed a check",
                       commands)
 
+    def _ab_test(self, now: float, commands: list[Command]) -> None:
+        """Flagger's ``runAB``: the matching users' route all to the canary for each iteration, then the promotion."""
+        plan = self.plan
+        if plan.iterations > self.iterations:
+            if self.canary_weight != TOTAL_WEIGHT:  # Flagger sets the same routes again at each iteration
+                self.primary_weight, self.canary_weight = 0, TOTAL_WEIGHT  # the weights of the matching route
+                commands.extend(self._route())
+            self.iterations += 1
+            commands.append(Note(kind="step", detail=f"Advance {self._object()} canary iteration "
+                                                     f"{self.iterations}/{plan.iterations}",
+                                 data={**self._where(), "action": "iteration", "match_share": plan.match_share}))
+            return
+        if not self._gates("confirm-promotion", now, commands):
+            self._hold_promotion(now, commands)
+            return
+        self._promote(f"all {plan.iterations} iterations passed with the matching users ({plan.match_share:g}%) on "
+                      "the canary", commands)
+
     def _hold_promotion(self, now: float, commands: list[Command]) -> None:
+        # At every hold, the first included (setStatusPhase), Flagger sets the iterations back to one before the
+        # last: one more iteration comes before the gate is called again.
+        if self.plan.blue_green:
+            self.iterations = self.plan.iterations - 1
         if self.state is Phase.WAITING_PROMOTION:
-            if self.plan.blue_green:  # Flagger steps an iteration back while the gate holds: one more comes first
-                self.iterations = self.plan.iterations - 1
             return
         self.state = Phase.WAITING_PROMOTION
         commands.append(self._phase_note(f"Halt {self._object()} advancement waiting for promotion approval"))
         self._held_for_good("confirm-promotion", now, commands)
 
     def _route(self) -> list[Command]:
-        """The router as Flagger's weights say (the primary is the stable version until the copy)."""
+        """The router as Flagger's weights say (the primary is the stable version until the copy).
+
+        In A/B testing the weights are those of the route of the requests
+        that match: the matching users (``match_share`` % of them, each
+        always the same) get the canary's share, everyone else the primary.
+        With ``sessionAffinity`` the router keeps the users the canary
+        answered on it from its first weight on.
+        """
+        plan = self.plan
+        if plan.ab_testing:
+            assert plan.match_share is not None
+            share = plan.match_share * self.canary_weight / TOTAL_WEIGHT
+            return [SetWeights(weights={self.candidate: share, self.stable: TOTAL_WEIGHT - share}, sticky=True)]
         commands: list[Command] = [SetWeights(weights={self.candidate: float(self.canary_weight),
                                                        self.stable: float(self.primary_weight)})]
+        if plan.session_affinity_s is not None and self.canary_weight > 0 and not self._affinity:
+            self._affinity = True
+            commands.append(SessionAffinity(version=self.candidate, max_age=plan.session_affinity_s))
         commands.extend(self._mirror(self.mirrored))
         return commands
 
@@ -434,6 +514,11 @@ class FlaggerCanaryStrategy:
             commands.append(Note(kind="webhook", detail=f"{hook.kind} webhook {hook.name} {effect}",
                                  data={**self._where(), "webhook": hook.name, "type": hook.kind, "answer": result}))
         self._answers[key] = passes
+        if passes and hook.load is not None:
+            load = hook.load
+            target = self.candidate if load.target == "canary" or self.copied else self.stable
+            commands.append(LoadTest(task=f"{self._object()} {load.command}", version=target, workers=load.workers,
+                                     period=load.period, duration=load.duration))
         return passes
 
     # events ---------------------------------------------------------------
@@ -454,6 +539,8 @@ class FlaggerCanaryStrategy:
                                       "weight": self.canary_weight}
         if self.plan.blue_green:
             figures["iterations"] = self.iterations
+        if self.plan.ab_testing:
+            figures["match_share"] = self.plan.match_share
         if self.last_failure:
             figures["last_failure"] = self.last_failure
         return figures

@@ -21,24 +21,45 @@ then each ``templateRef``. Every query is rendered and parsed here, so a
 query the simulated Prometheus cannot run is an error before the run
 (naming the Canary and the metric), not a failed check.
 
+A/B testing (``analysis.match`` with ``iterations``) routes by request
+headers and cookies, which simulated users do not carry: the scenario's
+``matchShare`` says what share of users match, and the plan's
+``match_share`` is that share in percent. ``sessionAffinity`` keeps a user
+the canary answered on it for the cookie's ``maxAge``. A ``rollout`` or
+``pre-rollout`` webhook whose ``metadata.cmd`` is a ``hey`` command
+(``metadata.type`` ``cmd``, or none: flagger-loadtester's default) carries
+the load it sends (:mod:`~simulator.strategies.flagger.hey`), to the
+canary's or the primary's Service as its URL names.
+
 Refused with a :class:`ScenarioError` naming the key: ``analysis.match``
-and ``analysis.sessionAffinity`` (A/B testing and sticky sessions route by
-request headers and cookies, which the simulated traffic does not carry),
-``spec.provider: kubernetes`` (blue-green by switching Services, without
-weights), builtin metrics with a provider other than Istio (their queries
-read series the simulated Prometheus does not hold), a MetricTemplate whose
-provider is not ``prometheus``, a target that is not a Deployment, and
-``suspend: true``.
+with ``stepWeight``/``stepWeights`` (matching users moved by weight),
+``sessionAffinity.primaryCookieName``, a ``hey`` command that cannot run
+here (no ``-q``, a flag hey does not know, a URL that is not the canary's
+or the primary's Service, a webhook type other than ``rollout`` or
+``pre-rollout``), ``spec.provider: kubernetes`` (blue-green by switching
+Services, without weights), builtin metrics with a provider other than
+Istio (their queries read series the simulated Prometheus does not hold), a
+MetricTemplate whose provider is not ``prometheus``, a target that is not a
+Deployment, and ``suspend: true``.
 """
 
 from __future__ import annotations
 
 from simulator.errors import ScenarioError
 from simulator.scenario.manifest_strategy_config import GATE_WEBHOOKS, FlaggerCanaryConfig
-from simulator.scenario.manifests import Canary, CanaryMetric, ManifestSet
+from simulator.scenario.manifests import Canary, CanaryMetric, CanaryWebhook, ManifestSet
 from simulator.scenario.manifests.quantities import format_go_duration
 from simulator.strategies.flagger.canary import FlaggerCanaryStrategy
-from simulator.strategies.flagger.plan import Comparison, FlaggerPlan, MetricCheck, MetricSource, Webhook
+from simulator.strategies.flagger.hey import is_hey, parse_hey
+from simulator.strategies.flagger.plan import (
+    Comparison,
+    FlaggerPlan,
+    LoadTarget,
+    LoadTesterCommand,
+    MetricCheck,
+    MetricSource,
+    Webhook,
+)
 from simulator.strategies.flagger.queries import BUILTIN_QUERIES, RenderFailure, TemplateModel, render_query
 
 __all__ = ["plan_from_manifests", "flagger_strategy", "ISTIO_PROVIDERS", "ANSWERED_KINDS"]
@@ -52,6 +73,12 @@ _OTHER_PROVIDERS = ("linkerd", "appmesh", "contour", "gloo", "nginx", "kubernete
 ANSWERED_KINDS = (*GATE_WEBHOOKS, "pre-rollout", "rollout", "rollback")
 """Webhook types the plan keeps: those whose answer changes the rollout."""
 
+LOAD_TEST_KINDS = ("pre-rollout", "rollout")
+"""Webhook types whose ``hey`` command runs as a load test."""
+
+LOAD_TESTER_TASK_TYPES = ("", "cmd")
+"""flagger-loadtester task types that run a command in the background (no ``type``: ``cmd``)."""
+
 
 def _refuse(canary: Canary, key: str, why: str) -> ScenarioError:
     return ScenarioError(f"Canary {canary.name}: {key} is not simulated: {why}")
@@ -60,13 +87,13 @@ def _refuse(canary: Canary, key: str, why: str) -> ScenarioError:
 def _check_runnable(canary: Canary) -> None:
     spec, analysis = canary.spec, canary.spec.analysis
     provider = (spec.provider or "").lower()
-    if analysis.match:
-        raise _refuse(canary, "analysis.match", "A/B testing routes by request headers and cookies, which the "
-                                                "simulated traffic does not carry; expected stepWeight, stepWeights "
-                                                "or iterations without match")
-    if analysis.session_affinity is not None:
-        raise _refuse(canary, "analysis.sessionAffinity", "sticky sessions route by cookie, which the simulated "
-                                                          "traffic does not carry")
+    if analysis.match and not analysis.iterations:
+        raise _refuse(canary, "analysis.match with stepWeight", "the matching users moved to the canary by weight; "
+                                                               "expected iterations (A/B testing) with match")
+    affinity = analysis.session_affinity
+    if affinity is not None and affinity.primary_cookie_name:
+        raise _refuse(canary, "analysis.sessionAffinity.primaryCookieName", "users kept on the primary by a "
+                                                                             "cookie; expected cookieName alone")
     if provider == "kubernetes":
         raise _refuse(canary, "spec.provider: kubernetes", "blue-green by switching Services, without traffic "
                                                            "weights; expected a mesh provider such as istio")
@@ -143,14 +170,51 @@ def _checks(canary: Canary, manifests: ManifestSet) -> tuple[MetricCheck, ...]:
     return tuple(checks)
 
 
+def _load(canary: Canary, hook: CanaryWebhook, index: int) -> LoadTesterCommand | None:
+    """The load test ``hook`` starts on flagger-loadtester: its ``hey`` command (``None``: it runs none)."""
+    metadata = hook.metadata or {}
+    command = metadata.get("cmd", "")
+    if metadata.get("type", "") not in LOAD_TESTER_TASK_TYPES or not is_hey(command):
+        return None
+    where = f"Canary {canary.name}: spec.analysis.webhooks[{index}] ({hook.name}).metadata.cmd"
+    if hook.kind not in LOAD_TEST_KINDS:
+        raise ScenarioError(f"{where}: a hey load test in a {hook.kind} webhook is not simulated; expected a "
+                            f"{' or '.join(LOAD_TEST_KINDS)} webhook")
+    try:
+        hey = parse_hey(command)
+    except ValueError as error:
+        raise ScenarioError(f"{where}: {command!r}: {error}") from None
+    namespace = canary.metadata.namespace or "default"
+    targets: dict[str, LoadTarget] = {canary.canary_service: "canary", canary.primary_service: "primary"}
+    if hey.service not in targets or hey.namespace not in (None, namespace):
+        apex = " (the apex Service routes through the mesh, which a load test here does not)" \
+            if hey.service == canary.apex_service else ""
+        raise ScenarioError(f"{where}: {command!r} loads {hey.url}{apex}; expected the URL of "
+                            f"{canary.canary_service}.{namespace} or {canary.primary_service}.{namespace}")
+    return LoadTesterCommand(command=command, target=targets[hey.service], workers=hey.workers, period=hey.period,
+                             duration=hey.duration)
+
+
 def _webhooks(canary: Canary, config: FlaggerCanaryConfig) -> tuple[Webhook, ...]:
     hooks = []
-    for hook in canary.spec.analysis.webhooks:
+    for index, hook in enumerate(canary.spec.analysis.webhooks):
         if hook.kind not in ANSWERED_KINDS:
             continue  # notifications change nothing
         answers = tuple((answer.at, answer.result == "pass") for answer in config.answers(hook.name))
-        hooks.append(Webhook(name=hook.name, kind=hook.kind, default=hook.kind != "rollback", answers=answers))
+        hooks.append(Webhook(name=hook.name, kind=hook.kind, default=hook.kind != "rollback", answers=answers,
+                             load=_load(canary, hook, index)))
     return tuple(hooks)
+
+
+def _match_share(canary: Canary, config: FlaggerCanaryConfig) -> float | None:
+    """The percentage of users whose requests match ``analysis.match`` (``None``: the Canary has no match)."""
+    if not canary.spec.analysis.match:
+        return None
+    if config.match_share is None:
+        raise ScenarioError(f"Canary {canary.name}: analysis.match routes the requests that match to the canary; "
+                            "expected matchShare in the scenario's entry: the share of users whose requests match "
+                            "(such as matchShare: 10%)")
+    return 100.0 * config.match_share
 
 
 def plan_from_manifests(config: FlaggerCanaryConfig) -> tuple[FlaggerPlan, dict[str, tuple[str, ...]], dict[str, str]]:
@@ -173,6 +237,9 @@ def plan_from_manifests(config: FlaggerCanaryConfig) -> tuple[FlaggerPlan, dict[
             iterations=analysis.iterations or 0,
             mirror=analysis.mirror,
             mirror_weight=analysis.mirror_weight or 0,
+            match_share=_match_share(canary, config),
+            session_affinity_s=None if analysis.session_affinity is None or analysis.match
+            else float(analysis.session_affinity.max_age),
             skip_analysis=spec.skip_analysis,
             checks=_checks(canary, manifests),
             webhooks=_webhooks(canary, config),

@@ -4,12 +4,14 @@ A plan says what a ``Canary``'s ``analysis`` says, in the words of its
 manifest: the interval between checks (seconds), the failed-check
 ``threshold``, how the weight moves (``stepWeight`` up to ``maxWeight``,
 or through ``stepWeights``; or a fixed number of ``iterations`` at 0 %, the
-blue-green style), how it moves back after the promotion
-(``stepWeightPromotion``), traffic mirroring, and the checks: the metrics
+blue-green style, or A/B testing with ``match``), how it moves back after
+the promotion (``stepWeightPromotion``), traffic mirroring, cookie-based
+session affinity, and the checks: the metrics
 (:class:`MetricCheck`, each a PromQL query already rendered from its
 template, with the range its value must stay in) and the webhooks
-(:class:`Webhook`, each with the answers the scenario gives it). Weights
-are percent (0 to 100), as Flagger's total weight is always 100.
+(:class:`Webhook`, each with the answers the scenario gives it, and the load
+a ``hey`` command it hands to a load tester sends: :class:`LoadTesterCommand`).
+Weights are percent (0 to 100), as Flagger's total weight is always 100.
 
 How a metric's value is judged follows Flagger's scheduler
 (``pkg/controller/scheduler_metrics.go``):
@@ -29,8 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["MetricCheck", "Webhook", "FlaggerPlan", "Comparison", "MetricSource", "TOTAL_WEIGHT",
-           "DEFAULT_PROGRESS_DEADLINE", "judge"]
+__all__ = ["MetricCheck", "Webhook", "LoadTesterCommand", "FlaggerPlan", "Comparison", "MetricSource",
+           "LoadTarget", "TOTAL_WEIGHT", "DEFAULT_PROGRESS_DEADLINE", "judge"]
 
 TOTAL_WEIGHT = 100
 """Flagger's total traffic weight: weights are percent."""
@@ -43,6 +45,9 @@ Comparison = Literal["success-rate", "duration", "value"]
 
 MetricSource = Literal["builtin", "query", "template"]
 """Where a metric's query came from: Flagger's own, the Canary's inline ``query``, or a MetricTemplate."""
+
+LoadTarget = Literal["canary", "primary"]
+"""The Deployment whose own Service a load test calls: ``<name>-canary`` or ``<name>-primary``."""
 
 
 def _check_percent(name: str, value: int) -> None:
@@ -128,6 +133,29 @@ def judge(check: MetricCheck, value: float) -> tuple[bool, str]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoadTesterCommand:
+    """A ``hey`` command a webhook hands to flagger-loadtester (``metadata.cmd``), and the load it sends.
+
+    ``workers`` clients each send a request every ``period`` seconds for
+    ``duration`` seconds to the Service of ``target``. The load tester knows
+    a run by the Canary and ``command``: while one is going, a call with the
+    same command starts none.
+    """
+
+    command: str
+    target: LoadTarget
+    workers: int
+    period: float
+    duration: float
+
+    def __post_init__(self) -> None:
+        if self.workers < 1 or not (math.isfinite(self.period) and self.period > 0) \
+                or not (math.isfinite(self.duration) and self.duration >= 0):
+            raise ValueError(f"load test {self.command!r}: expected >= 1 worker, a period > 0 s and a duration "
+                             f">= 0 s, got {self.workers}, {self.period!r} s and {self.duration!r} s")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Webhook:
     """One of the Canary's webhooks, answered by the scenario.
 
@@ -135,13 +163,15 @@ class Webhook:
     ``confirm-traffic-increase``, ``confirm-promotion``, ``rollback``;
     ``post-rollout`` and ``event`` only notify and are not kept). It
     answers ``default`` (``True``: a 2xx) until the first of ``answers``,
-    ``(from_s, passes)`` pairs in time order.
+    ``(from_s, passes)`` pairs in time order. ``load`` is the load test it
+    starts on the load tester when a call passes (``None``: none).
     """
 
     name: str
     kind: str
     default: bool = True
     answers: tuple[tuple[float, bool], ...] = ()
+    load: LoadTesterCommand | None = None
 
     def __post_init__(self) -> None:
         times = [at for at, _ in self.answers]
@@ -178,6 +208,12 @@ class FlaggerPlan:
     traffic back to the primary in steps after the promotion (0: at once).
     ``mirror`` copies ``mirror_weight`` % of requests (0: all) to the canary
     before its first weight (blue-green: throughout the iterations).
+    With ``match_share`` (percent of users whose requests match the
+    Canary's ``analysis.match``; ``None``: no ``match``) and ``iterations``,
+    A/B testing: those users' requests go to the canary, every other one to
+    the primary. ``session_affinity_s`` keeps a user the weights sent to the
+    canary on it for that many seconds (a cookie's ``maxAge``; ``None``: no
+    ``sessionAffinity``).
     ``skip_analysis`` promotes as soon as the canary is ready. The canary
     must be ready within ``progress_deadline_s`` seconds; the primary and
     the canary count as ready with ``primary_ready_threshold`` and
@@ -196,6 +232,8 @@ class FlaggerPlan:
     iterations: int = 0
     mirror: bool = False
     mirror_weight: int = 0
+    match_share: float | None = None
+    session_affinity_s: float | None = None
     skip_analysis: bool = False
     checks: tuple[MetricCheck, ...] = ()
     webhooks: tuple[Webhook, ...] = ()
@@ -215,6 +253,12 @@ class FlaggerPlan:
             _check_percent("step_weights", weight)
         if isinstance(self.iterations, bool) or not isinstance(self.iterations, int) or self.iterations < 0:
             raise ValueError(f"iterations must be a whole number >= 0, got {self.iterations!r}")
+        if self.match_share is not None and not (math.isfinite(self.match_share)
+                                                 and 0 <= self.match_share <= TOTAL_WEIGHT):
+            raise ValueError(f"match_share must be a percentage 0 to {TOTAL_WEIGHT}, got {self.match_share!r}")
+        if self.session_affinity_s is not None and not (math.isfinite(self.session_affinity_s)
+                                                        and self.session_affinity_s >= 0):
+            raise ValueError(f"session_affinity_s must be >= 0 seconds, got {self.session_affinity_s!r}")
         if not (math.isfinite(self.progress_deadline_s) and self.progress_deadline_s >= 0):
             raise ValueError(f"progress_deadline_s must be >= 0 seconds, got {self.progress_deadline_s!r}")
         for webhook in self.webhooks:
@@ -226,8 +270,13 @@ class FlaggerPlan:
 
     @property
     def blue_green(self) -> bool:
-        """Whether the analysis runs ``iterations`` at 0 % (the blue-green style) rather than moving the weight."""
+        """Whether the analysis counts ``iterations`` (blue-green, or A/B testing) rather than moving the weight."""
         return self.iterations > 0
+
+    @property
+    def ab_testing(self) -> bool:
+        """Whether the analysis is A/B testing: ``iterations`` with the matching users on the canary."""
+        return self.iterations > 0 and self.match_share is not None
 
     @property
     def top_weight(self) -> int:

@@ -111,9 +111,12 @@ def test_webhooks_take_the_scenario_s_answers_and_notifications_are_left_out(tmp
 
 
 @pytest.mark.parametrize(("analysis", "spec", "documents", "message"), [
+    ({"match": [{"headers": {"x-canary": {"exact": "insider"}}}]}, {}, [],
+     "analysis.match with stepWeight is not simulated"),
     ({"match": [{"headers": {"x-canary": {"exact": "insider"}}}], "iterations": 10, "stepWeight": None}, {}, [],
-     "analysis.match is not simulated"),
-    ({"sessionAffinity": {"cookieName": "flagger-cookie"}}, {}, [], "analysis.sessionAffinity is not simulated"),
+     "expected matchShare in the scenario's entry"),
+    ({"sessionAffinity": {"cookieName": "flagger-cookie", "primaryCookieName": "primary"}}, {}, [],
+     "analysis.sessionAffinity.primaryCookieName is not simulated"),
     ({"metrics": [{"name": "request-duration", "thresholdRange": {"max": 500}}]}, {"provider": "linkerd"}, [],
      "spec.provider: linkerd with builtin metrics (request-duration) is not simulated"),
     ({}, {"provider": "kubernetes"}, [], "spec.provider: kubernetes is not simulated"),
