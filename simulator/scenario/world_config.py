@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from simulator.scenario.autoscaling_config import AutoscalingConfig
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
 from simulator.scenario.health_check_config import HealthCheckConfig
@@ -90,6 +91,9 @@ class ServiceConfig(StrictModel):
     balancer: Literal["random", "round_robin", "least_connections"] = "random"
     restart_delay: Duration | None = Field(
         None, ge=0, description="time a crashed replica takes to serve again, seconds (default: its startup)"
+    )
+    autoscaling: AutoscalingConfig | None = Field(
+        None, description="replicas follow the load: {kind: kpa|hpa, min, max, metric, target} (default: fixed)"
     )
 
 
