@@ -96,6 +96,15 @@ class ServiceConfig(StrictModel):
         None, description="replicas follow the load: {kind: kpa|hpa, min, max, metric, target} (default: fixed)"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_inference_service(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "from" in data:
+            from simulator.scenario.service_from_manifest import service_from_manifest
+
+            return service_from_manifest(data)
+        return data
+
 
 class LabelsConfig(StrictModel):
     """Ground truth: a ``fraction`` of predictions get a label ``delay`` seconds after the response."""
