@@ -199,6 +199,7 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
                 raise StrategyError(f"strategy '{label}' finished without deciding; expected a Decide command")
             decision.finished_at = env.now
             world.log("finished", f"rollout finished ({decision.outcome})", outcome=decision.outcome, aborted=False)
+            world.release_floors()
             finished.succeed()
             return
         try:
@@ -228,6 +229,7 @@ def drive(world: World, strategy: Strategy, label: str, stable: str, candidate: 
                 world.log("registry", world.registry.reject(candidate), action="reject", version=candidate)
             decision.finished_at = env.now
             world.log("finished", f"rollout aborted ({decision.outcome})", outcome=decision.outcome, aborted=True)
+            world.release_floors()
             finished.succeed()
             return
         observation = world.observe(stable, candidate, smoke, drift_scores(), test_suite=suite, baseline=baseline)

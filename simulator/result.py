@@ -43,7 +43,10 @@ class VersionResult:
     started service; ``utilisation_mean`` the share of the version's slots
     (ready replicas x concurrency) busy over the time it had ready replicas,
     a fraction 0-1: busy slot-seconds over slot-seconds in the window
-    (``None`` if it never had a ready replica).
+    (``None`` if it never had a ready replica). ``replicas_min`` and
+    ``replicas_max`` are the fewest and most replicas asked for while the
+    version was deployed (``None`` if it never was); ``scale_events`` counts
+    its autoscaler's changes (0 without autoscaling).
     """
 
     requests: int
@@ -62,6 +65,9 @@ class VersionResult:
     excess_wrong_predictions: int = 0
     slow_requests: int | None = None
     utilisation_mean: float | None = None
+    replicas_min: int | None = None
+    replicas_max: int | None = None
+    scale_events: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""

@@ -45,7 +45,7 @@ def test_validate_a_directory_lists_what_it_ignores(tmp_path: Path, capsys: pyte
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" - ")[0] for line in lines] == [f"{directory / 'flagger.yaml'}: ok"] * 2 + [
         f"{directory / 'service.yaml'}: ignored"] * 2
-    assert lines[2].endswith("ignored - Service web (v1): not an Argo Rollouts or Flagger object")
+    assert lines[2].endswith("ignored - Service web (v1): not an Argo Rollouts, Flagger or KServe object")
     assert lines[3].endswith("ignored - AlertProvider slack (flagger.app/v1beta1): not simulated")
 
 

@@ -99,7 +99,7 @@ def test_events_carry_the_facts_as_fields(quickstart) -> None:
     kinds = {event.kind: event.data for event in result.events}
     assert kinds["rollout_start"] == {"strategy": "canary", "kind": "canary", "stable": "v1", "candidate": "v2"}
     first_scale = next(e.data for e in result.events if e.kind == "scale")
-    assert first_scale == {"version": "v2", "previous": 0, "replicas": 1}
+    assert first_scale == {"version": "v2", "previous": 0, "replicas": 1, "cause": "strategy"}
     first_weights = next(e.data for e in result.events if e.kind == "set_weights")
     assert first_weights == {"weights": {"v2": 10.0, "v1": 90.0}, "sticky": False}
     decision = next(e for e in result.events if e.kind == result.outcome)

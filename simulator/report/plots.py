@@ -44,9 +44,9 @@ FAULT_COLOURS = {"crash": "tab:purple", "latency": "tab:orange", "error_rate": "
 """Shade of a fault's window per fault kind."""
 
 _OTHER_VERDICT = "black"
-_PANELS = ("requests/s", "p99 latency (ms)", "busy (% of slots)", "queue wait (ms)", "error rate",
+_PANELS = ("requests/s", "p99 latency (ms)", "busy (% of slots)", "queue wait (ms)", "ready replicas", "error rate",
            "accuracy (true, measured)", "checks")
-_HEIGHTS = (3, 3, 2, 2, 3, 3, 1)
+_HEIGHTS = (3, 3, 2, 2, 2, 3, 3, 1)
 _NICE_STEPS_S = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
 
 
@@ -179,8 +179,8 @@ def _check_verdict(data: Mapping[str, Any]) -> str:
 
 def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapping[str, Any] | None,
               title: str | None) -> None:
-    top, latency, busy, waiting, errors, accuracy, checks = axes
-    data_axes = (top, latency, busy, waiting, errors, accuracy)
+    top, latency, busy, waiting, replicas, errors, accuracy, checks = axes
+    data_axes = (top, latency, busy, waiting, replicas, errors, accuracy)
     window = _window_s(result)
     frame = result.timeline_frame()
     top.set_title(title if title is not None else f"{result.strategy} (seed {result.seed}): {result.outcome}",
@@ -198,6 +198,8 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
                 busy.plot(rows["t"], rows["utilisation"] * 100.0, lw=1, color=colour, gid="utilisation")
             if "queue_wait_mean_s" in rows:
                 waiting.plot(rows["t"], rows["queue_wait_mean_s"] * 1e3, lw=1, color=colour, gid="queue-wait")
+            if "ready_replicas" in rows:
+                replicas.plot(rows["t"], rows["ready_replicas"], lw=1, color=colour, gid="ready-replicas")
             errors.plot(rows["t"], rows["error_rate"], lw=1, color=colour)
             accuracy.plot(rows["t"], rows["true_accuracy"], lw=1, color=colour)
             accuracy.plot(rows["t"], rows["measured_accuracy"], lw=1, ls=":", color=colour)
@@ -263,6 +265,7 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
     busy.set_ylim(0.0, 105.0)
     busy.yaxis.set_major_locator(MultipleLocator(25))
     waiting.set_ylim(bottom=0.0)
+    replicas.set_ylim(bottom=0.0)
 
     for axis, label in zip((*data_axes, checks), _PANELS, strict=True):
         axis.set_ylabel(label, fontsize=8)
@@ -274,7 +277,7 @@ def _draw_run(axes: Sequence[Axes], result: RunResult, scenario: Scenario | Mapp
 
 
 def _new_figure(columns: int) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=(5.6 * columns + 1.6, 13.5))
+    figure = Figure(figsize=(5.6 * columns + 1.6, 15.0))
     FigureCanvasAgg(figure)  # draws and saves without pyplot: no backend is chosen or changed
     axes = figure.subplots(len(_PANELS), columns, sharex="col", squeeze=False,
                            gridspec_kw={"height_ratios": list(_HEIGHTS)})
@@ -288,8 +291,8 @@ def timeline_figure(result: RunResult, scenario: Scenario | Mapping[str, Any] | 
     Panels, top to bottom: requests/s, p99 latency (ms), load -- the share
     of each version's slots busy (utilisation, 0-100 %, dotted line at all
     busy) and the mean queue wait (ms) of the requests that started in each
-    interval --, error rate and accuracy (true solid, label-measured dotted)
-    per version, then the checks strip. A version busier than the other
+    interval --, ready replicas (time-averaged per interval), error rate and
+    accuracy (true solid, label-measured dotted) per version, then the checks strip. A version busier than the other
     with a longer queue wait had its latency raised by load, not only by its
     model. Marked on every panel: the decision (dashed, green
     promoted, red rolled back, at ``decision_time_s``), the rollout's end

@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # the manifest models load when a scenario names manifests, n
     from simulator.scenario.manifests import Canary, ManifestSet
 
 __all__ = ["ArgoRolloutConfig", "FlaggerCanaryConfig", "WebhookAnswer", "ManifestStrategyConfig",
-           "manifest_strategy", "scenario_directory", "GATE_WEBHOOKS", "ANSWERED_WEBHOOKS"]
+           "manifest_strategy", "manifest_path", "scenario_directory", "GATE_WEBHOOKS", "ANSWERED_WEBHOOKS"]
 
 _DIRECTORY: ContextVar[Path | None] = ContextVar("scenario_directory", default=None)
 
@@ -176,6 +176,13 @@ _ARGO_KEYS = ("rollout", "promoteAt", "promote_at")
 _FLAGGER_KEYS = ("canary", "webhooks", "matchShare", "match_share")
 
 
+def manifest_path(written: str) -> str:
+    """Where a ``from:`` path written in the scenario file points: relative to the file's directory."""
+    directory = _DIRECTORY.get()
+    return str((directory / written) if directory is not None and not Path(written).is_absolute()
+               else Path(written).resolve())
+
+
 def _check_webhook_names(config: FlaggerCanaryConfig, canary: Canary, path: str) -> None:
     """Each webhook the scenario answers is one of the Canary's, and one whose answer matters."""
     kinds = {hook.name: hook.kind for hook in canary.spec.analysis.webhooks}
@@ -224,11 +231,12 @@ def _which_kind(manifests: ManifestSet, rest: dict[str, Any], written: str, path
         raise ScenarioError(f"{written} holds both Argo Rollouts ({', '.join(manifests.rollouts)}) and Flagger "
                             f"Canaries ({', '.join(manifests.canaries)}); expected rollout: NAME or canary: NAME to "
                             "choose", path=f"{path}.from", value=written)
-    raise ScenarioError(f"{written} holds neither an Argo Rollout nor a Flagger Canary; expected one to run",
+    raise ScenarioError(f"{written} holds neither an Argo Rollout, a Flagger Canary nor a KServe InferenceService; "
+                        "expected one to run",
                         path=f"{path}.from", value=written)
 
 
-def manifest_strategy(path: str, config: dict[str, Any]) -> ManifestStrategyConfig:
+def manifest_strategy(path: str, config: dict[str, Any]) -> StrategyBase:
     """The config of ``strategies.LABEL`` written as ``{from: ...}``; raises :class:`ScenarioError` (at ``path``)."""
     written = config.get("from")
     if not isinstance(written, str) or not written.strip():
@@ -236,9 +244,7 @@ def manifest_strategy(path: str, config: dict[str, Any]) -> ManifestStrategyConf
                             path=f"{path}.from", value=written)
     found = config.get("path")
     if not isinstance(found, str):
-        directory = _DIRECTORY.get()
-        found = str((directory / written) if directory is not None and not Path(written).is_absolute()
-                    else Path(written).resolve())
+        found = manifest_path(written)
     try:
         from simulator.scenario.manifests import load_manifests
 
@@ -246,6 +252,8 @@ def manifest_strategy(path: str, config: dict[str, Any]) -> ManifestStrategyConf
     except ScenarioError as error:
         raise ScenarioError(f"in {written}: {error}", path=f"{path}.from", value=written) from None
     rest = {key: value for key, value in config.items() if key not in ("from", "path")}
+    if manifests.inference_services and not manifests.rollouts and not manifests.canaries:
+        return _kserve_canary(manifests, rest, written, path)
     if _which_kind(manifests, rest, written, path) == "flagger":
         return _flagger(manifests, rest, written, found, path, config)
     try:
@@ -256,6 +264,41 @@ def manifest_strategy(path: str, config: dict[str, Any]) -> ManifestStrategyConf
         return ArgoRolloutConfig.model_validate({**rest, "from": written, "path": found})
     except ValidationError as error:
         raise validation_to_scenario_error(error, None, config).located(path_prefix=path) from None
+
+
+def _kserve_canary(manifests: ManifestSet, rest: dict[str, Any], written: str, path: str) -> StrategyBase:
+    """A KServe InferenceService's canary: its ``canaryTrafficPercent`` held for ``monitoringDuration``, then
+    the rollback thresholds decide between all traffic on the new revision and none (seed 002's defaults)."""
+    from simulator.scenario.canary_config import CanaryConfig
+    from simulator.scenario.strategy_config import ImmediateConfig
+
+    name = rest.pop("inferenceService", None)
+    services = manifests.inference_services
+    if name is None and len(services) > 1:
+        raise ScenarioError(f"{written} holds InferenceServices {', '.join(services)}; expected inferenceService: "
+                            "NAME to choose", path=f"{path}.from", value=written)
+    chosen = name if name is not None else next(iter(services))
+    if chosen not in services:
+        raise ScenarioError(f"got '{chosen}'{suggest(str(chosen), list(services))}; expected one of the "
+                            f"InferenceServices in {written}: {', '.join(services)}", path=f"{path}.inferenceService",
+                            value=chosen)
+    percent = services[chosen].canary_traffic_percent
+    derived = {"initialPercentage": percent, "incrementStep": None if percent is None else 100 - percent}
+    for key, value in derived.items():
+        if key in rest and rest[key] != value:
+            raise ScenarioError(f"got {key} {rest[key]!r} beside from; expected none (InferenceService {chosen}'s "
+                                f"canaryTrafficPercent {percent} sets it)", path=f"{path}.{key}", value=rest[key])
+    try:
+        if percent is None or percent == 100:  # no canary: the new revision takes all traffic once ready
+            return ImmediateConfig.model_validate({key: value for key, value in rest.items()
+                                                   if key not in derived})
+        if percent == 0:
+            raise ScenarioError(f"InferenceService {chosen} in {written}: canaryTrafficPercent 0 sends the new "
+                                "revision no traffic; expected 1 to 100 (or none) to roll it out",
+                                path=f"{path}.from", value=written)
+        return CanaryConfig.model_validate({**rest, **derived})
+    except ValidationError as error:
+        raise validation_to_scenario_error(error, None, rest).located(path_prefix=path) from None
 
 
 def _flagger(manifests: ManifestSet, rest: dict[str, Any], written: str, found: str, path: str,

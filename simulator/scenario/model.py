@@ -290,6 +290,13 @@ class Scenario(StrictModel):
             if fault_version is not None:
                 known(fault_version, f"faults[{index}].version", "fault")
         check_regions(self)
+        if self.regions:
+            scaled = (["service.autoscaling"] if self.service.autoscaling is not None else []) + [
+                f"versions.{name}.autoscaling" for name, version in self.versions.items()
+                if version.autoscaling is not None]
+            if scaled:
+                raise ScenarioError("got autoscaling in a scenario with regions; expected one or the other "
+                                    "(autoscaling per region is not simulated yet)", path=scaled[0])
         waves = {f"{label}.each": config.each for label, config in self.strategies.items()
                  if isinstance(config, WavesConfig)}
         resolve_rule_sources(waves, drift_monitored=self.monitoring.drift is not None,

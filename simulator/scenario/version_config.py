@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from simulator.scenario.autoscaling_config import AutoscalingConfig
 from simulator.scenario.base import StrictModel
 from simulator.scenario.latency_spec import LatencySpec
 from simulator.scenario.types import Duration, Fraction, Number
@@ -21,6 +22,9 @@ class VersionConfig(StrictModel):
     startup: Duration = Field(30.0, ge=0, description="time from start to serving, seconds")
     compatibility: Fraction = Field(
         1.0, ge=0, le=1, description="share of the API contract the version keeps, 0-1 (its smoke test reports it)"
+    )
+    autoscaling: AutoscalingConfig | None = Field(
+        None, description="this version's own autoscaler, in place of service.autoscaling"
     )
     segments: dict[str, Number] = Field(
         default_factory=dict,

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from simulator.scenario.autoscaling_config import AutoscalingConfig
 from simulator.scenario.base import StrictModel
 from simulator.scenario.drift_config import DriftMonitorConfig
 from simulator.scenario.health_check_config import HealthCheckConfig
@@ -92,6 +93,18 @@ class ServiceConfig(StrictModel):
     restart_delay: Duration | None = Field(
         None, ge=0, description="time a crashed replica takes to serve again, seconds (default: its startup)"
     )
+    autoscaling: AutoscalingConfig | None = Field(
+        None, description="replicas follow the load: {kind: kpa|hpa, min, max, metric, target} (default: fixed)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_inference_service(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "from" in data:
+            from simulator.scenario.service_from_manifest import service_from_manifest
+
+            return service_from_manifest(data)
+        return data
 
 
 class LabelsConfig(StrictModel):

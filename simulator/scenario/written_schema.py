@@ -188,7 +188,7 @@ def _regions(schema: dict[str, Any], defs: dict[str, Any]) -> None:
         del service["required"]
     schema.setdefault("allOf", []).append({"anyOf": [
         {"required": ["regions"], "properties": {"regions": {"type": "object"}}},
-        {"properties": {"service": {"required": ["replicas"]}}},
+        {"properties": {"service": {"anyOf": [{"required": ["replicas"]}, {"required": ["from"]}]}}},
     ]})
     traffic = defs["RegionConfig"]["properties"]["traffic"]
     listed = next(branch for branch in traffic["anyOf"] if branch.get("type") == "array")
@@ -264,6 +264,29 @@ def _manifest_entry() -> dict[str, Any]:
     }
 
 
+_FROM_INFERENCE_SERVICE = {"type": "string", "description": "a file holding a KServe InferenceService, relative to "
+                                                             "the scenario file"}
+_INFERENCE_SERVICE_NAME = {"type": "string", "description": "the InferenceService's name, when there are several"}
+
+
+def _service_from_manifest(defs: dict[str, Any]) -> None:
+    """``service: {from: isvc.yaml}``: the InferenceService gives the replicas (and more), so they may be left out
+    (the scenario's top level asks for one of them, or for regions)."""
+    service = defs["ServiceConfig"]
+    service["properties"]["from"] = _FROM_INFERENCE_SERVICE
+    service["properties"]["inferenceService"] = _INFERENCE_SERVICE_NAME
+    service["required"] = [name for name in service.get("required", []) if name != "replicas"]
+
+
+def _inference_service_entry(defs: dict[str, Any]) -> dict[str, Any]:
+    """A strategy read from a KServe InferenceService: ``{from: path}`` with a canary's settings (its weights
+    come from ``canaryTrafficPercent``)."""
+    canary = defs["CanaryConfig"]["properties"]
+    properties = {name: value for name, value in canary.items() if name not in ("strategy", "criticality")}
+    properties.update({"from": _FROM_INFERENCE_SERVICE, "inferenceService": _INFERENCE_SERVICE_NAME})
+    return {"type": "object", "required": ["from"], "properties": properties, "additionalProperties": False}
+
+
 def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
     """A strategy entry: its kind from ``strategy``, ``criticality`` or its label; then that kind's keys."""
     references = {}
@@ -295,7 +318,7 @@ def _strategies(schema: dict[str, Any], defs: dict[str, Any]) -> None:
         references[kind] = {"$ref": f"#/$defs/{model.__name__}"}
     any_kind = {"anyOf": list(references.values())}
     named = {"allOf": [any_kind, {"anyOf": [{"required": ["strategy"]}, {"required": ["criticality"]}]}]}
-    from_manifests = _manifest_entry()
+    from_manifests = {"anyOf": [_manifest_entry(), _inference_service_entry(defs)]}
     by_label = {
         _kind_pattern([name for name, resolved in KIND_ALIASES.items() if resolved == kind]):
             {"anyOf": [{"type": "null"}, reference, named, from_manifests]}
@@ -359,6 +382,7 @@ def written_schema(expectation_names: Sequence[str] | None = None) -> dict[str, 
     _one_or_list(defs["DriftConfig"], "data")
     _latency_forms(defs)
     _discriminators_required(defs)
+    _service_from_manifest(defs)
     _strategies(schema, defs)
     _expect(schema, expectation_names)
     for node in list(_walk(schema)):

@@ -136,6 +136,12 @@ class BatchDataPlane:
             self.pending = {name: pending[name][keep] for name in SERVED_FIELDS}
         served.append(done)
 
+    def open_requests(self, version: int) -> dict[str, np.ndarray]:
+        """Requests of ``version`` not yet final: their ``arrival``, ``start`` and ``service_end``, seconds."""
+        pending = self.pending
+        mine = pending["version"] == version
+        return {name: pending[name][mine] for name in ("arrival", "start", "service_end")}
+
     def replica_crashed(self, replica: int, now: float) -> None:
         """Fail the requests in flight on ``replica`` (queued or in service) at ``now``."""
         pending = self.pending

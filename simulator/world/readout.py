@@ -8,6 +8,7 @@ exact totals and true accuracy) is read, after the run, to build its
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,12 @@ def version_result(store: MetricStore, index: int) -> VersionResult:
     )
 
 
+def _with_replicas(result: VersionResult, world: World, index: int) -> VersionResult:
+    """``result`` with the version's replica range and its autoscaler's scale events."""
+    low, high = world.replica_range.get(index, (None, None))
+    return replace(result, replicas_min=low, replicas_max=high, scale_events=world.scale_events[index])
+
+
 def run_result(world: World, *, label: str, kind: str, seed: int, decision: Decision,
                drift: dict[str, Any] | None = None, drift_checks: list[dict[str, Any]] | None = None) -> RunResult:
     """The result of the run that ``world`` has just finished (call :meth:`World.finish` first).
@@ -59,7 +66,7 @@ def run_result(world: World, *, label: str, kind: str, seed: int, decision: Deci
     totals = store.totals
     rolled_out = decision.candidate or scenario.candidate
     versions = {
-        name: version_result(store, index)
+        name: _with_replicas(version_result(store, index), world, index)
         for index, name in enumerate(world.versions)
         if totals[index].requests > 0 or name in (scenario.stable, rolled_out)
     }
@@ -163,6 +170,8 @@ def timeline(world: World, store: MetricStore | None = None) -> dict[str, np.nda
     replicas stopped while still finishing work they held. ``queue_wait_mean_s``
     is the mean wait (seconds) of the requests that started service in the
     interval (NaN where none did). Both count mirrored copies too.
+    ``ready_replicas`` is the time-average of the version's ready replicas in
+    the interval (with autoscaling, it follows the load).
     """
     store = world.store if store is None else store
     series = store.series
@@ -198,6 +207,7 @@ def timeline(world: World, store: MetricStore | None = None) -> dict[str, np.nda
                     store.busy_seconds[:bins, index] / np.where(slot_seconds[:, index] > 0, slot_seconds[:, index], 1),
                     np.nan,
                 ),
+                "ready_replicas": slot_seconds[:, index] / (series.bin_seconds * world.concurrency),
                 "queue_wait_mean_s": np.where(
                     started[:, index] > 0, store.queue_wait_by_start[:bins, index] / np.maximum(started[:, index], 1),
                     np.nan,

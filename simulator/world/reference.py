@@ -181,6 +181,11 @@ class PerRequestDataPlane:
         return [{name: np.array(column, dtype=dtypes.get(name, float)) for name, column in zip(names, columns,
                                                                                               strict=True)}]
 
+    def open_requests(self, version: int) -> dict[str, np.ndarray]:
+        """Requests not yet final: none known here (each is a process until it ends), so autoscalers see
+        requests once they have finished."""
+        return {"arrival": np.empty(0), "start": np.empty(0), "service_end": np.empty(0)}
+
     def replica_crashed(self, replica: int, now: float) -> None:
         """Interrupt every request in flight on ``replica``; it restarts with empty queues."""
         for process in list(self.in_flight[replica]):

@@ -206,8 +206,12 @@ class RegionalWorld(World):
 
     # -- control plane -----------------------------------------------------
 
-    def scale_to(self, version: str, replicas: int, region: str | None = None) -> None:
-        """Run ``replicas`` replicas of ``version`` in ``region``, or spread over every region."""
+    def scale_to(self, version: str, replicas: int, region: str | None = None, *, cause: str = "strategy",
+                 why: str = "") -> None:
+        """Run ``replicas`` replicas of ``version`` in ``region``, or spread over every region.
+
+        ``cause`` and ``why`` are for autoscalers, which a world with regions does not have.
+        """
         self.advance()
         index = self.index(version)
         targets = self._regions(region)
@@ -215,6 +219,7 @@ class RegionalWorld(World):
         for target, count in zip(targets, counts, strict=True):
             self._scale_pool(target, index, count)
         self.desired[index] = int(self.pool_desired[index::self.n_versions].sum())
+        self._note_range(index, self.desired[index])
         self._notify_waiters()
 
     def _scale_pool(self, region: int, index: int, replicas: int) -> None:

@@ -95,3 +95,7 @@ class DataPlane(Protocol):
     def finish(self, now: float) -> list[ServedChunk]:
         """Return everything still pending at the end of the run."""
         ...
+
+    def open_requests(self, version: int) -> dict[str, np.ndarray]:
+        """Requests of ``version`` not yet final: ``arrival``, ``start`` and ``service_end`` arrays, seconds."""
+        ...

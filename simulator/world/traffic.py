@@ -108,8 +108,10 @@ class RateFunction:
         for pattern in self.diurnal:
             bound *= 1.0 + pattern.amplitude
         for spike_start, spike_end, factor in self.spikes:
-            if spike_start < end and spike_end > start and factor > 1.0:
-                bound *= factor
+            if spike_start < end and spike_end > start:
+                # over the whole interval a factor below 1 lowers the rate too (there is no thinning then)
+                covers = spike_start <= start and spike_end >= end
+                bound *= factor if covers else max(factor, 1.0)
         return bound
 
     def is_constant_on(self, start: float, end: float) -> bool:

@@ -33,13 +33,15 @@ from simulator.observations import DeploymentStatus, Observation, SmokeTestResul
 from simulator.random_streams import RandomStreams
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import CrashFault
+from simulator.world.autoscaling import VersionAutoscaler, autoscaling_of
 from simulator.world.dataplane import BatchDataPlane, route_versions
 from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
 from simulator.world.jobs import JobOutcomes
 from simulator.world.latency import LatencyDistribution
+from simulator.world.load_meter import LoadMeter
 from simulator.world.load_tester import LoadTester
-from simulator.world.metrics import MetricStore
+from simulator.world.metrics import MetricStore, Status
 from simulator.world.monitoring import MonitoringView
 from simulator.world.outcomes import RequestOutcomes
 from simulator.world.prometheus_reader import PrometheusView, simulated_prometheus
@@ -121,10 +123,31 @@ class World:
         else:
             self.data_plane = BatchDataPlane(self, scenario.simulation.max_slice)
         self._start_fleet()
+        self._start_autoscalers()
 
     def _traffic_source(self) -> TrafficSource:
         """The run's requests (a hook: a world with regions merges one source per region)."""
         return TrafficSource.for_run(self.scenario.traffic, self.faults.spikes, self.streams)
+
+    def _start_autoscalers(self) -> None:
+        """Each autoscaled version's autoscaler, and what they keep (see :mod:`simulator.world.autoscaling`)."""
+        scenario = self.scenario
+        stable = self.index(scenario.stable)
+        self.replica_range: dict[int, tuple[int, int]] = {stable: (scenario.service.replicas,) * 2}
+        """Per version index: the fewest and most replicas asked for while it was deployed."""
+        self.floors = [0] * len(self.versions)
+        """Per version index: the replicas a strategy asked for, below which its autoscaler does not go."""
+        self.autoscaled = [0] * len(self.versions)
+        """Per version index: the count its autoscaler last decided (0: none since it was deployed)."""
+        self.scale_events = [0] * len(self.versions)
+        """Per version index: how many times its autoscaler changed its replicas."""
+        self.autoscalers = [VersionAutoscaler(self, name, config) for name in self.versions
+                            for config in [autoscaling_of(scenario, name)] if config is not None]
+        longest = max((autoscaler.config.stable_window if autoscaler.config.kind == "kpa"
+                       else autoscaler.config.sync_period for autoscaler in self.autoscalers), default=0.0)
+        self.load_meter = LoadMeter(len(self.versions), longest + scenario.service.timeout)
+        for autoscaler in self.autoscalers:
+            self.env.process(autoscaler.run())
 
     def _routing_groups(self) -> int:
         """Groups of the replica table the router picks among: one per version here (a hook)."""
@@ -167,6 +190,17 @@ class World:
     def _record(self, served: list[ServedChunk]) -> None:
         for chunk in served:
             self.store.record(self.outcomes.decide(chunk))
+            if self.autoscalers:
+                self._meter(chunk)
+        if self.autoscalers and served:
+            self.load_meter.prune(float(self.env.now))
+
+    def _meter(self, chunk: ServedChunk) -> None:
+        """Finished requests, for the autoscalers: those never served hold no slot."""
+        status = chunk["status"]
+        served = (status == Status.OK) | (status == Status.TIMEOUT_SERVING) | (status == Status.CRASHED)
+        start = np.where(served, chunk["start"], chunk["service_end"])
+        self.load_meter.record(chunk["version"], chunk["arrival"], chunk["client_end"], start, chunk["service_end"])
 
     def service_times(self, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
         """Service time per request (seconds) for the version it was routed to, faults applied."""
@@ -247,11 +281,22 @@ class World:
         if region is not None:
             raise StrategyError(f"a command for region '{region}' in a scenario without regions; expected none")
 
-    def scale_to(self, version: str, replicas: int, region: str | None = None) -> None:
-        """Run ``replicas`` replicas of ``version``: start new ones or stop the surplus (``region``: none here)."""
+    def scale_to(self, version: str, replicas: int, region: str | None = None, *, cause: str = "strategy",
+                 why: str = "") -> None:
+        """Run ``replicas`` replicas of ``version``: start new ones or stop the surplus (``region``: none here).
+
+        ``cause`` says who asked (``strategy`` or ``autoscaler``), ``why``
+        what the autoscaler measured.
+        """
         self._one_region(region)
         self.advance()
         index = self.index(version)
+        if cause == "strategy":
+            self.floors[index] = replicas
+            if replicas == 0:
+                self.autoscaled[index] = 0  # retired: its autoscaler starts afresh when it is deployed again
+            elif self._autoscaled(index):  # the autoscaler's pods for the load stay; never below its min
+                replicas = max(replicas, self.autoscaled[index], self._autoscaler_min(index))
         alive = self.replicas.ids(index, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
         before = len(alive)
         self.desired[index] = replicas
@@ -267,9 +312,34 @@ class World:
             for replica in order[: before - replicas]:
                 self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
         if replicas != before:
-            self.log("scale", f"{version}: {before} -> {replicas} replicas", version=version, previous=before,
-                     replicas=replicas)
+            detail = f"{version}: {before} -> {replicas} replicas" + (f" ({why})" if why else "")
+            self.log("scale", detail, version=version, previous=before, replicas=replicas, cause=cause)
+        self._note_range(index, replicas)
+        if cause == "autoscaler" and replicas != before:
+            self.scale_events[index] += 1
         self._notify_waiters()
+
+    def _note_range(self, index: int, replicas: int) -> None:
+        """Widen version ``index``'s range of replicas asked for while deployed (0 is not deployed)."""
+        if replicas > 0:
+            low, high = self.replica_range.get(index, (replicas, replicas))
+            self.replica_range[index] = (min(low, replicas), max(high, replicas))
+
+    def _autoscaled(self, index: int) -> bool:
+        return any(autoscaler.index == index for autoscaler in self.autoscalers)
+
+    def _autoscaler_min(self, index: int) -> int:
+        return min(autoscaler.config.min for autoscaler in self.autoscalers if autoscaler.index == index)
+
+    def asked_for(self, index: int) -> int:
+        """The replicas of version ``index`` a strategy waits for: what it asked for while its rollout runs
+        (the autoscaler's extra pods are extra), else the count in force."""
+        floor = self.floors[index]
+        return floor if floor > 0 and self._autoscaled(index) else self.desired[index]
+
+    def release_floors(self) -> None:
+        """The rollout has finished: from now on the autoscalers alone decide every version's count."""
+        self.floors = [0] * len(self.versions)
 
     def _start_up(self, replica: int, delay: float):
         yield self.env.timeout(delay)
@@ -384,7 +454,7 @@ class World:
     def _notify_waiters(self) -> None:
         remaining = []
         for index, event in self._ready_waiters:
-            if self.replicas.count(index, ReplicaState.READY) >= self.desired[index]:
+            if self.replicas.count(index, ReplicaState.READY) >= self.asked_for(index):
                 event.succeed()
             else:
                 remaining.append((index, event))
@@ -455,7 +525,7 @@ class World:
         index = self.index(version)
         return DeploymentStatus(
             version=version,
-            desired=self.desired[index],
+            desired=self.asked_for(index),
             ready=self.replicas.count(index, ReplicaState.READY),
             starting=self.replicas.count(index, ReplicaState.STARTING),
             crashed=self.replicas.count(index, ReplicaState.CRASHED),

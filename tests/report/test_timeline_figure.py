@@ -35,7 +35,7 @@ from tests.report.synthetic_runs import (
     synthetic_run,
 )
 
-PANELS = 7  # requests/s, p99 latency, busy share, queue wait, error rate, accuracy, checks
+PANELS = 8  # requests/s, p99 latency, busy share, queue wait, ready replicas, error rate, accuracy, checks
 BUSY, WAIT = 2, 3  # the load panels
 
 

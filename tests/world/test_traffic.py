@@ -25,6 +25,8 @@ def source(config: dict, seed: int = 1) -> TrafficSource:
         {"rate": "200/s"},
         {"rate": 50, "pattern": {"kind": "diurnal", "amplitude": 0.5, "period": "2h", "peak_at": "30m"}},
         {"rate": 100, "pattern": [{"kind": "spike", "at": "10m", "factor": 3, "for": "5m"}]},
+        # a drop (factor below 1) longer than a generation block: the whole block at the lower rate
+        {"rate": 100, "pattern": [{"kind": "spike", "at": "10m", "factor": 0.125, "for": "1h"}]},
     ],
 )
 def test_arrival_count_matches_the_rate_integral(config: dict) -> None:

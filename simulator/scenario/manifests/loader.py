@@ -22,6 +22,7 @@ from simulator.scenario.manifests.argo_rollout import Rollout
 from simulator.scenario.manifests.base import ManifestModel, Mapping, ObjectMeta
 from simulator.scenario.manifests.documents import Document, read_documents
 from simulator.scenario.manifests.flagger import Canary, MetricTemplate
+from simulator.scenario.manifests.kserve import InferenceService
 from simulator.scenario.manifests.manifest_set import (
     AnalysisTemplateParser,
     IgnoredDocument,
@@ -36,19 +37,28 @@ __all__ = ["load_manifests", "read_manifests", "manifest_problems", "READ_KINDS"
 
 ARGO = "argoproj.io/v1alpha1"
 FLAGGER = "flagger.app/v1beta1"
-API_VERSIONS = {"argoproj.io": ARGO, "flagger.app": FLAGGER}
+KSERVE = "serving.kserve.io/v1beta1"
+KUBEFLOW = "serving.kubeflow.org/v1beta1"
+API_VERSIONS = {"argoproj.io": ARGO, "flagger.app": FLAGGER, "serving.kserve.io": KSERVE,
+                "serving.kubeflow.org": KUBEFLOW}
 """The groups read, with the one version of each that is."""
 
 READ_KINDS: dict[str, tuple[str, ...]] = {
     ARGO: ("Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate"),
     FLAGGER: ("Canary", "MetricTemplate"),
+    KSERVE: ("InferenceService",),
+    KUBEFLOW: ("InferenceService",),
 }
 """The kinds read, by apiVersion."""
 
-KEPT_ASIDE: dict[str, tuple[str, ...]] = {ARGO: ("AnalysisRun", "Experiment"), FLAGGER: ("AlertProvider",)}
+KEPT_ASIDE: dict[str, tuple[str, ...]] = {
+    ARGO: ("AnalysisRun", "Experiment"), FLAGGER: ("AlertProvider",),
+    KSERVE: ("TrainedModel", "InferenceGraph", "ServingRuntime", "ClusterServingRuntime"), KUBEFLOW: ("TrainedModel",),
+}
 """Real kinds of those groups that take no part in a simulated rollout: listed as ignored."""
 
-_MODELS: dict[str, type[BaseModel]] = {"Rollout": Rollout, "Canary": Canary, "MetricTemplate": MetricTemplate}
+_MODELS: dict[str, type[BaseModel]] = {"Rollout": Rollout, "Canary": Canary, "MetricTemplate": MetricTemplate,
+                                        "InferenceService": InferenceService}
 
 
 class _TemplateDocument(ManifestModel):

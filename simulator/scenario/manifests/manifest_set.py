@@ -29,6 +29,7 @@ from simulator.scenario.manifests.argo_rollout import Rollout
 from simulator.scenario.manifests.argo_steps import AnalysisTemplateRef
 from simulator.scenario.manifests.base import ObjectMeta
 from simulator.scenario.manifests.flagger import Canary, CanaryMetric, MetricTemplate
+from simulator.scenario.manifests.kserve import InferenceService
 
 __all__ = ["RawAnalysisTemplate", "IgnoredDocument", "ManifestEntry", "ManifestSet", "ManifestObject",
            "AnalysisTemplateParser"]
@@ -52,7 +53,7 @@ class RawAnalysisTemplate:
         return self.metadata.name
 
 
-ManifestObject = Rollout | Canary | MetricTemplate | RawAnalysisTemplate
+ManifestObject = Rollout | Canary | MetricTemplate | InferenceService | RawAnalysisTemplate
 """An object a manifest set holds."""
 
 AnalysisTemplateParser = Callable[[RawAnalysisTemplate], object]
@@ -118,6 +119,11 @@ class ManifestSet:
     def rollouts(self) -> dict[str, Rollout]:
         """Argo Rollouts by name."""
         return self._of_kind("Rollout")
+
+    @property
+    def inference_services(self) -> dict[str, InferenceService]:
+        """KServe InferenceServices by name."""
+        return self._of_kind("InferenceService")
 
     @property
     def canaries(self) -> dict[str, Canary]:

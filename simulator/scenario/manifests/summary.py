@@ -7,6 +7,7 @@ from pathlib import Path
 from simulator.errors import ScenarioError
 from simulator.scenario.manifests.argo_rollout import BlueGreenStrategy, CanaryStrategy, Rollout
 from simulator.scenario.manifests.flagger import Canary, MetricTemplate
+from simulator.scenario.manifests.kserve import InferenceService
 from simulator.scenario.manifests.loader import API_VERSIONS, read_manifests
 from simulator.scenario.manifests.manifest_set import (
     AnalysisTemplateParser,
@@ -97,6 +98,16 @@ def _raw_template(template: RawAnalysisTemplate, parsed: bool) -> str:
     return text if parsed else f"{text} (spec read by the analysis model)"
 
 
+def _inference_service(service: InferenceService) -> str:
+    predictor = service.spec.predictor
+    replicas = f"{predictor.min_replicas or 1} to {predictor.max_replicas or 'any number of'} replicas"
+    metric = predictor.scale_metric or "concurrency"
+    target = f", target {predictor.scale_target}" if predictor.scale_target else ""
+    percent = service.canary_traffic_percent
+    canary = f"canary at {percent} %" if percent is not None else "no canaryTrafficPercent (all traffic at once)"
+    return f"{replicas} on {metric}{target}; {canary}"
+
+
 def describe(entry: ManifestEntry, manifests: ManifestSet) -> str:
     """What the object of ``entry`` is, in a line (without its file and name)."""
     item = entry.object
@@ -106,13 +117,15 @@ def describe(entry: ManifestEntry, manifests: ManifestSet) -> str:
         return _canary(item)
     if isinstance(item, MetricTemplate):
         return f"{item.spec.provider.type} query"
+    if isinstance(item, InferenceService):
+        return _inference_service(item)
     return _raw_template(item, (item.kind, item.name) in manifests.analysis_models)
 
 
 def _ignored(document: IgnoredDocument) -> str:
     name = document.name or f"({document.place})"
     group = document.api_version.split("/")[0] if "/" in document.api_version else ""
-    why = "not simulated" if group in API_VERSIONS else "not an Argo Rollouts or Flagger object"
+    why = "not simulated" if group in API_VERSIONS else "not an Argo Rollouts, Flagger or KServe object"
     return f"{document.file}: ignored - {document.kind} {name} ({document.api_version}): {why}"
 
 
