@@ -72,6 +72,7 @@ def test_a_job_that_always_fails_stops_the_rollout_before_the_switch(tmp_path: P
     assert result.versions["v2"].requests == 0
 
 
+@pytest.mark.slow
 def test_the_world_draws_the_job_outcomes_at_their_probability(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, "argo-blue-green.yaml", "argo-blue-green.yaml",
                          edit=lambda text: text.replace('failure-probability: "0.02"', 'failure-probability: "0.5"'))
@@ -147,6 +148,7 @@ def test_the_same_background_analysis_rolls_back_a_candidate_that_fails_requests
     assert result.reason.startswith("background analysis success-rate failed")
 
 
+@pytest.mark.slow
 def test_a_retrained_model_deployed_by_an_argo_rollout_is_measured_through_prometheus() -> None:
     data = scenario_data("drift-retraining.yaml")
     data["strategies"] = {"argo": {"from": str(SCENARIOS / "peers" / "argo-canary-background.yaml")}}

@@ -100,6 +100,7 @@ def test_autoscaling_changes_no_decision_when_traffic_is_flat_and_capacity_ample
             assert run(scaled, label, seed).outcome == run(fixed, label, seed).outcome, (label, seed)
 
 
+@pytest.mark.slow
 def test_runs_with_autoscaling_repeat_exactly() -> None:
     scenario = parse_scenario(step_scenario("kpa"))
     first, second = run(scenario, None, 3), run(scenario, None, 3)
@@ -107,6 +108,7 @@ def test_runs_with_autoscaling_repeat_exactly() -> None:
     assert first.versions == second.versions
 
 
+@pytest.mark.slow
 def test_a_version_a_strategy_retired_stays_retired_and_the_new_one_is_autoscaled() -> None:
     data = scenario_data("quickstart.yaml")
     data["versions"]["v2"] = dict(data["versions"]["v1"])  # a good candidate: promoted, v1 retired

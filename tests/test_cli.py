@@ -54,6 +54,7 @@ def test_run_json_follows_the_contract(capsys) -> None:
     assert record["requests"] == sum(v["requests"] for v in record["versions"].values())
 
 
+@pytest.mark.slow
 def test_run_out_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results"
     assert main(["run", QUICKSTART, "--out", str(out), "--json"]) == 0
@@ -305,6 +306,7 @@ def test_validate_prints_the_truth_and_what_the_scenario_probably_does_not_mean(
     assert main(["validate", QUICKSTART]) == 0 and capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_run_warns_before_it_runs(tmp_path: Path) -> None:
     data = scenario_data("quickstart.yaml")
     data["traffic"]["rate"] = "2000/s"  # 6 replicas x 4 slots at a mean of 47 ms serve about 510/s

@@ -55,6 +55,7 @@ def test_a_different_seed_gives_a_different_run() -> None:
     assert run(scenario, "canary", 1).to_dict() != run(scenario, "canary", 2).to_dict()
 
 
+@pytest.mark.slow
 def test_no_hidden_state_between_runs() -> None:
     scenario = load_scenario(SCENARIOS / "failures.yaml")
     a_then_b = [run(scenario, label, 3).to_dict() for label in ("rolling", "blue_green")]
@@ -66,6 +67,7 @@ def _run_in_child(path: str, label: str, seed: int) -> str:
     return json.dumps(run(load_scenario(path), label, seed).to_dict(), sort_keys=True)
 
 
+@pytest.mark.slow
 def test_a_spawned_process_gives_the_same_result() -> None:
     path = str(SCENARIOS / "quickstart.yaml")
     with multiprocessing.get_context("spawn").Pool(1) as pool:

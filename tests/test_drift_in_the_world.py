@@ -64,6 +64,7 @@ def test_a_half_standard_deviation_shift_is_found_in_every_window_after_it() -> 
     assert summary_of(result)["drift_start_s"] == 6 * 3600
 
 
+@pytest.mark.slow
 def test_measured_accuracy_follows_true_accuracy_as_labels_arrive() -> None:
     data = drifting(strategies={}, simulation={"until": "horizon"}, horizon="16h")
     data.pop("retraining")
@@ -171,6 +172,7 @@ def drift_score_rules(result: RunResult) -> list[dict]:
             for rule in event.data.get("rules", []) if rule["rule"] == "driftScore"]
 
 
+@pytest.mark.slow
 def test_a_retrained_version_is_judged_on_its_own_inputs_against_its_training_data() -> None:
     """The retrained model serves the drifted inputs it was trained on: its score is low, production's high.
 
@@ -230,6 +232,7 @@ def test_a_version_that_served_too_few_requests_has_no_drift_score() -> None:
     assert before_the_reference.scores() == {}
 
 
+@pytest.mark.slow
 def test_drift_scores_do_not_move_the_monitors_checks() -> None:
     """The scores read their own random stream: asking for them does not change any check."""
     data = quiet_monitor()

@@ -338,6 +338,7 @@ def slowed(candidate: MetricSeries, log_ratio: float) -> MetricSeries:
     return MetricSeries(**{**fields, "latency_p99": candidate.latency_p99 * math.exp(log_ratio)})
 
 
+@pytest.mark.slow
 def test_the_score_is_continuous_in_the_evidence() -> None:
     """Slowing the candidate step by step (x1.002 at a time, from x0.9 to x3.3) lowers its score through
     pass, marginal and fail, never up; and at each cut the score has no jump: narrowed down to a slow-down of
@@ -422,6 +423,7 @@ def test_judged_canary_catches_the_slow_candidate() -> None:
     assert outcomes["rolled_back"] == 10
 
 
+@pytest.mark.slow
 def test_judged_canary_promotes_a_good_candidate() -> None:
     data = judged(scenario_data("quickstart.yaml"))
     data["versions"]["v2"] = dict(data["versions"]["v1"])

@@ -52,6 +52,7 @@ def test_loosened_threshold_fails_with_a_message_that_names_everything(tmp_path)
     assert "over 10 runs" in line
 
 
+@pytest.mark.slow
 def test_typo_in_an_expectation_is_one_line_exit_2(tmp_path) -> None:
     data = small_quickstart(canary={"rolled_bak": ">= 0.9"})
     process = cli(str(write(tmp_path, data)))
@@ -142,6 +143,7 @@ def test_junit_xml_and_markdown(tmp_path) -> None:
     assert summary.startswith("## rollout-sim check") and "❌ fail" in summary and "✅ pass" in summary
 
 
+@pytest.mark.slow
 def test_json_output(tmp_path) -> None:
     process = cli(str(write(tmp_path, small_quickstart())), "--json")
     document = json.loads(process.stdout)

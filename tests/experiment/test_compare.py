@@ -39,6 +39,7 @@ def test_one_process_and_two_give_identical_rows() -> None:
     assert len(serial.rows) == 6 * 6 and serial.rows["error"].isna().all()  # 4 strategies and 2 yardsticks
 
 
+@pytest.mark.slow
 def test_paired_interval_is_narrower_than_unpaired() -> None:
     result = compare(QUICK, runs=30, strategies=["canary", "rolling"], yardsticks=False)
     row = result.paired[result.paired["figure"] == "failed_requests"].iloc[0]
@@ -108,6 +109,7 @@ def test_representative_runs_are_each_strategy_on_the_first_seed() -> None:
     assert compare(scenario, runs=2, representative=False).representative == []
 
 
+@pytest.mark.slow
 def test_rerun_with_the_same_out_makes_only_missing_runs(tmp_path) -> None:
     first = compare(QUICK, runs=3, out=tmp_path)
     assert first.executed == 18
@@ -147,6 +149,7 @@ def test_killed_compare_resumes_without_redoing_runs(tmp_path) -> None:
     assert len(resumed.rows) == 360 and resumed.rows["case"].is_unique
 
 
+@pytest.mark.slow
 def test_storing_the_data_is_all_or_nothing(tmp_path, monkeypatch) -> None:
     original = pd.DataFrame.to_parquet
 
@@ -213,6 +216,7 @@ def test_parameters_find_keys_in_either_spelling() -> None:
         apply_params(data, {"strategies.canary.incrementStep.x": 1})
 
 
+@pytest.mark.slow
 def test_sweep_tags_rows_with_parameters() -> None:
     result = sweep(QUICKSTART, {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3)
     assert set(result.rows["strategy"]) == {"canary"}
@@ -221,6 +225,7 @@ def test_sweep_tags_rows_with_parameters() -> None:
     assert np.isclose(times["5m"], 345)  # start-up, then the first step's end
 
 
+@pytest.mark.slow
 def test_cli_compare_writes_the_report(tmp_path, capsys) -> None:
     from simulator.cli import main
 

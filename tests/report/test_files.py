@@ -47,6 +47,7 @@ def failing(*args, **kwargs):
     raise RuntimeError("renderer failed")
 
 
+@pytest.mark.slow
 def test_a_renderer_that_raises_leaves_no_partial_report(tmp_path, monkeypatch) -> None:
     out = tmp_path / "results"
     result = compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out)
@@ -83,6 +84,7 @@ def test_run_out_writes_nothing_when_plotting_raises(tmp_path, monkeypatch) -> N
     assert not out.exists() and no_staging(tmp_path)
 
 
+@pytest.mark.slow
 def test_the_report_is_added_beside_the_data(tmp_path) -> None:
     out = tmp_path / "results"
     result = compare(QUICKSTART, runs=2, strategies=["canary", "immediate"], out=out)

@@ -13,6 +13,7 @@ from simulator.scenario import load_scenario
 from tests.helpers import SCENARIOS, scenario_data, until_rollout_end
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_escapes_names(tmp_path) -> None:
     data = scenario_data("quickstart.yaml")
     data["name"] = "<script>alert('x')</script>"
@@ -26,6 +27,7 @@ def test_report_is_self_contained_and_escapes_names(tmp_path) -> None:
     assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
 
 
+@pytest.mark.slow
 def test_sweep_report_has_a_pareto_view(tmp_path) -> None:
     result = sweep(SCENARIOS / "quickstart.yaml", {"strategies.canary.monitoringDuration": ["2m", "5m"]}, runs=3)
     write_experiment_report(result, tmp_path)

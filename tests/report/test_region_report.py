@@ -67,6 +67,7 @@ def test_the_region_figure_has_a_column_per_region_with_its_own_faults(waves: Ru
         region_timeline_figure(run(load_scenario(SCENARIOS / "quickstart.yaml"), "immediate", 1))
 
 
+@pytest.mark.slow
 def test_run_out_writes_the_regions_timeline_and_figure(tmp_path: Path, waves: RunResult,
                                                         scenario: Scenario) -> None:
     names = {path.name for path in write_run_results(tmp_path, "demo", [waves], written_dump(scenario))}

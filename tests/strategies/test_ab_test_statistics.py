@@ -205,6 +205,7 @@ def test_sequential_test_keeps_the_running_minimum_p_and_the_running_intersectio
     assert (outcome.ci_low > 0) == outcome.significant
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", ["ab", "ab-sequential"])
 def test_a_more_accurate_candidate_that_fails_4_percent_of_requests_is_not_shipped(label: str) -> None:
     """Issue 10's acceptance, through the simulator on the bundled scenario: +3 points of accuracy, 4 % of

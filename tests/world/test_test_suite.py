@@ -133,6 +133,7 @@ def test_same_seed_same_suite() -> None:
 # -- the gate in whole runs ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_bad_candidate_is_rejected_before_it_serves_a_single_request() -> None:
     bad = scenario(0.70)
     for seed in range(10):

@@ -187,6 +187,7 @@ def test_without_the_load_test_webhook_the_blue_green_canary_has_no_values(tmp_p
     assert result.load_tests == {}
 
 
+@pytest.mark.slow
 def test_the_per_request_reference_serves_the_load_test_request_for_request(tmp_path: Path) -> None:
     # a window past the end of the load test's run (90 s to 150 s), so that no request is in flight at its end
     scenario = load_scenario(scenario_file(tmp_path, versions=failing_candidate(), horizon="4m", observe="4m"))
