@@ -253,13 +253,10 @@ def _validate(args: argparse.Namespace) -> int:
 
         lines, problems = manifest_report(args.file, analysis_template_parser=lambda raw: parse_analysis_template(
             raw.document, file=args.file))
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if len(problems) > 1:
-            print(f"{args.file}: {len(problems)} problems", file=sys.stderr)
+        status = _report_problems(problems, args.file) if problems else EXIT_OK
         if lines:
             print("\n".join(lines))
-        return EXIT_BAD_INPUT if problems else EXIT_OK
+        return status
     data = read_scenario_data(args.file)
     problems = scenario_problems(data, source=args.file)
     strategies = data.get("strategies")
@@ -270,19 +267,11 @@ def _validate(args: argparse.Namespace) -> int:
         problems += [problem for problem in expectation_problems(data["expect"], labels, file=args.file)
                      if problem.path not in known]
     if problems:
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if len(problems) > 1:
-            print(f"{args.file}: {len(problems)} problems", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _report_problems(problems, args.file)
     scenario = parse_scenario(data, source=args.file)
     query_problems = _query_problems(scenario, args.file)
     if query_problems:
-        for problem in query_problems:
-            print(f"error: {problem}", file=sys.stderr)
-        if len(query_problems) > 1:
-            print(f"{args.file}: {len(query_problems)} problems", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _report_problems(query_problems, args.file)
     strategies = ", ".join(f"{label} ({config.kind})" for label, config in scenario.strategies.items()) or "none"
     print(
         f"{args.file}: ok - scenario '{scenario.name}', versions {', '.join(scenario.versions)}, "
@@ -294,6 +283,15 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{truth.sentence()} (decisions are scored against it)")
     _print_warnings(scenario, args.file, truth.warnings)
     return EXIT_OK
+
+
+def _report_problems(problems: Sequence[ScenarioError], file: str) -> int:
+    """One ``error:`` line per problem on stderr (and their count when several); the bad-input exit status."""
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{file}: {len(problems)} problems", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _query_problems(scenario: Scenario, file: str) -> list[ScenarioError]:

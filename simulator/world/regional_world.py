@@ -224,23 +224,15 @@ class RegionalWorld(World):
 
     def _scale_pool(self, region: int, index: int, replicas: int) -> None:
         pool = self._pool(region, index)
-        alive = self.replicas.ids(pool, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
-        before = len(alive)
+        before = len(self._resize(pool, index, replicas))
         self.pool_desired[pool] = replicas
-        if replicas > before:
-            for _ in range(replicas - before):
-                replica = self.replicas.add(pool, self.env.now)
-                self.env.process(self._start_up(replica, self.startup[index]))
-        elif replicas < before:
-            not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
-            serving = [r for r in alive if self.replicas.state(r) == ReplicaState.READY]
-            for replica in (list(reversed(not_serving)) + list(reversed(serving)))[: before - replicas]:
-                self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
-                self._outage_hit.pop(replica, None)
         if replicas != before:
             version, name = self.versions[index], self.layout.names[region]
             self.log("scale", f"{version} in {name}: {before} -> {replicas} replicas", version=version,
                      region=name, previous=before, replicas=replicas)
+
+    def _replica_stopped(self, replica: int) -> None:
+        self._outage_hit.pop(replica, None)  # a stopped replica is no longer one an outage took down
 
     def _replica_names(self, replica: int) -> tuple[str, str]:
         region, model = divmod(self.replicas.version(replica), self.n_versions)

@@ -297,20 +297,8 @@ class World:
                 self.autoscaled[index] = 0  # retired: its autoscaler starts afresh when it is deployed again
             elif self._autoscaled(index):  # the autoscaler's pods for the load stay; never below its min
                 replicas = max(replicas, self.autoscaled[index], self._autoscaler_min(index))
-        alive = self.replicas.ids(index, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
-        before = len(alive)
+        before = len(self._resize(index, index, replicas))
         self.desired[index] = replicas
-        if replicas > before:
-            for _ in range(replicas - before):
-                replica = self.replicas.add(index, self.env.now)
-                self.env.process(self._start_up(replica, self.startup[index]))
-        elif replicas < before:
-            # Stop replicas that serve nothing first, then the newest ones.
-            not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
-            serving = [r for r in alive if self.replicas.state(r) == ReplicaState.READY]
-            order = list(reversed(not_serving)) + list(reversed(serving))
-            for replica in order[: before - replicas]:
-                self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
         if replicas != before:
             detail = f"{version}: {before} -> {replicas} replicas" + (f" ({why})" if why else "")
             self.log("scale", detail, version=version, previous=before, replicas=replicas, cause=cause)
@@ -318,6 +306,27 @@ class World:
         if cause == "autoscaler" and replicas != before:
             self.scale_events[index] += 1
         self._notify_waiters()
+
+    def _resize(self, group: int, version: int, replicas: int) -> list[int]:
+        """Start or stop replicas of routing ``group`` (of version index ``version``) until ``replicas`` are
+        alive: stopped first are those that serve nothing, then the newest. Returns the replicas that were
+        alive before, and the stopped ones among them are gone."""
+        alive = self.replicas.ids(group, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
+        before = len(alive)
+        if replicas > before:
+            for _ in range(replicas - before):
+                replica = self.replicas.add(group, self.env.now)
+                self.env.process(self._start_up(replica, self.startup[version]))
+        elif replicas < before:
+            not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
+            serving = [r for r in alive if self.replicas.state(r) == ReplicaState.READY]
+            for replica in (list(reversed(not_serving)) + list(reversed(serving)))[: before - replicas]:
+                self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
+                self._replica_stopped(replica)
+        return alive
+
+    def _replica_stopped(self, replica: int) -> None:
+        """A hook: ``replica`` was scaled away (nothing to forget here)."""
 
     def _note_range(self, index: int, replicas: int) -> None:
         """Widen version ``index``'s range of replicas asked for while deployed (0 is not deployed)."""
