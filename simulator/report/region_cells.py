@@ -13,6 +13,8 @@ import math
 
 import pandas as pd
 
+from simulator.report.summary_cells import mean_cell
+
 __all__ = ["REGIONS_NOTE", "region_header", "region_cells"]
 
 REGIONS_NOTE = ("By region, means with 95 % intervals; blast radius: the share of users and of requests that met "
@@ -39,15 +41,6 @@ def _share(row: pd.Series, name: str) -> str:
     return f"{row[key]:.1%}{interval}"
 
 
-def _count(row: pd.Series, name: str) -> str:
-    key = f"{name}_mean"
-    if key not in row or pd.isna(row[key]):
-        return "-"
-    low, high = row[f"{name}_low"], row[f"{name}_high"]
-    interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
-    return f"{row[key]:,.0f}{interval}"
-
-
 def region_header(summary: pd.DataFrame) -> list[str]:
     """Column headings of :func:`region_cells`."""
     return [g.removeprefix("param:") for g in _groups(summary)] + [
@@ -66,10 +59,10 @@ def region_cells(summary: pd.DataFrame) -> list[list[str]]:
             continue  # a yardstick or a point that ran nothing
         head = [str(row[g]) for g in groups]
         rows.append(head + ["all", _share(row, "blast_radius_users"), _share(row, "blast_radius_requests"),
-                            _count(row, "candidate_requests"), _count(row, "requests")])
+                            mean_cell(row, "candidate_requests"), mean_cell(row, "requests")])
         for region in regions:
             prefix = f"regions.{region}."
             rows.append(head + [region, _share(row, prefix + "blast_radius_users"),
                                 _share(row, prefix + "blast_radius_requests"),
-                                _count(row, prefix + "candidate_requests"), _count(row, prefix + "requests")])
+                                mean_cell(row, prefix + "candidate_requests"), mean_cell(row, prefix + "requests")])
     return rows

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["SUMMARY_NOTE", "summary_header", "summary_cells", "PAIRED_HEADER", "paired_cells"]
+__all__ = ["SUMMARY_NOTE", "summary_header", "summary_cells", "PAIRED_HEADER", "paired_cells", "mean_cell"]
 
 SUMMARY_NOTE = ("Outcome rates and figures per strategy, 95 % intervals (Wilson for rates; for means, t with a "
                 "skewness correction, kept within what the figure can be).")
@@ -33,7 +33,8 @@ def _rate(row: pd.Series, name: str) -> str:
     return f"{row[name]:.0%} [{row[f'{name}_low']:.0%}, {row[f'{name}_high']:.0%}]"
 
 
-def _mean(row: pd.Series, name: str) -> str:
+def mean_cell(row: pd.Series, name: str) -> str:
+    """``name``'s mean with its interval, whole numbers with thousands separators (``-`` without one)."""
     key = f"{name}_mean"
     if key not in row or pd.isna(row[key]):
         return "-"
@@ -55,7 +56,7 @@ def summary_cells(summary: pd.DataFrame) -> list[list[str]]:
         [str(row[g]) for g in groups] + [
             f"{row['runs']}" + (f" ({row['errors']} failed)" if row["errors"] else ""),
             _rate(row, "promoted"), _rate(row, "rolled_back"), _rate(row, "right_decision"),
-            _mean(row, "decision_time_s"), _mean(row, "candidate_requests"), _mean(row, "failed_requests"),
+            mean_cell(row, "decision_time_s"), mean_cell(row, "candidate_requests"), mean_cell(row, "failed_requests"),
         ]
         for _, row in summary.iterrows()
     ]

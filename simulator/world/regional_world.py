@@ -320,11 +320,7 @@ class RegionalWorld(World):
             self.log("fault", f"crash of {fault.version}{where} skipped: no ready replica", fault="crash",
                      version=fault.version, region=fault.region, replica=None, skipped=True)
             return
-        restart = fault.restart_after
-        if restart is None:
-            restart = self.scenario.service.restart_delay
-        if restart is None:
-            restart = self.startup[index]
+        restart = self._restart_delay(fault, index)
         for replica in ready[: fault.replicas]:
             self.replicas.set_state(replica, ReplicaState.CRASHED, self.env.now)
             self.data_plane.replica_crashed(replica, self.env.now)

@@ -429,11 +429,7 @@ class World:
             self.log("fault", f"crash of {fault.version} skipped: no ready replica", fault="crash",
                      version=fault.version, replica=None, skipped=True)
             return
-        restart = fault.restart_after
-        if restart is None:
-            restart = self.scenario.service.restart_delay
-        if restart is None:
-            restart = self.startup[index]
+        restart = self._restart_delay(fault, index)
         for replica in ready[: fault.replicas]:
             self.replicas.set_state(replica, ReplicaState.CRASHED, self.env.now)
             self.data_plane.replica_crashed(replica, self.env.now)
@@ -441,6 +437,15 @@ class World:
                      version=fault.version, replica=replica, restart_after=restart)
             self.env.process(self._restart(replica, restart))
         self._notify_waiters()
+
+    def _restart_delay(self, fault: CrashFault, index: int) -> float:
+        """Seconds a crashed replica of version ``index`` takes to serve again: the fault's, the service's, or
+        the version's start-up."""
+        if fault.restart_after is not None:
+            return fault.restart_after
+        if self.scenario.service.restart_delay is not None:
+            return self.scenario.service.restart_delay
+        return self.startup[index]
 
     def _restart(self, replica: int, delay: float):
         yield self.env.timeout(delay)
