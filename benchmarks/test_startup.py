@@ -45,12 +45,18 @@ def test_interpreter_start(benchmark) -> None:
     print(f"\npython -c pass: {_SECONDS['python'] * 1000:.0f} ms")
 
 
-_COMMANDS = {"help": ["--help"], "validate": ["validate", str(SCENARIOS / "quickstart.yaml")]}
+_COMMANDS = {
+    "help": ["--help"],
+    "validate": ["validate", str(SCENARIOS / "quickstart.yaml")],
+    # One strategy of the quickstart: the imports a run needs, the cached data-plane kernel loaded, and an hour
+    # of simulated traffic at 200 requests/s.
+    "run": ["run", str(SCENARIOS / "quickstart.yaml"), "--strategy", "canary"],
+}
 
 
 @pytest.mark.parametrize("name", list(_COMMANDS))
 def test_cli_start(benchmark, name: str) -> None:
-    """``rollout-sim --help`` and ``rollout-sim validate``: parse, import what the command needs, answer."""
+    """``rollout-sim --help``, ``validate`` and a one-strategy ``run``: parse, import what the command needs, answer."""
     arguments = _COMMANDS[name]
     command = [_console_script(), *arguments]
     benchmark.pedantic(_start, args=(command,), rounds=_ROUNDS, iterations=1, warmup_rounds=1)

@@ -35,7 +35,6 @@ from simulator.commands import (
     WaitAny,
     WaitUntilReady,
 )
-from simulator.drift_monitor import DriftMonitor
 from simulator.errors import EngineError, ScenarioError, SimulatorError, StrategyError
 from simulator.lifecycle import Retraining, monitor_drift, operate
 from simulator.observations import Observation
@@ -309,7 +308,11 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     stop: simpy.Event = env.timeout(scenario.window)
     rollout: simpy.Process | None = None
     finished: simpy.Event | None = None
-    monitor = DriftMonitor(world, scenario.monitoring.drift) if scenario.monitoring.drift is not None else None
+    monitor = None
+    if scenario.monitoring.drift is not None:  # the monitor's statistics are imported only for a run that has one
+        from simulator.drift_monitor import DriftMonitor
+
+        monitor = DriftMonitor(world, scenario.monitoring.drift)
     drift_scores = monitor.scores if monitor is not None else _no_drift_scores
     if config is not None and scenario.candidate is not None:
         strategy = make_strategy(config)

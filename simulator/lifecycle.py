@@ -9,16 +9,18 @@ rollout process it is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simulator.drift_monitor import DriftMonitor
 from simulator.result import Decision
 from simulator.scenario.health_check_config import HealthCheckConfig
 from simulator.scenario.model import Scenario
 from simulator.scenario.world_config import RollbackOperation
 from simulator.world.world import World
+
+if TYPE_CHECKING:
+    from simulator.drift_monitor import DriftMonitor
 
 __all__ = ["StartRollout", "CurrentRollout", "operate", "health_check", "monitor_drift", "Retraining"]
 

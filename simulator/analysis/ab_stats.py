@@ -18,7 +18,8 @@
 * Sample ratio mismatch: chi-square goodness of fit of the users seen in each
   arm against the configured split.
 
-Every p-value comes from :mod:`scipy.stats`.
+Every p-value comes from :mod:`scipy.stats`, imported by the tests that use it (so that
+importing the strategies does not pay for it).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from typing import Literal
-
-from scipy import stats
 
 __all__ = [
     "ArmSummary",
@@ -131,6 +130,8 @@ def _relative(effect: float, base: float) -> float | None:
 
 def proportion_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha: float) -> TestOutcome:
     """Chi-square test (no continuity correction) of two proportions, with a Wald interval."""
+    from scipy import stats
+
     successes = (round(stable.mean * stable.n), round(candidate.mean * candidate.n))
     table = [[successes[0], stable.n - successes[0]], [successes[1], candidate.n - successes[1]]]
     if min(stable.n, candidate.n) == 0 or min(sum(column) for column in zip(*table, strict=True)) == 0:
@@ -150,6 +151,8 @@ def proportion_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, a
 
 def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha: float) -> TestOutcome:
     """Welch's t-test of two means from summary statistics, with a Welch-Satterthwaite interval."""
+    from scipy import stats
+
     effect = candidate.mean - stable.mean
     if min(stable.n, candidate.n) < 2:
         return TestOutcome(metric, "Welch t-test", 1.0, effect, -math.inf, math.inf,
@@ -258,6 +261,8 @@ def sequential_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, a
 
 def sample_ratio_p_value(users_stable: int, users_candidate: int, candidate_share: float) -> float:
     """Chi-square goodness of fit of the users per arm to the configured split (SRM check)."""
+    from scipy import stats
+
     total = users_stable + users_candidate
     if total == 0:
         return 1.0

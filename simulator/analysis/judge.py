@@ -95,6 +95,9 @@ evaluated (as in :mod:`simulator.analysis.thresholds`, a metric that was
 not evaluated never passes), or when none was; otherwise ``marginal`` below
 ``pass_score`` and ``pass`` at or above it. The score of the evaluated
 metrics is reported with an inconclusive verdict too.
+
+:mod:`scipy.stats` is imported where a metric is judged, so that a canary
+without a judge (and the command line) does not pay for it.
 """
 
 from __future__ import annotations
@@ -105,7 +108,6 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from simulator.observations import MetricSeries
 from simulator.scenario.strategy_config import RollbackThresholds
@@ -277,6 +279,8 @@ def _exact_upper_tail(n: int, m: int) -> np.ndarray:
 
 def _upper_tail(n: int, m: int, count: int) -> float:
     """P(U >= count) for U of n against m values under no difference (no ties)."""
+    from scipy import stats
+
     if count <= 0:
         return 1.0
     if count > n * m:
@@ -289,6 +293,8 @@ def _upper_tail(n: int, m: int, count: int) -> float:
 
 def _critical_count(n: int, m: int, alpha: float) -> int:
     """The smallest c with P(U >= c) <= alpha; n m + 1 when no count is that rare."""
+    from scipy import stats
+
     if n * m <= _EXACT_PAIRS:
         tail = _exact_upper_tail(min(n, m), max(n, m))
         return int(np.argmax(tail <= alpha))  # tail[n m + 1] = 0, so some entry qualifies
@@ -332,6 +338,8 @@ class _Levels:
 
 def _judge(metric: str, candidate: np.ndarray, stable: np.ndarray, levels: _Levels, *, harmful: Harmful,
            scale: Scale, allowance: float, missing: str | None = None) -> MetricJudgement:
+    from scipy import stats
+
     alpha, minimum_intervals = levels.alpha, levels.minimum_intervals
     candidate = np.asarray(candidate, dtype=float)
     stable = np.asarray(stable, dtype=float)

@@ -1,7 +1,8 @@
 """What ``rollout-sim run`` prints on a terminal (one row per strategy, then why), and what ``compare`` and ``sweep``
 print: the decision, the summary per strategy or sweep point, and the paired differences.
 
-Rich tables on a terminal; piped or logged, the same tables 120 columns wide without colour.
+Rich tables on a terminal; piped or logged, the same tables 120 columns wide without colour. The cells of
+``compare`` and ``sweep`` (pandas) are imported where those tables are printed, so ``run`` does not pay for pandas.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.experiment.decision_table import YARDSTICK_PREFIX, Decision
-from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER, comparison_cells, decision_cells
-from simulator.report.region_cells import REGIONS_NOTE, region_cells, region_header
-from simulator.report.summary_cells import PAIRED_HEADER, SUMMARY_NOTE, paired_cells, summary_cells, summary_header
 from simulator.result import RunResult
 from simulator.units import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from simulator.experiment.decision_table import Decision
 
 __all__ = ["print_runs", "print_decision", "print_experiment", "short_paths"]
 
@@ -43,13 +42,11 @@ _DECISION_COLUMNS = {0: "criterion", 2: "best", 3: "value [95 %]", 4: "runner-up
                      7: "p (Holm)", 8: "beats it?", 9: "what-if"}
 _DECISION_LABELS = (2, 4)
 _DECISION_YARDSTICKS = 9
-assert all(index < len(DECISION_HEADER) for index in _DECISION_COLUMNS)
 
 # Cells of comparison_cells shown on a terminal: the seeds (the summary's runs), the unadjusted p and where each
 # comparison came from are left to the reports.
 _COMPARISON_COLUMNS = [0, 1, 2, 4, 5, 7, 8]
 _COMPARISON_LABELS = (1, 2)
-assert all(index < len(COMPARISON_HEADER) for index in _COMPARISON_COLUMNS)
 
 _WITH_INTERVAL = re.compile(r"(\S+) (\[[^\]]*\])")
 _SWEEP_POINT = re.compile(r"(.+?) \((.+=.+)\)")
@@ -145,6 +142,9 @@ def print_decision(scenario_name: str, decision: Decision, console: Console | No
     Each of ``paths`` (a sweep's parameters) is shown by its last keys
     (:func:`short_paths`).
     """
+    from simulator.experiment.decision_table import YARDSTICK_PREFIX
+    from simulator.report.decision import decision_cells
+
     console = _console(console)
     short = short_paths(paths)
     if decision.truth:
@@ -178,6 +178,10 @@ def print_experiment(scenario_name: str, summary: pd.DataFrame, paired: pd.DataF
     criteria rest on; without it, every paired difference. A sweep's
     parameters are shown by their last keys, named once at the top.
     """
+    from simulator.report.decision import COMPARISON_HEADER, comparison_cells
+    from simulator.report.region_cells import REGIONS_NOTE, region_cells, region_header
+    from simulator.report.summary_cells import PAIRED_HEADER, SUMMARY_NOTE, paired_cells, summary_cells, summary_header
+
     console = _console(console)
     paths = [column.removeprefix("param:") for column in summary.columns if column.startswith("param:")]
     short = short_paths(paths)

@@ -26,7 +26,6 @@ from simulator.scenario.raw_data import check_raw_data
 from simulator.scenario.shadow_config import ImmediateConfig
 from simulator.scenario.types import written_input
 from simulator.scenario.validation_errors import one_line, validation_to_scenario_error
-from simulator.scenario.written_schema import written_schema
 
 __all__ = ["load_scenario", "parse_scenario", "read_scenario_data", "scenario_problems", "scenario_schema",
            "validation_to_scenario_error"]
@@ -198,4 +197,6 @@ def scenario_schema(expectation_names: Sequence[str] | None = None) -> dict[str,
     See :func:`simulator.scenario.written_schema.written_schema`; ``expectation_names`` are the
     figures an ``expect`` block may name (``rollout-sim schema`` passes them).
     """
+    from simulator.scenario.written_schema import written_schema  # only `rollout-sim schema` needs it
+
     return written_schema(expectation_names)

@@ -1,4 +1,8 @@
-"""Rollout strategies: sans-I/O controllers, made from their configs by kind."""
+"""Rollout strategies: sans-I/O controllers, made from their configs by kind.
+
+The strategies read from Argo Rollouts and Flagger manifests are imported when one is made: their manifest and
+analysis models take long to build, and most scenarios have none.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,9 @@ from simulator.scenario.strategy_config import (
     WavesConfig,
 )
 from simulator.strategies.ab_test import ABTestStrategy
-from simulator.strategies.argo.from_manifests import argo_strategy
 from simulator.strategies.base import Strategy
 from simulator.strategies.blue_green import BlueGreenStrategy
 from simulator.strategies.canary import CanaryStrategy
-from simulator.strategies.flagger.from_manifests import flagger_strategy
 from simulator.strategies.immediate import ImmediateStrategy
 from simulator.strategies.post_promotion import WatchAfterPromotion
 from simulator.strategies.rolling import RollingStrategy
@@ -42,6 +44,19 @@ __all__ = [
     "make_strategy",
 ]
 
+
+def _argo_strategy(config: ArgoRolloutConfig) -> Strategy:
+    from simulator.strategies.argo.from_manifests import argo_strategy
+
+    return argo_strategy(config)
+
+
+def _flagger_strategy(config: FlaggerCanaryConfig) -> Strategy:
+    from simulator.strategies.flagger.from_manifests import flagger_strategy
+
+    return flagger_strategy(config)
+
+
 STRATEGIES: dict[type, Callable[..., Strategy]] = {
     CanaryConfig: CanaryStrategy,
     BlueGreenConfig: BlueGreenStrategy,
@@ -49,8 +64,8 @@ STRATEGIES: dict[type, Callable[..., Strategy]] = {
     ImmediateConfig: ImmediateStrategy,
     ABTestConfig: ABTestStrategy,
     ShadowConfig: ShadowStrategy,
-    ArgoRolloutConfig: argo_strategy,
-    FlaggerCanaryConfig: flagger_strategy,
+    ArgoRolloutConfig: _argo_strategy,
+    FlaggerCanaryConfig: _flagger_strategy,
     WavesConfig: lambda config: WavesStrategy(config, make_strategy),  # each region's strategy made as any other
 }
 """Strategy class (or factory) for each config class."""

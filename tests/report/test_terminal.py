@@ -85,3 +85,12 @@ def test_a_sweep_names_its_parameters_by_their_last_key() -> None:
 ])
 def test_short_paths_are_as_short_as_tells_them_apart(paths: list[str], short: list[str]) -> None:
     assert list(short_paths(paths).values()) == short
+
+
+def test_the_terminal_columns_are_cells_the_reports_make() -> None:
+    from simulator.report import terminal
+    from simulator.report.decision import COMPARISON_HEADER, DECISION_HEADER
+
+    assert max(terminal._DECISION_COLUMNS) < len(DECISION_HEADER)
+    assert max(terminal._COMPARISON_COLUMNS) < len(COMPARISON_HEADER)
+    assert terminal._DECISION_YARDSTICKS in terminal._DECISION_COLUMNS
