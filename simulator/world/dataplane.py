@@ -15,6 +15,8 @@ The plane sees the world only through :class:`~simulator.world.serving.ServingSt
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from simulator.world.kernel import BALANCERS, assign_requests
@@ -62,20 +64,25 @@ class BatchDataPlane:
             return None
         return RequestBatch.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
-    def advance_to(self, until: float) -> list[ServedChunk]:
-        """Process every request arriving before ``until`` (seconds); return the ones now final."""
-        served: list[ServedChunk] = []
+    def advance_to(self, until: float) -> Iterator[ServedChunk]:
+        """Process every request arriving before ``until`` (seconds); yield the ones now final.
+
+        Lazily, a slice at a time: each chunk is handed on before the next
+        slice is served, so memory holds one slice's requests, however far
+        ``until`` lies. The caller must consume every chunk.
+        """
         while self.time < until:
             end = min(until, self.time + self.max_slice)
             batch = self.state.traffic.take_until(end)
             bound = self._take_bound(end)
-            if len(batch) or bound is not None:
-                self._assign(batch, bound)
-            self._finalize(end, served)
+            new = self._assign(batch, bound) if len(batch) or bound is not None else None
+            served: list[ServedChunk] = []
+            self._finalize(end, served, new=new)
             self.time = end
-        return served
+            yield from served
 
-    def _assign(self, batch: RequestBatch, bound: tuple[RequestBatch, np.ndarray] | None = None) -> None:
+    def _assign(self, batch: RequestBatch, bound: tuple[RequestBatch, np.ndarray] | None = None) -> ServedChunk:
+        """Route and serve the slice's requests; return them (not yet final: :meth:`_finalize` sorts them out)."""
         state = self.state
         replicas = state.replicas
         if len(batch):
@@ -116,25 +123,48 @@ class BatchDataPlane:
             "shadow": shadow, "origin": origin, "u_shadow": batch.u_shadow, "u_segment": batch.u_segment,
             "service_end": service_end, "synthetic": synthetic,
         }
-        if len(self.pending["arrival"]):
-            self.pending = {name: np.concatenate([self.pending[name], new[name]]) for name in SERVED_FIELDS}
-        else:
-            self.pending = new
+        return new
 
-    def _finalize(self, until: float, served: list[ServedChunk], everything: bool = False) -> None:
+    def _finalize(self, until: float, served: list[ServedChunk], everything: bool = False,
+                  new: ServedChunk | None = None) -> None:
+        """Hand the requests now final (client end by ``until``, seconds) to ``served``; keep the rest pending.
+
+        ``new`` are the slice's requests, just served, after the pending ones
+        in arrival order: the final ones of both, in that order, make one
+        chunk, and the others stay pending, as if ``new`` had been appended
+        to the pending requests first. Most of ``new`` is final up to a point
+        near the slice's end, so that stretch is taken whole, with no mask.
+        """
         pending = self.pending
-        if not len(pending["arrival"]):
-            return
+        if new is None or not len(new["arrival"]):
+            new = None
+            if not len(pending["arrival"]):
+                return
+        elif not len(pending["arrival"]):
+            pending, new = new, None
         final = np.ones(len(pending["arrival"]), dtype=bool) if everything else pending["client_end"] <= until
-        if not final.any():
+        if new is None:
+            if not final.any():
+                self.pending = pending
+                return
+            if final.all():
+                done, self.pending = pending, {name: pending[name][:0] for name in SERVED_FIELDS}
+            else:
+                keep = ~final
+                done = {name: pending[name][final] for name in SERVED_FIELDS}
+                self.pending = {name: pending[name][keep] for name in SERVED_FIELDS}
+            served.append(done)
             return
-        if final.all():
-            done, self.pending = pending, {name: pending[name][:0] for name in SERVED_FIELDS}
-        else:
-            keep = ~final
-            done = {name: pending[name][final] for name in SERVED_FIELDS}
-            self.pending = {name: pending[name][keep] for name in SERVED_FIELDS}
-        served.append(done)
+        new_final = new["client_end"] <= until
+        whole = len(new_final) if new_final.all() else int(np.argmin(new_final))  # new[:whole] are all final
+        tail_final, tail_keep = new_final[whole:], ~new_final[whole:]
+        old_keep = ~final
+        done_parts = {name: [pending[name][final], new[name][:whole], new[name][whole:][tail_final]]
+                      for name in SERVED_FIELDS}
+        self.pending = {name: np.concatenate([pending[name][old_keep], new[name][whole:][tail_keep]])
+                        for name in SERVED_FIELDS}
+        if final.any() or whole or tail_final.any():
+            served.append({name: np.concatenate(parts) for name, parts in done_parts.items()})
 
     def open_requests(self, version: int) -> dict[str, np.ndarray]:
         """Requests of ``version`` not yet final: their ``arrival``, ``start`` and ``service_end``, seconds."""
@@ -152,11 +182,12 @@ class BatchDataPlane:
             # Work in service stops at the crash; work still queued never starts (its end falls before its start).
             pending["service_end"][hit] = np.minimum(pending["service_end"][hit], now)
 
-    def finish(self, now: float) -> list[ServedChunk]:
-        """Every request still pending (their outcome is already known)."""
-        served = self.advance_to(now)
+    def finish(self, now: float) -> Iterator[ServedChunk]:
+        """Every request up to ``now`` (seconds) and every one still pending (their outcome is already known)."""
+        yield from self.advance_to(now)
+        served: list[ServedChunk] = []
         self._finalize(now, served, everything=True)
-        return served
+        yield from served
 
 
 def _dtype(name: str) -> type:

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from simulator.world.load import seconds_in_bins
+from simulator.world.tally import TOTAL_COUNTS, TOTAL_SUMS, tally_chunk
 
 __all__ = ["MetricStore", "MonitoringSeries", "FinishedRequests", "Status", "VersionTotals", "histogram_quantiles"]
 
@@ -407,6 +408,15 @@ class MetricStore:
         """
         if len(done.arrival) == 0:
             return
+        shadow = done.shadow is not None and bool(done.shadow.any())
+        synthetic = done.synthetic is not None and bool(done.synthetic.any())
+        if shadow or synthetic:
+            self._record_mixed(done, shadow, synthetic)
+        else:
+            self._record_users(done)
+
+    def _record_mixed(self, done: FinishedRequests, shadow: bool, synthetic: bool) -> None:
+        """:meth:`record` for any chunk, array by array; ``shadow``, ``synthetic``: whether it has such requests."""
         n_versions = len(self.versions)
         latency = done.client_end - done.arrival
         reached = done.status != Status.DROPPED
@@ -417,8 +427,6 @@ class MetricStore:
         self.series.add_responses(bins, done.version, done.status, done.error)
         self._record_load(done, bins, binned, responded)
         self._add_labels(done, responded & ~done.error & done.labelled)
-        shadow = done.shadow is not None and bool(done.shadow.any())
-        synthetic = done.synthetic is not None and bool(done.synthetic.any())
         if shadow or synthetic:
             if shadow:
                 self._record_shadow(done, bins, failed)
@@ -484,6 +492,61 @@ class MetricStore:
             self.fine_histogram.shape
         )
 
+    def _record_users(self, done: FinishedRequests) -> None:
+        """:meth:`record` for a chunk of user requests alone (no shadow copy, no synthetic one), in one pass.
+
+        Adds to every array exactly what the general path adds (see
+        :mod:`simulator.world.tally`): float sums per chunk from zero, then
+        onto the running totals.
+        """
+        series = self.series
+        version = np.asarray(done.version, dtype=np.int64)
+        status = np.asarray(done.status, dtype=np.int64)
+        client_end, arrival, start = done.client_end, done.arrival, done.start
+        latency = client_end - arrival
+        bucket = series._bucket_index(latency[status != Status.DROPPED])
+        fine = self._fine_index(latency[status == Status.OK])
+        bins = np.minimum((client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
+        low, high = int(bins.min()), int(bins.max()) + 1
+        n_versions = len(self.versions)
+        part = (high - low, n_versions)
+        latency_part, latency_squares_part, wait_part, service_part, accuracy_part = (
+            np.zeros(part) for _ in range(5))
+        served_part = np.zeros(part, dtype=np.int64)
+        counts = np.zeros((len(TOTAL_COUNTS), n_versions), dtype=np.int64)
+        sums_part = np.zeros((len(TOTAL_SUMS), n_versions))
+        odd = np.empty(len(bins), dtype=bool)
+        no_values = np.empty(0)
+        baseline = done.baseline_failed is not None and done.baseline_correct is not None
+        tally_chunk(
+            bins, version, status, np.asarray(done.error, dtype=bool), np.asarray(done.correct, dtype=bool),
+            np.asarray(done.labelled, dtype=bool), np.asarray(done.user, dtype=np.int64), arrival, start, client_end,
+            bucket, fine,
+            no_values if done.true_accuracy is None else np.asarray(done.true_accuracy, dtype=np.float64),
+            np.asarray(done.baseline_failed, dtype=bool) if baseline else no_values.astype(bool),
+            np.asarray(done.baseline_correct, dtype=bool) if baseline else no_values.astype(bool),
+            low, self.bin_seconds, self.label_delay, math.inf if self.slow_above is None else self.slow_above,
+            math.inf if self.ended_at is None else self.ended_at,
+            series.requests, series.failed, series.histogram, series.responses, series.labelled,
+            series.labelled_correct, self.answered, series.user_last_seen, counts, self.fine_histogram,
+            latency_part, latency_squares_part, wait_part, service_part, served_part, accuracy_part, sums_part, odd,
+        )
+        series.latency_sum[low:high] += latency_part
+        series.latency_sum_squares[low:high] += latency_squares_part
+        series.service_seconds[low:high] += service_part
+        series.queue_wait_seconds[low:high] += wait_part
+        series.services[low:high] += served_part
+        self._busy_seconds[low:high] += service_part
+        self._queue_wait_by_start[low:high] += wait_part
+        self._started_by_start[low:high] += served_part
+        self._keep_aside(done, bins, odd, every=bool((status == Status.OK).all()))
+        if done.true_accuracy is not None:
+            self.true_accuracy_sum[low:high] += accuracy_part
+        for row, name in enumerate(TOTAL_COUNTS):
+            self._counts[name] += counts[row]
+        for row, name in enumerate(TOTAL_SUMS):
+            self._sums[name] += sums_part[row]
+
     @property
     def totals(self) -> list[VersionTotals]:
         """Exact totals per version (in the order of ``versions``)."""
@@ -536,6 +599,11 @@ class MetricStore:
             odd = (responded & (start < bins * self.bin_seconds)) | (done.status >= Status.TIMEOUT_SERVING)
         if self.ended_at is not None:
             odd |= client_end > self.ended_at
+        self._keep_aside(done, bins, odd, every)
+
+    def _keep_aside(self, done: FinishedRequests, bins: np.ndarray, odd: np.ndarray, every: bool) -> None:
+        """Keep the ``odd`` requests aside for :meth:`_settle` (``every``: all of the chunk served in time)."""
+        start, client_end = done.start, done.client_end
         rows = np.flatnonzero(odd)
         if len(rows) == 0:
             return

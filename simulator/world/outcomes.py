@@ -12,7 +12,7 @@ user's.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from numba import njit
 
 from simulator.world.drift import DriftSchedule
 from simulator.world.faults import FaultSchedule
@@ -20,6 +20,8 @@ from simulator.world.metrics import FinishedRequests, Status
 from simulator.world.serving import ServedChunk
 
 __all__ = ["RequestOutcomes"]
+
+_STATUS_OK = Status.OK  # a plain module constant, for numba
 
 
 class RequestOutcomes:
@@ -49,6 +51,8 @@ class RequestOutcomes:
         ``disagrees`` marks the shadow copies whose prediction differs from
         production's on the same request.
         """
+        if self._plain(arrays):
+            return self._decide_plain(arrays)
         version = arrays["version"]
         status = arrays["status"]
         arrival = arrays["arrival"]
@@ -67,6 +71,8 @@ class RequestOutcomes:
         compared = np.zeros(len(version), dtype=bool)
         disagrees = np.zeros(len(version), dtype=bool)
         if shadow.any():
+            from scipy import special  # here: only shadow copies need it, and its import slows every start
+
             origin = arrays["origin"][shadow]
             rho = self.prediction_correlation
             z_production = special.ndtri(arrays["u_correct"][shadow])
@@ -86,6 +92,41 @@ class RequestOutcomes:
             client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
             shadow=shadow, compared=compared, disagrees=disagrees, true_accuracy=true_accuracy,
             baseline_failed=baseline_failed, baseline_correct=baseline_correct,
+            service_end=arrays.get("service_end"), synthetic=synthetic,
+        )
+
+    def _plain(self, arrays: ServedChunk) -> bool:
+        """Whether the chunk's outcomes are plain: no error fault, no drift of accuracy, no shadow copy."""
+        drift = self.drift
+        shadow = arrays.get("shadow")
+        return (not self.faults.errors and not self.faults.dependency and not drift.segments
+                and (drift.concept is None or not drift.loss.any()) and (shadow is None or not shadow.any()))
+
+    def _decide_plain(self, arrays: ServedChunk) -> FinishedRequests:
+        """:meth:`decide` for a plain chunk (:meth:`_plain`), in one compiled pass, to the same bits.
+
+        Each version's error rate and accuracy are constant then, and nothing is compared with production.
+        """
+        version = np.asarray(arrays["version"], dtype=np.int64)
+        n = len(version)
+        no_flags = np.zeros(n, dtype=bool)
+        shadow = arrays.get("shadow", no_flags)
+        synthetic = arrays.get("synthetic", no_flags)
+        error, correct, labelled, baseline_failed, baseline_correct = (np.empty(n, dtype=bool) for _ in range(5))
+        true_accuracy = np.empty(n)
+        counterfactual = _plain_outcomes(
+            version, np.asarray(arrays["status"], dtype=np.int64), arrays["u_error"], arrays["u_correct"],
+            arrays["u_label"], shadow | synthetic, synthetic, np.asarray(self.error_rates, dtype=np.float64),
+            np.asarray(self.drift.base_accuracy, dtype=np.float64), float(self.label_fraction),
+            -1 if self.baseline is None else self.baseline,
+            error, correct, labelled, true_accuracy, baseline_failed, baseline_correct,
+        )
+        return FinishedRequests(
+            arrival=arrays["arrival"], version=arrays["version"], status=arrays["status"], start=arrays["start"],
+            client_end=arrays["client_end"], error=error, correct=correct, labelled=labelled, user=arrays["user"],
+            shadow=shadow, compared=np.zeros(n, dtype=bool), disagrees=np.zeros(n, dtype=bool),
+            true_accuracy=true_accuracy, baseline_failed=baseline_failed if counterfactual else None,
+            baseline_correct=baseline_correct if counterfactual else None,
             service_end=arrays.get("service_end"), synthetic=synthetic,
         )
 
@@ -116,3 +157,36 @@ class RequestOutcomes:
         segments = arrays["u_segment"][other] if "u_segment" in arrays else None
         baseline_correct[other] = arrays["u_correct"][other] < self.drift.accuracy(same, arrival, segments)
         return baseline_failed, baseline_correct
+
+
+@njit(cache=True, nogil=True)
+def _plain_outcomes(  # one compiled pass takes every array it fills
+    version: np.ndarray, status: np.ndarray, u_error: np.ndarray, u_correct: np.ndarray, u_label: np.ndarray,
+    apart: np.ndarray, synthetic: np.ndarray, error_rates: np.ndarray, accuracies: np.ndarray,
+    label_fraction: float, baseline: int, error: np.ndarray, correct: np.ndarray, labelled: np.ndarray,
+    true_accuracy: np.ndarray, baseline_failed: np.ndarray, baseline_correct: np.ndarray,
+) -> bool:  # pragma: no cover - compiled
+    """Errors, correctness, labels and the baseline's counterfactual of plain requests (see ``_decide_plain``).
+
+    Error probabilities are ``1 - (1 - rate)``, as the fault schedule combines
+    causes, so that they round as there. ``baseline`` is -1 for none. Returns
+    whether any request has a counterfactual (a user request another version
+    served); the baseline arrays mean something only then.
+    """
+    n = version.shape[0]
+    counterfactual = False
+    for i in range(n):
+        v = version[i]
+        accuracy = accuracies[v]
+        error[i] = status[i] == _STATUS_OK and u_error[i] < 1.0 - (1.0 - error_rates[v])
+        true_accuracy[i] = accuracy
+        correct[i] = u_correct[i] < accuracy
+        labelled[i] = u_label[i] < label_fraction and not synthetic[i]
+        if baseline >= 0 and v != baseline and not apart[i]:
+            counterfactual = True
+            baseline_failed[i] = u_error[i] < 1.0 - (1.0 - error_rates[baseline])
+            baseline_correct[i] = u_correct[i] < accuracies[baseline]
+        else:
+            baseline_failed[i] = status[i] != _STATUS_OK or error[i]
+            baseline_correct[i] = correct[i]
+    return counterfactual

@@ -27,7 +27,7 @@ router picks a region before a version (:mod:`simulator.world.regions`):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -192,7 +192,7 @@ class RegionalWorld(World):
             service[mine] = times + self.layout.latency_offset[region]
         return service
 
-    def _record(self, served: list[ServedChunk]) -> None:
+    def _record(self, served: Iterable[ServedChunk]) -> None:
         for chunk in served:
             region = chunk["version"] // self.n_versions
             chunk = {**chunk, "version": chunk["version"] % self.n_versions,

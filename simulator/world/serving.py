@@ -11,6 +11,7 @@ errors, predictions and labels are, and records them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
@@ -80,8 +81,11 @@ class ServingState(Protocol):
 class DataPlane(Protocol):
     """What the world asks of a data plane."""
 
-    def advance_to(self, until: float) -> list[ServedChunk]:
-        """Serve every request arriving before ``until`` (seconds); return those whose outcome is final."""
+    def advance_to(self, until: float) -> Iterable[ServedChunk]:
+        """Serve every request arriving before ``until`` (seconds); return those whose outcome is final.
+
+        The chunks may come lazily (a generator): the caller consumes them all, in order.
+        """
         ...
 
     def replica_crashed(self, replica: int, now: float) -> None:
@@ -92,7 +96,7 @@ class DataPlane(Protocol):
         """Serve ``source``'s requests from now on too, each on its own version (flagged ``synthetic``)."""
         ...
 
-    def finish(self, now: float) -> list[ServedChunk]:
+    def finish(self, now: float) -> Iterable[ServedChunk]:
         """Return everything still pending at the end of the run."""
         ...
 

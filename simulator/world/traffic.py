@@ -20,6 +20,7 @@ from simulator.scenario.world_config import (
     TrafficConfig,
     TrafficSpikeFault,
 )
+from simulator.world.sorting import sort_uniform
 
 __all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS", "user_buckets"]
 
@@ -145,7 +146,11 @@ class TrafficSource:
         self.user_offset = user_offset
         self.failover_generator = failover_generator
         self._generated_until = 0.0
-        self._buffer: list[RequestBatch] = []  # generated, not yet handed out, in time order
+        # Generated requests, one array per field of RequestBatch; [_first, _filled) not handed out yet.
+        # What was handed out is never written again: it is views of these arrays.
+        self._columns: dict[str, np.ndarray] = _columns(0)
+        self._first = 0
+        self._filled = 0
 
     @classmethod
     def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> TrafficSource:
@@ -153,47 +158,73 @@ class TrafficSource:
         return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users,
                    streams.generator("users"), streams.generator("mirror"))
 
-    def _generate_block(self, start: float) -> RequestBatch:
+    def _reserve(self, count: int) -> None:
+        """Room for ``count`` more requests after those generated, moving the ones not handed out if need be."""
+        columns = self._columns
+        if self._filled + count <= len(columns["arrival"]):
+            return
+        kept = self._filled - self._first
+        fresh = _columns(kept + count)
+        for name, values in columns.items():
+            fresh[name][:kept] = values[self._first:self._filled]
+        self._columns, self._first, self._filled = fresh, 0, kept
+
+    def _generate_block(self, start: float) -> None:
+        """Draw the requests of the block ``[start, start + BLOCK_SECONDS)`` after those generated.
+
+        The draws, their order and their shapes are those of one call per
+        kind of draw and block: ``random((6, n))`` is the same stream as six
+        calls ``random(n)``, written here straight into each field's array.
+        """
         end = start + BLOCK_SECONDS
         generator = self.generator
         peak = self.rate.max_rate(start, end)
         count = int(generator.poisson(peak * BLOCK_SECONDS))
-        arrival = np.sort(generator.uniform(start, end, count))
+        arrival = sort_uniform(generator.uniform(start, end, count), start, end)
         if not self.rate.is_constant_on(start, end):
             keep = generator.random(count) * peak < self.rate.rate(arrival)
             arrival = arrival[keep]
             count = len(arrival)
-        uniforms = generator.random((6, count))
-        normal = generator.standard_normal(count)
-        return RequestBatch(
-            arrival=arrival,
-            u_route=uniforms[0],
-            u_balance=uniforms[1],
-            u_service=uniforms[2],
-            z_service=normal,
-            u_error=uniforms[3],
-            u_correct=uniforms[4],
-            u_label=uniforms[5],
-            user=self.user_generator.integers(0, self.users, count) + self.user_offset,
-            u_mirror=(mirror := self.mirror_generator.random((3, count)))[0],
-            u_shadow=mirror[1],
-            u_segment=mirror[2],
-            region=np.full(count, self.region, dtype=np.int64),
-            u_failover=np.zeros(count) if self.failover_generator is None else self.failover_generator.random(count),
-        )
+        self._reserve(count)
+        columns, first = self._columns, self._filled
+        block = slice(first, first + count)
+        columns["arrival"][block] = arrival
+        for name in ("u_route", "u_balance", "u_service", "u_error", "u_correct", "u_label"):
+            generator.random(count, out=columns[name][block])
+        generator.standard_normal(count, out=columns["z_service"][block])
+        columns["user"][block] = self.user_generator.integers(0, self.users, count)
+        if self.user_offset:
+            columns["user"][block] += self.user_offset
+        for name in ("u_mirror", "u_shadow", "u_segment"):
+            self.mirror_generator.random(count, out=columns[name][block])
+        columns["region"][block] = self.region
+        if self.failover_generator is None:
+            columns["u_failover"][block] = 0.0
+        else:
+            self.failover_generator.random(count, out=columns["u_failover"][block])
+        self._filled = first + count
 
     def take_until(self, end: float) -> RequestBatch:
         """All requests arriving before ``end`` (seconds) not handed out yet."""
+        if self._generated_until < end:
+            blocks = math.ceil((end - self._generated_until) / BLOCK_SECONDS)
+            expected = sum(self.rate.max_rate(self._generated_until + k * BLOCK_SECONDS,
+                                              self._generated_until + (k + 1) * BLOCK_SECONDS)
+                           for k in range(blocks)) * BLOCK_SECONDS
+            self._reserve(int(expected + 6.0 * math.sqrt(expected) + 64))  # mostly room enough for every block
         while self._generated_until < end:
-            self._buffer.append(self._generate_block(self._generated_until))
+            self._generate_block(self._generated_until)
             self._generated_until += BLOCK_SECONDS
-        if not self._buffer:
-            return RequestBatch.empty()
-        pending = RequestBatch.concatenate(self._buffer)
-        cut = int(np.searchsorted(pending.arrival, end, side="left"))
-        taken = pending.take(slice(0, cut))
-        self._buffer = [pending.take(slice(cut, None))] if cut < len(pending) else []
-        return taken
+        columns, first = self._columns, self._first
+        cut = first + int(np.searchsorted(columns["arrival"][first:self._filled], end, side="left"))
+        self._first = cut
+        return RequestBatch(*(columns[name][first:cut] for name in RequestBatch.FIELDS))
+
+
+def _columns(capacity: int) -> dict[str, np.ndarray]:
+    """Empty arrays for ``capacity`` requests, one per field of :class:`RequestBatch`."""
+    return {name: np.empty(capacity, dtype=np.int64 if name in ("user", "region") else np.float64)
+            for name in RequestBatch.FIELDS}
 
 
 def user_buckets(users: int, generator: np.random.Generator) -> np.ndarray:

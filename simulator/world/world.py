@@ -20,7 +20,7 @@ here: :meth:`World._traffic_source`, :meth:`World._routing_groups`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -187,12 +187,15 @@ class World:
     def _ready_changed(self, version: int, time: float, ready: int) -> None:
         self.store.record_slots(version, time, ready * self.concurrency)
 
-    def _record(self, served: list[ServedChunk]) -> None:
+    def _record(self, served: Iterable[ServedChunk]) -> None:
+        """Record the chunks as the data plane hands them over (lazily: one slice in memory at a time)."""
+        recorded = False
         for chunk in served:
+            recorded = True
             self.store.record(self.outcomes.decide(chunk))
             if self.autoscalers:
                 self._meter(chunk)
-        if self.autoscalers and served:
+        if self.autoscalers and recorded:
             self.load_meter.prune(float(self.env.now))
 
     def _meter(self, chunk: ServedChunk) -> None:
@@ -205,8 +208,9 @@ class World:
     def service_times(self, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
         """Service time per request (seconds) for the version it was routed to, faults applied."""
         service = np.empty(len(batch))
-        for index in np.unique(version):
-            mine = version == index
+        present = np.flatnonzero(np.bincount(version))  # the versions routed to, as np.unique(version) but faster
+        for index in present:
+            mine = slice(None) if len(present) == 1 else version == index
             times = self.latency[index].transform(batch.u_service[mine], batch.z_service[mine])
             factor = self.faults.latency_factor(int(index), batch.arrival[mine])
             service[mine] = times if factor is None else times * factor

@@ -164,6 +164,7 @@ def served(monkeypatch):
     record = World._record
 
     def spy(self: World, chunks) -> None:
+        chunks = list(chunks)  # the data plane hands them over lazily, once
         for chunk in chunks:
             users = ~chunk["shadow"] & ~chunk["synthetic"]
             seen.append((self, {name: chunk[name][users] for name in ("arrival", "user", "version")}))
