@@ -297,6 +297,7 @@ class Scenario(StrictModel):
             if scaled:
                 raise ScenarioError("got autoscaling in a scenario with regions; expected one or the other "
                                     "(autoscaling per region is not simulated yet)", path=scaled[0])
+        self._check_scale_to_zero()
         waves = {f"{label}.each": config.each for label, config in self.strategies.items()
                  if isinstance(config, WavesConfig)}
         resolve_rule_sources(waves, drift_monitored=self.monitoring.drift is not None,
@@ -304,6 +305,18 @@ class Scenario(StrictModel):
         resolve_rule_sources(self.strategies, drift_monitored=self.monitoring.drift is not None,
                              labelled=self.monitoring.labels.fraction > 0)
         return self
+
+    def _check_scale_to_zero(self) -> None:
+        """Scale to zero needs the batch data plane, which holds requests at the activator."""
+        if self.simulation.data_plane != "per_request":
+            return
+        at_zero = (["service.autoscaling.min"] if self.service.autoscaling and self.service.autoscaling.min == 0
+                   else []) + [f"versions.{name}.autoscaling.min" for name, version in self.versions.items()
+                               if version.autoscaling is not None and version.autoscaling.min == 0]
+        if at_zero:
+            raise ScenarioError("got min 0 with the per_request data plane; expected min 1 or more, or the batch "
+                                "data plane (only it holds requests at the activator while a version scales from "
+                                "zero)", path=at_zero[0], value=0)
 
     def _check_promote(self, index: int, operation: PromoteOperation) -> None:
         """A promote names a strategy that runs an Argo Rollout."""

@@ -13,6 +13,10 @@ world: :mod:`simulator.world.autoscaling` drives them.
               is extended while it stays there, and ends a stable window after the last time it did
     result    panicking: the largest panic-window count seen since the panic began (never scale down);
               otherwise the stable window's count; then held within [min, max]
+    to zero   (min 0) a result of 0 keeps 1 pod until the revision has been active a stable window and
+              scale_to_zero_grace_period has passed since the first 0; then 0 (Knative's scaler: the revision
+              is marked inactive, and its last pod goes once the activator has been in its path that long)
+    from zero a request for a revision at 0 pods wakes it: activation_scale pods at once (the activator's poke)
 
 **HPA** (Kubernetes' ``horizontal.go`` v2, as documented)::
 
@@ -24,8 +28,9 @@ world: :mod:`simulator.world.autoscaling` drives them.
               (defaults: up by max(4 pods, 100 %) per 15 s, down by 100 % per 15 s), counted from the
               replicas at the period's start
 
-Where the real controllers have more (Knative's activation scale, scale-down
-delay, target burst capacity; HPA's special handling of pods that are not
+Where the real controllers have more (Knative's scale-down delay, target
+burst capacity, whose activator may already be in the path so that the last
+pod goes at once: set ``scale_to_zero_grace_period`` to 0 for that; HPA's special handling of pods that are not
 ready or have no metrics, ``selectPolicy: Min``), this has the defaults'
 behaviour.
 """
@@ -53,6 +58,8 @@ class KpaDecider:
         self.target = target_per_pod
         self.panic_since: float | None = None
         self.max_panic_pods = 0
+        self.active_since = 0.0  # when the revision last went from 0 pods (or from nothing) to serving, s
+        self.zero_since: float | None = None  # since when the load has asked for 0 pods, s
 
     @property
     def panicking(self) -> bool:
@@ -76,7 +83,27 @@ class KpaDecider:
         if self.panicking:
             self.max_panic_pods = max(self.max_panic_pods, panic_pods)
             desired = self.max_panic_pods
-        return min(max(desired, config.min), config.max)
+        desired = min(max(desired, config.min), config.max)
+        return self._to_zero(now, desired, ready)
+
+    def _to_zero(self, now: float, desired: int, ready: int) -> int:
+        """``desired``, except that the last pod stays until the revision may be scaled to zero (min 0 only)."""
+        if desired > 0:
+            self.zero_since = None
+            return desired
+        if ready == 0 and self.zero_since is not None:
+            return 0  # already at zero
+        if self.zero_since is None:
+            self.zero_since = now
+        may_go = (now - self.active_since >= self.config.stable_window
+                  and now - self.zero_since >= self.config.scale_to_zero_grace_period)
+        return 0 if may_go else 1
+
+    def woken(self, now: float) -> int:
+        """A request reached the revision at 0 pods at ``now`` (s): the pods to start (``activation_scale``)."""
+        self.active_since, self.zero_since = now, None
+        self.panic_since, self.max_panic_pods = None, 0
+        return min(self.config.activation_scale, self.config.max)
 
 
 class HpaDecider:

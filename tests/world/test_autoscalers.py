@@ -85,7 +85,8 @@ def test_hpa_without_metrics_keeps_the_count() -> None:
     ({"kind": "hpa", "metric": "cpu", "target": 3}, "expected a percentage such as 70%"),
     ({"metric": "rps", "target": "70%"}, "expected requests per second per pod"),
     ({"min": 5, "max": 4}, "expected max >= min"),
-    ({"min": 0}, "greater than or equal to 1"),
+    ({"min": -1}, "greater than or equal to 0"),
+    ({"kind": "hpa", "min": 0}, "scale to zero is Knative's, kind kpa"),
     ({"target": "170%"}, "at most 100%"),
     ({"target": -2}, "a number above 0"),
 ])
@@ -98,3 +99,32 @@ def test_kpa_compares_the_rounded_up_panic_count_with_the_threshold() -> None:
     kpa = KpaDecider(config(), target_per_pod=10.0)
     assert kpa.decide(0.0, stable_value=100.0, panic_value=191.0, ready=10) == 20
     assert kpa.panicking
+
+
+def test_kpa_with_min_0_keeps_the_last_pod_for_the_grace_period_then_scales_to_zero() -> None:
+    kpa = KpaDecider(config(min=0, stable_window="60s", scale_to_zero_grace_period="30s"), target_per_pod=10.0)
+    assert kpa.decide(100.0, stable_value=0.0, panic_value=0.0, ready=1) == 1  # first 0: the grace starts
+    assert kpa.decide(128.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(130.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+    assert kpa.decide(132.0, stable_value=0.0, panic_value=0.0, ready=0) == 0  # stays at zero
+
+
+def test_kpa_load_during_the_grace_period_starts_it_again() -> None:
+    kpa = KpaDecider(config(min=0, scale_to_zero_grace_period="30s"), target_per_pod=10.0)
+    assert kpa.decide(100.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(120.0, stable_value=0.5, panic_value=0.0, ready=1) == 1  # load: no longer going to zero
+    assert kpa.decide(140.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(169.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(170.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+
+
+def test_kpa_woken_from_zero_starts_the_activation_scale_and_stays_a_stable_window() -> None:
+    kpa = KpaDecider(config(min=0, max=3, activation_scale=5, scale_to_zero_grace_period="0s"), target_per_pod=10.0)
+    assert kpa.woken(500.0) == 3  # the activation scale, within max
+    assert kpa.decide(530.0, stable_value=0.0, panic_value=0.0, ready=1) == 1  # active less than a stable window
+    assert kpa.decide(560.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+
+
+def test_kpa_with_min_1_never_goes_to_zero() -> None:
+    kpa = KpaDecider(config(min=1, scale_to_zero_grace_period="0s"), target_per_pod=10.0)
+    assert [kpa.decide(t, 0.0, 0.0, 1) for t in (100.0, 200.0, 300.0)] == [1, 1, 1]

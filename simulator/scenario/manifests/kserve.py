@@ -10,9 +10,9 @@ the transformer and the explainer are accepted as they are.
 How they become the simulator's settings (KServe in serverless mode, on
 Knative's autoscaler, with Knative's defaults):
 
-* replicas start at ``minReplicas`` (default 1; 0, scale to zero, is not
-  simulated) and stay within ``maxReplicas`` (0 or unset: no limit here
-  beyond the simulator's own);
+* replicas start at ``minReplicas`` (default 1; with 0, at Knative's
+  initial scale of 1, and an idle revision scales to zero) and stay within
+  ``maxReplicas`` (0 or unset: no limit here beyond the simulator's own);
 * ``scaleMetric: concurrency`` or ``rps`` is the KPA's metric, and its
   target per pod is ``scaleTarget`` (default: ``containerConcurrency`` for
   concurrency when set, else Knative's 100 requests in flight or 200
@@ -127,9 +127,6 @@ class InferenceService(ManifestModel):
         predictor = self.spec.predictor
         where = f"InferenceService {self.name}: spec.predictor"
         minimum = 1 if predictor.min_replicas is None else predictor.min_replicas
-        if minimum == 0:
-            raise ValueError(f"{where}.minReplicas: got 0 (scale to zero); expected 1 or more (scaling to zero is "
-                             "not simulated)")
         maximum = predictor.max_replicas or MAX_REPLICAS
         metric = predictor.scale_metric or "concurrency"
         if metric == "memory":
@@ -138,6 +135,9 @@ class InferenceService(ManifestModel):
         concurrency = predictor.container_concurrency or None
         autoscaling: dict[str, Any] = {"min": minimum, "max": max(maximum, minimum), "metric": metric}
         if metric == "cpu":
+            if minimum == 0:
+                raise ValueError(f"{where}.minReplicas: got 0 with scaleMetric cpu; expected 1 or more (cpu is "
+                                 "scaled by an HPA, which keeps a pod; scale to zero needs concurrency or rps)")
             autoscaling.update(kind="hpa", target=f"{predictor.scale_target or 80}%")
         else:
             target: float
@@ -148,7 +148,7 @@ class InferenceService(ManifestModel):
             else:
                 target = _KNATIVE_DEFAULT_TARGET[metric]
             autoscaling.update(kind="kpa", target=round(target * KNATIVE_TARGET_UTILISATION, 9))
-        settings: dict[str, Any] = {"replicas": minimum, "autoscaling": autoscaling}
+        settings: dict[str, Any] = {"replicas": max(minimum, 1), "autoscaling": autoscaling}
         if concurrency:
             settings["concurrency"] = concurrency
         return settings

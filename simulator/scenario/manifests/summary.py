@@ -100,7 +100,10 @@ def _raw_template(template: RawAnalysisTemplate, parsed: bool) -> str:
 
 def _inference_service(service: InferenceService) -> str:
     predictor = service.spec.predictor
-    replicas = f"{predictor.min_replicas or 1} to {predictor.max_replicas or 'any number of'} replicas"
+    least = 1 if predictor.min_replicas is None else predictor.min_replicas
+    replicas = f"{least} to {predictor.max_replicas or 'any number of'} replicas"
+    if least == 0:
+        replicas += " (scales to zero when idle)"
     metric = predictor.scale_metric or "concurrency"
     target = f", target {predictor.scale_target}" if predictor.scale_target else ""
     percent = service.canary_traffic_percent

@@ -58,6 +58,8 @@ def write(tmp_path: Path, *documents: dict) -> Path:
     ({"scaleMetric": "cpu", "minReplicas": 3}, {
         "replicas": 3,
         "autoscaling": {"min": 3, "max": MAX_REPLICAS, "metric": "cpu", "kind": "hpa", "target": "80%"}}),
+    ({"minReplicas": 0, "maxReplicas": 3}, {  # scale to zero, from Knative's initial scale of 1
+        "replicas": 1, "autoscaling": {"min": 0, "max": 3, "metric": "concurrency", "kind": "kpa", "target": 70.0}}),
 ])
 def test_predictor_settings_become_service_settings(tmp_path: Path, predictor: dict, settings: dict) -> None:
     path = write(tmp_path, isvc(predictor))
@@ -65,7 +67,7 @@ def test_predictor_settings_become_service_settings(tmp_path: Path, predictor: d
 
 
 @pytest.mark.parametrize(("predictor", "message"), [
-    ({"minReplicas": 0}, "scaling to zero is not simulated"),
+    ({"minReplicas": 0, "scaleMetric": "cpu"}, "scale to zero needs concurrency or rps"),
     ({"scaleMetric": "memory"}, "memory is not simulated"),
 ])
 def test_what_cannot_be_simulated_is_refused_by_name(tmp_path: Path, predictor: dict, message: str) -> None:
@@ -130,3 +132,10 @@ def test_a_key_that_contradicts_the_inference_service_is_refused(tmp_path: Path,
     with pytest.raises(ScenarioError) as caught:
         load_scenario(tmp_path / "s.yaml")
     assert message in str(caught.value)
+
+
+def test_validate_says_an_inference_service_with_min_replicas_0_scales_to_zero(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, isvc({"minReplicas": 0, "maxReplicas": 3}))
+    assert main(["validate", str(path)]) == 0
+    assert "0 to 3 replicas (scales to zero when idle) on concurrency" in capsys.readouterr().out
