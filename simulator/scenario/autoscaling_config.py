@@ -19,7 +19,7 @@
 The other keys are each autoscaler's own settings, with their documented
 defaults (Knative: a 60 s stable window, a panic window of 10 % of it, a
 panic threshold of 200 %, scale-up rate 1000 and scale-down rate 2 per
-decision, a 2 s tick; Kubernetes: a 15 s sync period, a 10 % tolerance, a
+decision, a 2 s tick, no scale-down delay; Kubernetes: a 15 s sync period, a 10 % tolerance, a
 300 s scale-down stabilization window, scale-up by at most the larger of 4
 pods and 100 % per 15 s, scale-down by at most 100 % per 15 s).
 
@@ -135,6 +135,8 @@ class AutoscalingConfig(StrictModel):
     max_scale_up_rate: Number = Field(1000.0, gt=1, description="kpa: at most ready x this per decision")
     max_scale_down_rate: Number = Field(2.0, gt=1, description="kpa: at least ready / this per decision")
     tick: Duration = Field(2.0, gt=0, le=60, description="kpa: seconds between decisions")
+    scale_down_delay: Duration = Field(0.0, ge=0, le=3600,
+                                       description="kpa: scale down only to the highest count of this long, seconds")
     scale_to_zero_grace_period: Duration = Field(
         30.0, ge=0, le=3600, description="kpa with min 0: how long the last pod stays once no load asks for it")
     activation_scale: Count = Field(1, ge=1, le=MAX_REPLICAS,

@@ -137,7 +137,8 @@ class VersionAutoscaler:
                 per_pod = meter.rate(index, start, now, open_requests) / ready
             else:
                 per_pod = meter.busy(index, start, now, open_requests) / (ready * world.concurrency)
-            desired = self.decider.decide(now, per_pod, world.desired[index], ready)
+            starting = world.replicas.count(index, ReplicaState.STARTING)
+            desired = self.decider.decide(now, per_pod, world.desired[index], ready, starting)
             shown = "no metrics" if per_pod is None else f"{per_pod:.3g} per pod"
             detail = f"hpa: {config.metric} {shown}, target {self.decider.target:.3g}"
         world.autoscaled[index] = desired

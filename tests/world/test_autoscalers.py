@@ -51,7 +51,7 @@ def test_kpa_stays_within_min_and_max() -> None:
 
 
 def hpa_config(**fields) -> AutoscalingConfig:
-    return config(kind="hpa", metric="concurrency", **fields)
+    return config(**{"kind": "hpa", "metric": "concurrency", **fields})
 
 
 def test_hpa_leaves_a_ratio_within_the_tolerance_alone_and_scales_by_the_ratio_otherwise() -> None:
@@ -128,3 +128,34 @@ def test_kpa_woken_from_zero_starts_the_activation_scale_and_stays_a_stable_wind
 def test_kpa_with_min_1_never_goes_to_zero() -> None:
     kpa = KpaDecider(config(min=1, scale_to_zero_grace_period="0s"), target_per_pod=10.0)
     assert [kpa.decide(t, 0.0, 0.0, 1) for t in (100.0, 200.0, 300.0)] == [1, 1, 1]
+
+
+def test_kpa_scale_down_delay_scales_down_only_to_the_highest_count_of_the_delay() -> None:
+    kpa = KpaDecider(config(scale_down_delay="30s"), target_per_pod=10.0)
+    assert kpa.decide(0.0, stable_value=80.0, panic_value=80.0, ready=8) == 8
+    assert kpa.decide(2.0, stable_value=40.0, panic_value=40.0, ready=8) == 8  # within the delay: held
+    assert kpa.decide(28.0, stable_value=40.0, panic_value=40.0, ready=8) == 8
+    assert kpa.decide(30.0, stable_value=40.0, panic_value=40.0, ready=8) == 4  # the 8 of t=0 left the window
+    assert kpa.decide(32.0, stable_value=90.0, panic_value=90.0, ready=4) == 9  # scaling up is not delayed
+    # without a delay the same measurements scale down at once
+    plain = KpaDecider(config(), target_per_pod=10.0)
+    assert [plain.decide(t, v, v, 8) for t, v in ((0.0, 80.0), (2.0, 40.0))] == [8, 4]
+
+
+def test_hpa_counts_starting_pods_at_0_when_scaling_up_and_skips_a_scale_up_they_cancel() -> None:
+    hpa = HpaDecider(hpa_config(max=1000), target_per_pod=10.0)
+    # 4 ready pods at 1.15x: with 2 more starting, (4 x 1.15 + 0) / 6 = 0.77 points down: no change
+    assert hpa.decide(0.0, metric_per_pod=11.5, replicas=6, ready=4, starting=2) == 6
+    # at 2x the starting pods only dampen it: ceil(6 x (4 x 2 + 0) / 6) = 8
+    assert hpa.decide(15.0, metric_per_pod=20.0, replicas=6, ready=4, starting=2) == 8
+
+
+@pytest.mark.parametrize(("metric", "target", "per_pod", "expected"), [
+    ("concurrency", 10.0, 5.0, 4),  # starting pods count as at the target: ceil(6 x (4 x 0.5 + 2) / 6) = 4
+    ("cpu", 0.7, 0.35, 2),  # cpu sets unready pods aside: ceil(4 x 0.5) = 2
+])
+def test_hpa_scaling_down_counts_starting_pods_at_the_target_except_for_cpu(metric: str, target: float,
+                                                                            per_pod: float, expected: int) -> None:
+    fields = {"metric": metric, "target": "70%" if metric == "cpu" else target, "scale_down_stabilization": "0s"}
+    hpa = HpaDecider(hpa_config(**fields), target_per_pod=target)
+    assert hpa.decide(0.0, metric_per_pod=per_pod, replicas=6, ready=4, starting=2) == expected
