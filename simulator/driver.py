@@ -50,7 +50,7 @@ from simulator.scenario.model import (
     Scenario,
 )
 from simulator.scenario.strategy_config import ImmediateConfig
-from simulator.scenario.world_config import RollbackOperation
+from simulator.scenario.world_config import PromoteOperation, RollbackOperation
 from simulator.strategies import Strategy, make_strategy
 from simulator.strategies.base import state_of
 from simulator.world.readout import run_result
@@ -293,6 +293,22 @@ def _serve_prometheus(world: World, strategy: Strategy, stable: str, candidate: 
                            workloads={roles[role]: name for role, name in workloads.items()})
 
 
+def _take_promotes(strategy: Strategy, promotes: list[PromoteOperation]) -> None:
+    """Hand the operator's promotes to the strategy that takes them, inside the watches wrapped around it.
+
+    Argo Rollouts and KServe canaries take promotes; a KServe canary may sit
+    inside its test suite gate or its watch after promotion (``inner``).
+    """
+    taker: object = strategy
+    while not hasattr(taker, "take_promotes"):
+        inner = getattr(taker, "inner", None)
+        if inner is None:
+            raise StrategyError(f"strategy {strategy.kind} takes no promotes; expected an Argo Rollout or a KServe "
+                                "InferenceService's canary")
+        taker = inner
+    getattr(taker, "take_promotes")(promotes)  # noqa: B009 - only the strategies that take promotes have it
+
+
 def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
          operations: list[RollbackOperation]) -> RunResult:
     env = simpy.Environment()
@@ -318,8 +334,8 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
         strategy = make_strategy(config)
         kind = strategy.kind
         promotes = scenario.promotions(label)
-        if promotes:  # an operator's promotes of an Argo Rollout (the scenario checked the label)
-            getattr(strategy, "take_promotes")(promotes)  # noqa: B009 - only Argo strategies have it
+        if promotes:  # an operator's promotes of an Argo Rollout or a KServe canary (the scenario checked the label)
+            _take_promotes(strategy, promotes)
         _serve_prometheus(world, strategy, scenario.stable, scenario.candidate)
         finished = env.event()
         rollout = env.process(drive(world, strategy, label, scenario.stable, scenario.candidate, decision, finished,

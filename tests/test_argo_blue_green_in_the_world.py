@@ -107,7 +107,8 @@ def test_without_a_promote_the_blue_green_ends_paused_and_says_so(tmp_path: Path
 
 @pytest.mark.parametrize(("operation", "message"), [
     ({"at": "10m", "promote": "argx"}, "operations[0].promote: got 'argx'; expected the label of a strategy that "
-                                        "runs an Argo Rollout (did you mean 'argo'?)"),
+                                        "runs an Argo Rollout or a KServe InferenceService's canary (did you mean "
+                                        "'argo'?) (Argo Rollouts: argo; KServe canaries: none)"),
     ({"at": "10m", "promote": "argo", "fulll": True}, "operations[0]: unknown key 'fulll' (did you mean 'full'?)"),
     ({"at": 600, "promote": "argo"}, "operations[0].at: got 600; expected a duration with its unit"),
 ])
@@ -124,7 +125,9 @@ def test_a_promote_of_a_strategy_that_takes_none_is_refused(tmp_path: Path) -> N
                                      "canary": {"initialPercentage": 10}},
                          operations=[{"at": "10m", "promote": "canary"}])
     with pytest.raises(ScenarioError, match=r"operations\[0\]\.promote: got 'canary', a canary strategy; expected "
-                                            r"one that runs an Argo Rollout \(argo\)"):
+                                            r"one that runs an Argo Rollout or a KServe InferenceService's canary "
+                                            r"\(Argo Rollouts: argo; KServe canaries: none\): only those take "
+                                            r"promotes"):
         load_scenario(path)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 import statistics
 
+import numpy as np
 import pytest
 import simpy
 
 from simulator import run
+from simulator.errors import ScenarioError
 from simulator.scenario import load_scenario, parse_scenario
+from simulator.world.metrics import Status
 from simulator.world.world import World
 from tests.helpers import SCENARIOS, scenario_data, until_rollout_end
 
@@ -132,3 +135,100 @@ def test_a_strategy_s_smaller_count_keeps_the_pods_the_autoscaler_added_and_it_w
     assert world.desired[0] == added and world.deployment("v1").desired == 4
     world.scale_to("v1", 0)  # retired
     assert world.desired[0] == 0 and world.autoscaled[0] == 0
+
+
+IDLE_FROM, IDLE_UNTIL = 600.0, 1800.0
+
+
+def idle_scenario(minimum: int, *, timeout: str = "60s") -> dict:
+    """5 requests/s, next to none from 10 to 30 min; one version whose kpa may scale it to ``minimum``."""
+    return {
+        "name": "idle-night", "seed": 1, "horizon": "35m",
+        "traffic": {"rate": "5/s"},
+        "faults": [{"kind": "traffic_spike", "at": f"{IDLE_FROM:g}s", "for": f"{IDLE_UNTIL - IDLE_FROM:g}s",
+                    "factor": 1e-6}],
+        "service": {"replicas": 2, "concurrency": CONCURRENCY, "timeout": timeout,
+                    "autoscaling": {"kind": "kpa", "min": minimum, "max": 10, "metric": "concurrency",
+                                    "target": f"{TARGET:.0%}"}},
+        "versions": {"v1": {"accuracy": 0.9, "latency": {"dist": "exponential", "mean": "100ms"},
+                            "startup": f"{STARTUP:g}s"}},
+        "stable": "v1",
+    }
+
+
+def served_requests(monkeypatch, data: dict) -> tuple[dict, object]:
+    """Every request of one run of ``data`` (arrival order: times, status, replica) and the result."""
+    chunks: list[dict] = []
+    record = World._record
+
+    def keep(world, served):
+        served = list(served)  # the data plane hands chunks over lazily: read them once
+        chunks.extend(served)
+        record(world, served)
+
+    monkeypatch.setattr(World, "_record", keep)
+    result = run(parse_scenario(data), None, 1)
+    fields = {name: np.concatenate([chunk[name] for chunk in chunks])
+              for name in ("arrival", "client_end", "status", "replica", "start", "service_end")}
+    order = np.argsort(fields["arrival"], kind="stable")
+    return {name: values[order] for name, values in fields.items()}, result
+
+
+def test_with_min_0_an_idle_version_scales_to_zero_a_stable_window_and_the_grace_period_after_its_last_request(
+        monkeypatch) -> None:
+    requests, result = served_requests(monkeypatch, idle_scenario(0))
+    before_idle = requests["arrival"] < IDLE_FROM
+    assert not ((requests["arrival"] >= IDLE_FROM) & (requests["arrival"] < IDLE_UNTIL)).any()  # a quiet night
+    last_end = requests["client_end"][before_idle].max()
+    to_zero = [t for t, replicas in replicas_over_time(result) if replicas == 0]
+    assert len(to_zero) == 1
+    assert last_end + 60.0 + 30.0 <= to_zero[0] <= last_end + 60.0 + 30.0 + 2 * 2.0  # window, grace, ticks
+    assert result.versions["v1"].replicas_min == 0
+
+
+def test_with_min_0_the_first_request_after_idleness_waits_for_a_pod_to_start(monkeypatch) -> None:
+    requests, result = served_requests(monkeypatch, idle_scenario(0))
+    first = int(np.searchsorted(requests["arrival"], IDLE_UNTIL))
+    woken_at = requests["arrival"][first]
+    latency = requests["client_end"][first] - woken_at
+    assert STARTUP <= latency <= STARTUP + 1.0  # the start-up, then its own service time
+    assert requests["status"][first] == Status.OK
+    assert not (requests["status"] == Status.DROPPED).any()  # held at the activator, never dropped
+    wake = [event for event in result.events if event.kind == "scale" and event.data["previous"] == 0]
+    assert [event.t for event in wake] == [round(float(woken_at), 6)]
+    # the same night with a pod kept: no cold start
+    warm, _ = served_requests(monkeypatch, idle_scenario(1))
+    first_warm = int(np.searchsorted(warm["arrival"], IDLE_UNTIL))
+    assert warm["client_end"][first_warm] - warm["arrival"][first_warm] < 1.0
+
+
+def test_a_woken_pod_serves_the_requests_held_for_it_no_more_than_its_slots_at_once(monkeypatch) -> None:
+    requests, _ = served_requests(monkeypatch, idle_scenario(0))
+    first = int(np.searchsorted(requests["arrival"], IDLE_UNTIL))
+    pod = requests["replica"][first]
+    mine = (requests["replica"] == pod) & (requests["status"] == Status.OK)
+    starts, ends = requests["start"][mine], requests["service_end"][mine]
+    assert mine.sum() > 50
+    times = np.concatenate([starts, ends])
+    steps = np.concatenate([np.ones(len(starts)), -np.ones(len(ends))])
+    order = np.lexsort((steps, times))  # at equal times a slot is freed before it is taken again
+    assert np.cumsum(steps[order]).max() == CONCURRENCY
+
+
+def test_requests_held_at_the_activator_longer_than_the_client_timeout_time_out(monkeypatch) -> None:
+    requests, _ = served_requests(monkeypatch, idle_scenario(0, timeout="10s"))
+    first = int(np.searchsorted(requests["arrival"], IDLE_UNTIL))
+    woken_at = requests["arrival"][first]
+    held = (requests["arrival"] >= woken_at) & (requests["arrival"] < woken_at + STARTUP - 10.0 - 0.5)
+    assert held.sum() > 20
+    assert (requests["status"][held] == Status.TIMEOUT_QUEUED).all()
+    assert np.allclose(requests["client_end"][held] - requests["arrival"][held], 10.0)
+    later = (requests["arrival"] > woken_at + STARTUP) & (requests["arrival"] < IDLE_UNTIL + 300.0)
+    assert (requests["status"][later] == Status.OK).mean() > 0.99
+
+
+def test_scale_to_zero_needs_the_batch_data_plane() -> None:
+    data = idle_scenario(0)
+    data["simulation"] = {"data_plane": "per_request"}
+    with pytest.raises(ScenarioError, match="service.autoscaling.min.*per_request data plane"):
+        parse_scenario(data)

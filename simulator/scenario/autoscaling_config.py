@@ -19,9 +19,14 @@
 The other keys are each autoscaler's own settings, with their documented
 defaults (Knative: a 60 s stable window, a panic window of 10 % of it, a
 panic threshold of 200 %, scale-up rate 1000 and scale-down rate 2 per
-decision, a 2 s tick; Kubernetes: a 15 s sync period, a 10 % tolerance, a
+decision, a 2 s tick, no scale-down delay; Kubernetes: a 15 s sync period, a 10 % tolerance, a
 300 s scale-down stabilization window, scale-up by at most the larger of 4
 pods and 100 % per 15 s, scale-down by at most 100 % per 15 s).
+
+``min: 0`` (``kpa`` only) lets an idle version scale to zero: its last pod
+goes ``scale_to_zero_grace_period`` (30 s) after the autoscaler first finds
+no load over its stable window, and a request that then arrives waits at the
+activator while ``activation_scale`` (1) pods start.
 """
 
 from __future__ import annotations
@@ -113,7 +118,8 @@ class AutoscalingConfig(StrictModel):
     """How a version's replicas follow its load (see the module's notes for ``target``)."""
 
     kind: Literal["kpa", "hpa"] = Field(description="kpa: Knative Pod Autoscaler; hpa: Kubernetes HPA v2")
-    min: Count = Field(1, ge=1, le=MAX_REPLICAS, description="fewest replicas (scale to zero is not simulated)")
+    min: Count = Field(1, ge=0, le=MAX_REPLICAS,
+                       description="fewest replicas; 0 lets a kpa scale an idle version to zero")
     max: Count = Field(ge=1, le=MAX_REPLICAS, description="most replicas")
     metric: Literal["concurrency", "rps", "cpu"] = Field(
         "concurrency", description="requests in flight per pod, requests/s per pod, or busy share of its slots")
@@ -129,6 +135,12 @@ class AutoscalingConfig(StrictModel):
     max_scale_up_rate: Number = Field(1000.0, gt=1, description="kpa: at most ready x this per decision")
     max_scale_down_rate: Number = Field(2.0, gt=1, description="kpa: at least ready / this per decision")
     tick: Duration = Field(2.0, gt=0, le=60, description="kpa: seconds between decisions")
+    scale_down_delay: Duration = Field(0.0, ge=0, le=3600,
+                                       description="kpa: scale down only to the highest count of this long, seconds")
+    scale_to_zero_grace_period: Duration = Field(
+        30.0, ge=0, le=3600, description="kpa with min 0: how long the last pod stays once no load asks for it")
+    activation_scale: Count = Field(1, ge=1, le=MAX_REPLICAS,
+                                    description="kpa with min 0: pods started when a request wakes a version at zero")
     sync_period: Duration = Field(15.0, gt=0, le=600, description="hpa: seconds between decisions")
     tolerance: Fraction = Field(0.1, ge=0, lt=1, description="hpa: no change while |metric/target - 1| <= this")
     scale_down_stabilization: Duration = Field(300.0, ge=0, le=3600,
@@ -166,6 +178,9 @@ class AutoscalingConfig(StrictModel):
             raise ValueError("got a number as the target of metric cpu; expected a percentage such as 70%")
         if self.metric == "rps" and self.target.per_pod is None:
             raise ValueError("got a percentage as the target of metric rps; expected requests per second per pod")
+        if self.min == 0 and self.kind != "kpa":
+            raise ValueError("got min 0 with kind hpa; expected min 1 or more (a HorizontalPodAutoscaler keeps a "
+                             "pod; scale to zero is Knative's, kind kpa)")
         if self.kind == "kpa" and self.metric == "cpu":
             raise ValueError("got metric cpu with kind kpa; expected concurrency or rps (Knative scales on those; "
                              "cpu is the hpa's)")

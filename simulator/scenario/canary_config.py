@@ -22,6 +22,13 @@ class CanaryConfig(WatchingStrategy):
     ``maxResponseTime: 2s``; seed 003's is ``steps: [5, 10, 25, 50]`` (up to
     its maximum canary traffic) with ``rolloutDuration`` and ``judge:
     mann_whitney`` (its 70 % / 90 % rule).
+
+    ``inferenceService`` marks a KServe InferenceService's canary: the loader
+    sets it (to the service's ``metadata.name``) when it reads a strategy
+    ``{from: isvc.yaml}``, and a dump carries it back, as ``path`` is carried
+    for the other strategies read from manifests. Only such a canary takes an
+    operator's ``promote`` from the scenario's operations (KServe's
+    ``canaryTrafficPercent: 100``). A KServe canary is one weight, then 100 %.
     """
 
     kind: ClassVar[str] = "canary"
@@ -95,6 +102,11 @@ class CanaryConfig(WatchingStrategy):
     max_holds: Count | None = Field(
         None, ge=0, le=MAX_LOOKS, description="marginal scores allowed in a row before rolling back (default 2)"
     )
+    inference_service: str | None = Field(
+        None, min_length=1,
+        description="the KServe InferenceService whose canary this is (set by from: isvc.yaml, not written by "
+                    "hand); such a canary takes operator promotes",
+    )
 
     _JUDGE_DEFAULTS: ClassVar[dict[str, float]] = {
         "judge_alpha": 0.05, "pass_score": 90.0, "marginal_score": 70.0, "max_holds": 2,
@@ -115,6 +127,11 @@ class CanaryConfig(WatchingStrategy):
             if self.rollout_duration is not None:
                 raise ValueError("got baseline: fresh with rolloutDuration; expected one of them (a duration-held "
                                  "canary is promoted from its top weight, which a fresh baseline cannot match)")
+        if self.inference_service is not None and (
+                self.steps is not None or self.initial_percentage is None or self.initial_percentage >= 100
+                or self.increment_step != 100 - self.initial_percentage):
+            raise ValueError(f"got inferenceService {self.inference_service} on a canary that is not one weight "
+                             "then 100 %; expected it only as a KServe canary sets it (from: isvc.yaml)")
         if self.steps is not None:
             for field, key in (("initial_percentage", "initialPercentage"), ("increment_step", "incrementStep")):
                 if getattr(self, field) is not None:

@@ -268,11 +268,15 @@ def manifest_strategy(path: str, config: dict[str, Any]) -> StrategyBase:
 
 def _kserve_canary(manifests: ManifestSet, rest: dict[str, Any], written: str, path: str) -> StrategyBase:
     """A KServe InferenceService's canary: its ``canaryTrafficPercent`` held for ``monitoringDuration``, then
-    the rollback thresholds decide between all traffic on the new revision and none (seed 002's defaults)."""
+    the rollback thresholds decide between all traffic on the new revision and none (seed 002's defaults).
+
+    The canary names its InferenceService (``inference_service``): an operator's promote from the scenario's
+    operations is its ``canaryTrafficPercent: 100`` (see :class:`~simulator.strategies.canary.CanaryStrategy`).
+    """
     from simulator.scenario.canary_config import CanaryConfig
     from simulator.scenario.strategy_config import ImmediateConfig
 
-    name = rest.pop("inferenceService", None)
+    name = rest.pop("inferenceService", rest.pop("inference_service", None))
     services = manifests.inference_services
     if name is None and len(services) > 1:
         raise ScenarioError(f"{written} holds InferenceServices {', '.join(services)}; expected inferenceService: "
@@ -296,7 +300,8 @@ def _kserve_canary(manifests: ManifestSet, rest: dict[str, Any], written: str, p
             raise ScenarioError(f"InferenceService {chosen} in {written}: canaryTrafficPercent 0 sends the new "
                                 "revision no traffic; expected 1 to 100 (or none) to roll it out",
                                 path=f"{path}.from", value=written)
-        return CanaryConfig.model_validate({**rest, **derived})
+        # inferenceService marks the canary as the KServe operator's, so that it takes promotes.
+        return CanaryConfig.model_validate({**rest, **derived, "inferenceService": chosen})
     except ValidationError as error:
         raise validation_to_scenario_error(error, None, rest).located(path_prefix=path) from None
 

@@ -166,7 +166,8 @@ class Scenario(StrictModel):
     retraining: RetrainingConfig | None = Field(None, description="retrain on drift or schedule, then roll out")
     operations: list[Operation] = Field(
         default_factory=list,
-        description="operator actions at given times (rollback to a version, or promote an Argo Rollout)",
+        description="operator actions at given times (rollback to a version, or promote an Argo Rollout "
+                    "or a KServe InferenceService's canary)",
     )
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     strategies: dict[str, AnyStrategyConfig] = Field(default_factory=dict)
@@ -297,6 +298,7 @@ class Scenario(StrictModel):
             if scaled:
                 raise ScenarioError("got autoscaling in a scenario with regions; expected one or the other "
                                     "(autoscaling per region is not simulated yet)", path=scaled[0])
+        self._check_scale_to_zero()
         waves = {f"{label}.each": config.each for label, config in self.strategies.items()
                  if isinstance(config, WavesConfig)}
         resolve_rule_sources(waves, drift_monitored=self.monitoring.drift is not None,
@@ -305,18 +307,41 @@ class Scenario(StrictModel):
                              labelled=self.monitoring.labels.fraction > 0)
         return self
 
+    def _check_scale_to_zero(self) -> None:
+        """Scale to zero needs the batch data plane, which holds requests at the activator."""
+        if self.simulation.data_plane != "per_request":
+            return
+        at_zero = (["service.autoscaling.min"] if self.service.autoscaling and self.service.autoscaling.min == 0
+                   else []) + [f"versions.{name}.autoscaling.min" for name, version in self.versions.items()
+                               if version.autoscaling is not None and version.autoscaling.min == 0]
+        if at_zero:
+            raise ScenarioError("got min 0 with the per_request data plane; expected min 1 or more, or the batch "
+                                "data plane (only it holds requests at the activator while a version scales from "
+                                "zero)", path=at_zero[0], value=0)
+
     def _check_promote(self, index: int, operation: PromoteOperation) -> None:
-        """A promote names a strategy that runs an Argo Rollout."""
+        """A promote names a strategy that runs an Argo Rollout or a KServe InferenceService's canary.
+
+        ``full`` (``promote --full``) is Argo's alone: a KServe promote already sends all traffic at once.
+        """
         argo = [label for label, config in self.strategies.items() if isinstance(config, ArgoRolloutConfig)]
+        kserve = [label for label, config in self.strategies.items()
+                  if isinstance(config, CanaryConfig) and config.inference_service is not None]
+        targets = f"Argo Rollouts: {', '.join(argo) or 'none'}; KServe canaries: {', '.join(kserve) or 'none'}"
         label = operation.promote
+        where = f"operations[{index}].promote"
         if label not in self.strategies:
-            raise ScenarioError(f"got '{label}'; expected the label of a strategy that runs an Argo Rollout"
-                                f"{suggest(label, argo)} ({', '.join(argo) or 'there is none'})",
-                                path=f"operations[{index}].promote", value=label)
-        if label not in argo:
+            raise ScenarioError(f"got '{label}'; expected the label of a strategy that runs an Argo Rollout or a "
+                                f"KServe InferenceService's canary{suggest(label, argo + kserve)} ({targets})",
+                                path=where, value=label)
+        if label in kserve and operation.full:
+            raise ScenarioError(f"got full: true for '{label}', a KServe InferenceService's canary; expected no "
+                                "full (a KServe promote sends all traffic to the new revision at once: there are "
+                                "no steps to skip)", path=f"operations[{index}].full", value=True)
+        if label not in argo and label not in kserve:
             raise ScenarioError(f"got '{label}', a {self.strategies[label].kind} strategy; expected one that runs an "
-                                f"Argo Rollout ({', '.join(argo) or 'there is none'}): only those take promotes",
-                                path=f"operations[{index}].promote", value=label)
+                                f"Argo Rollout or a KServe InferenceService's canary ({targets}): only those take "
+                                "promotes", path=where, value=label)
 
     def promotions(self, label: str) -> list[PromoteOperation]:
         """The promotes of the strategy labelled ``label``, in time order."""

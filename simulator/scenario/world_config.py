@@ -248,17 +248,24 @@ class RollbackOperation(StrictModel):
 
 
 class PromoteOperation(StrictModel):
-    """An operator's ``kubectl argo rollouts promote`` at ``at``, on the rollout run by strategy ``promote``.
+    """An operator's promote at ``at`` seconds, of the rollout run by strategy ``promote``.
 
-    With ``full`` it is ``promote --full``. Only rollouts read from Argo
-    Rollouts manifests take promotes (see
-    :mod:`simulator.strategies.argo`); in a run of any other strategy the
-    operation does nothing.
+    On a rollout read from Argo Rollouts manifests it is ``kubectl argo
+    rollouts promote`` (with ``full``, ``promote --full``; see
+    :mod:`simulator.strategies.argo`). On a KServe InferenceService's canary
+    (a strategy ``{from: isvc.yaml}``) it is setting ``canaryTrafficPercent``
+    to 100: all traffic to the new revision at once, the rest of the
+    monitoring and its checks skipped (see
+    :class:`~simulator.strategies.canary.CanaryStrategy`); ``full`` is
+    refused there. The scenario refuses a promote of any other strategy; in
+    a run of another strategy the operation does nothing. A promote of a
+    rollout that has already decided does nothing either.
     """
 
     at: Duration
-    promote: str = Field(description="the label of the strategy whose rollout is promoted (an Argo Rollout's)")
-    full: bool = Field(False, description="promote --full: skip every remaining step, pause and analysis")
+    promote: str = Field(description="the label of the strategy whose rollout is promoted (an Argo Rollout's or a "
+                                     "KServe InferenceService's canary)")
+    full: bool = Field(False, description="promote --full: skip every remaining step, pause and analysis (Argo only)")
 
 
 def _operation_kind(value: Any) -> str:
@@ -271,7 +278,7 @@ Operation = Annotated[
     Annotated[RollbackOperation, Tag("RollbackOperation")] | Annotated[PromoteOperation, Tag("PromoteOperation")],
     Discriminator(_operation_kind),
 ]
-"""An operator's action: a rollback (``rollback_to``) or an Argo promote (``promote``)."""
+"""An operator's action: a rollback (``rollback_to``) or a promote (``promote``) of an Argo or KServe rollout."""
 
 
 class SLOConfig(StrictModel):

@@ -15,6 +15,10 @@ Rules of the state machine (one place, read top to bottom)::
                   pass, rolloutDuration set, at the last weight   -> hold it: MONITORING again
                   pass, next weight < 100 or explicit steps left -> SCALING
                   pass, next weight = 100 (seed 002 loop)        -> promote, done
+    START, MONITORING, SCALING below 100 %: an operator's promote is due (KServe canaries only)
+                the rest of the step and its checks skipped; the weight 100:
+                  candidate at full size                          -> promote, done
+                  else scale it up                                -> SCALING, then promote, done
 
 With ``rolloutDuration`` (seed 003) the canary is promoted at the first
 passed step-end check once that long has passed since the first step,
@@ -50,22 +54,42 @@ differently loaded arm would bias) the stable version shrinks to
 ``ceil((100 - weight) x replicas)`` once the traffic has moved, as Argo's
 ``dynamicStableScale``; a rollback then scales it back to full size first
 and moves the traffic once it is ready (ROLLING_BACK).
+
+**An operator's promote.** A KServe InferenceService's canary (a config
+with ``inference_service``, read from ``{from: isvc.yaml}``) takes the
+scenario's promote operations (:meth:`CanaryStrategy.take_promotes`): each
+is the operator setting ``canaryTrafficPercent`` to 100 at its time. If the
+canary has not decided by then, the strategy wakes at that time, skips what
+is left of the monitoring and the threshold check, and sends all traffic to
+the new revision, at once if it already has as many replicas as the stable
+version had at the start, else once they are ready (as the canary's own
+promotion does); the decision says it was the operator's promote and when.
+A promote due at the same instant as a check goes first, and the check is
+not made. A promote after the decision (or while the canary is already
+scaling up for 100 %) does nothing. Times are the ones the scenario gives;
+the strategy reads no clock other than ``observation.now``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 from enum import Enum
 
 from simulator.analysis.judge import JudgeResult, mann_whitney_judge
 from simulator.analysis.load import load_note
 from simulator.commands import Command, Decide, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
+from simulator.errors import StrategyError
 from simulator.observations import Observation
 from simulator.scenario.strategy_config import CanaryConfig
+from simulator.scenario.world_config import PromoteOperation
 from simulator.strategies.base import move_traffic_back, promote, roll_back
 from simulator.strategies.watch import PAUSE_SECONDS, Baseline, StepWatch, evaluate
 
 __all__ = ["CanaryStrategy"]
+
+_EPSILON = 1e-9  # seconds: a promote "at" now may carry rounding from the driver's clock
 
 
 class _State(Enum):
@@ -95,6 +119,25 @@ class CanaryStrategy:
         self.holds = 0
         self.watch = StepWatch(config)
         self.baseline = Baseline()
+        self.promotes: list[float] = []
+        """Times of the operator's promotes not yet carried out, seconds, in order (a KServe canary's)."""
+        self.promoted_by: str | None = None
+        """The decision's reason once an operator's promote has taken the canary to 100 %."""
+
+    def take_promotes(self, operations: Sequence[PromoteOperation]) -> None:
+        """Take the scenario's promote operations, before the rollout starts (a KServe canary's only).
+
+        Each is the KServe operator's ``canaryTrafficPercent: 100`` at its
+        ``at`` (see the module's notes); one after the canary has decided
+        does nothing.
+        """
+        if self.config.inference_service is None:
+            raise StrategyError("only a KServe InferenceService's canary takes promotes; this canary has none")
+        if self.state is not _State.START:
+            raise StrategyError("promotes are given before the rollout starts")
+        if any(operation.full for operation in operations):
+            raise StrategyError("a KServe promote sends all traffic at once; expected no full")
+        self.promotes = sorted([*self.promotes, *(operation.at for operation in operations)])
 
     @property
     def weight(self) -> float:
@@ -109,6 +152,14 @@ class CanaryStrategy:
                 if observation.baseline is None:
                     raise RuntimeError("baseline: fresh needs a baseline deployment in the observation")
                 self.baseline.fresh = observation.baseline
+        due = [at for at in self.promotes if at <= observation.now + _EPSILON]
+        self.promotes = self.promotes[len(due):]
+        commands = self._operator_promote(observation, due) if due else self._next(observation)
+        return self._until_next_promote(observation.now, commands)
+
+    def _next(self, observation: Observation) -> list[Command]:
+        """The canary's own next commands, without operators (see the module's state table)."""
+        if self.state is _State.START:
             return self._scale_for_weight(observation)
         if self.state is _State.SCALING:
             if observation.ready(observation.candidate) < observation.desired(observation.candidate):
@@ -129,6 +180,50 @@ class CanaryStrategy:
             self.state = _State.DONE
             return self._retire_baseline(observation, move_traffic_back(observation))
         raise RuntimeError("canary strategy stepped after it finished")
+
+    def _promote_acts(self) -> bool:
+        """Whether an operator's promote would change anything now: undecided, not yet scaling for 100 %."""
+        if self.state is _State.SCALING:
+            return self.weight < 100.0
+        return self.state in (_State.START, _State.MONITORING)
+
+    def _operator_promote(self, observation: Observation, due: list[float]) -> list[Command]:
+        """The operator's promotes due now: the first that can takes the canary to 100 %, the rest do nothing."""
+        notes: list[Command] = []
+        acted = False
+        for at in due:
+            if not acted and self._promote_acts():
+                if self.state is _State.MONITORING:
+                    skipped = f"the last {self.watch.remaining(observation.now):g}s of {self._label} and its check"
+                else:
+                    skipped = f"{self._label}, not yet begun"
+                effect = (f"canaryTrafficPercent {self.schedule[0]:g} -> 100: all traffic to {observation.candidate}; "
+                          f"skipped: {skipped}")
+                self.promoted_by = f"operator's promote at {at:g}s ({effect})"
+                self.step_index = len(self.schedule) - 1
+                status, acted = "done", True
+            elif self.state is _State.ROLLING_BACK:
+                status, effect = "skipped", "the canary was already rolled back"
+            else:
+                status, effect = "skipped", f"{observation.candidate} was already on its way to 100 %"
+            notes.append(Note(kind="operation", detail=f"promote at {at:g}s: {effect}",
+                              data={"action": "promote", "target": observation.candidate, "status": status,
+                                    "full": False, "effect": effect}))
+        if acted:
+            return [*notes, *self._scale_for_weight(observation)]
+        return [*notes, *self._next(observation)]
+
+    def _until_next_promote(self, now: float, commands: list[Command]) -> list[Command]:
+        """``commands`` with their last wait cut short at the next operator's promote, if it would act then."""
+        if not self.promotes or not self._promote_acts():
+            return commands
+        until = self.promotes[0] - now
+        last = commands[-1]
+        if isinstance(last, Wait) and last.seconds > until:
+            return [*commands[:-1], Wait(seconds=until)]
+        if isinstance(last, WaitUntilReady) and last.timeout > until:
+            return [*commands[:-1], dataclasses.replace(last, timeout=until)]
+        return commands
 
     def _roll_back(self, observation: Observation, reason: str) -> list[Command]:
         """Roll back; with proportional capacity the stable version is first scaled back to full size."""
@@ -169,10 +264,10 @@ class CanaryStrategy:
 
     def _set_weight(self, observation: Observation) -> list[Command]:
         weight = self.weight
-        if weight >= 100.0 and not self.check_last_step:
+        if weight >= 100.0 and (not self.check_last_step or self.promoted_by is not None):
             self.state = _State.DONE
-            return self._retire_baseline(
-                observation, promote(observation, f"all {self.step_index} checks passed; candidate at 100 %"))
+            return self._retire_baseline(observation, promote(
+                observation, self.promoted_by or f"all {self.step_index} checks passed; candidate at 100 %"))
         if weight >= 100.0 and self.baseline.frozen is None:
             # The stable version is about to serve nothing: judge against its window before the change.
             self.baseline.freeze(observation, self.config.monitoring_duration,

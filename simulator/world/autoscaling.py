@@ -15,9 +15,17 @@ strategy prepared, as Argo Rollouts sizes a canary and a preview under an
 HPA. Once the rollout has finished the floors go, and each autoscaler alone
 decides, within ``[min, max]``. A strategy's count never removes the pods
 its autoscaler added for the load, and a strategy waits for, and sees as
-desired, the pods it asked for. A version scaled to 0 is retired: its
-autoscaler waits until a strategy deploys it again. So a canary's replicas
+desired, the pods it asked for. A version a strategy scales to 0 is retired:
+its autoscaler waits until a strategy deploys it again. So a canary's replicas
 follow its weight, and more with its load.
+
+**Scale to zero** (``kpa`` with ``min: 0``). A deployed version the autoscaler
+scales to zero stays deployed: its requests go to the activator, and the
+first one wakes it (:meth:`World.wake`, called by the data plane at that
+request's arrival): ``activation_scale`` pods start, and the requests wait
+for them at the activator (:mod:`simulator.world.activator`), each for the
+first slot to free among the pods starting when it arrived. Requests held
+longer than the client timeout time out.
 
 **What is measured.** Concurrency is the mean number of requests in flight
 (arrival to the client-side end) over the window, the ones still in flight
@@ -50,6 +58,7 @@ class AutoscaledWorld(Protocol):
     scenario: Scenario
     concurrency: int
     desired: list[int]
+    deployed: list[bool]
     floors: list[int]
     autoscaled: list[int]
     replicas: ReplicaTable
@@ -95,8 +104,13 @@ class VersionAutoscaler:
         env = self.world.env
         while True:
             yield env.timeout(self.period)
-            if self.world.desired[self.index] > 0:
+            if self.world.deployed[self.index]:
                 self.decide(float(env.now))
+
+    def woken(self, at: float) -> int:
+        """A request reached the version at zero pods at ``at`` (s): the pods to start (KPA only)."""
+        assert isinstance(self.decider, KpaDecider), "only a kpa scales to zero"
+        return self.decider.woken(at)
 
     def decide(self, now: float) -> None:
         """Measure, decide and scale, at ``now`` (seconds)."""
@@ -123,7 +137,8 @@ class VersionAutoscaler:
                 per_pod = meter.rate(index, start, now, open_requests) / ready
             else:
                 per_pod = meter.busy(index, start, now, open_requests) / (ready * world.concurrency)
-            desired = self.decider.decide(now, per_pod, world.desired[index], ready)
+            starting = world.replicas.count(index, ReplicaState.STARTING)
+            desired = self.decider.decide(now, per_pod, world.desired[index], ready, starting)
             shown = "no metrics" if per_pod is None else f"{per_pod:.3g} per pod"
             detail = f"hpa: {config.metric} {shown}, target {self.decider.target:.3g}"
         world.autoscaled[index] = desired

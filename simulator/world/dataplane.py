@@ -8,7 +8,9 @@ state from the previous slice. Requests whose client-side end lies after
 handed back only once final. Slices end wherever the world's control state
 changes (weights, readiness, crashes), so no request sees stale routing.
 Requests bound to a version (a load test's, :meth:`BatchDataPlane.add_source`)
-join each slice in arrival order, on their own version.
+join each slice in arrival order, on their own version. A request for a
+version scaled to zero wakes it at its arrival (:meth:`ServingState.wake`,
+the activator), and waits for its pods.
 
 The plane sees the world only through :class:`~simulator.world.serving.ServingState`.
 """
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from simulator.world.activator import hold_at_activator
 from simulator.world.kernel import BALANCERS, assign_requests
 from simulator.world.metrics import Status
 from simulator.world.serving import SERVED_FIELDS, BoundSource, ServedChunk, ServingState
@@ -98,12 +101,16 @@ class BatchDataPlane:
         if bound is not None:
             batch, version, service, shadow, origin, synthetic = _with_bound_requests(
                 state, bound, batch, version, service, shadow, origin)
+        sleeping = state.sleeping()
+        if sleeping:
+            _wake_at_first_request(state, sleeping, batch.arrival, version)
         n = len(batch)
         out_replica = np.empty(n, dtype=np.int64)
         out_start = np.empty(n)
         out_client_end = np.empty(n)
         out_status = np.empty(n, dtype=np.int64)
         ready_ids, ready_start, ready_count = replicas.ready_arrays()
+        holding = replicas.holding()  # versions with no ready replica: the kernel leaves their requests alone
         done = 0
         while done < n:
             done = assign_requests(
@@ -114,6 +121,9 @@ class BatchDataPlane:
             )
             if done < n:
                 replicas.grow_departures()
+        if holding:
+            hold_at_activator(holding, batch.arrival, version, service, state.timeout, replicas.slot_free,
+                              out_replica, out_start, out_client_end, out_status)
         # The slot stays busy for the full service time, even when the client gave up during it.
         service_end = out_start + service
         new = {
@@ -194,6 +204,15 @@ def _dtype(name: str) -> type:
     if name in _INTEGER_FIELDS:
         return np.int64
     return bool if name in ("shadow", "synthetic") else float
+
+
+def _wake_at_first_request(state: ServingState, sleeping: tuple[int, ...], arrival: np.ndarray,
+                           version: np.ndarray) -> None:
+    """Wake each version at zero pods that a request of the slice is for, at the first such request's arrival."""
+    for index in sleeping:
+        first = np.flatnonzero(version == index)
+        if len(first):
+            state.wake(index, float(arrival[first[0]]))
 
 
 def _with_bound_requests(state: ServingState, bound: tuple[RequestBatch, np.ndarray], batch: RequestBatch,

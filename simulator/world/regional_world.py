@@ -219,6 +219,7 @@ class RegionalWorld(World):
         for target, count in zip(targets, counts, strict=True):
             self._scale_pool(target, index, count)
         self.desired[index] = int(self.pool_desired[index::self.n_versions].sum())
+        self.deployed[index] = self.desired[index] > 0
         self._note_range(index, self.desired[index])
         self._notify_waiters()
 

@@ -5,7 +5,8 @@ requests. It reads the traffic, the routing in force, the replica table and
 the service-time model through :class:`ServingState`, and hands back the
 requests whose outcome is final as plain arrays (:data:`ServedChunk`). It
 never records metrics, never reads the scenario and never calls back into
-the world's control plane; the world decides what a finished request's
+the world's control plane, but for the activator's wake-up of a version
+scaled to zero (:meth:`ServingState.wake`); the world decides what a finished request's
 errors, predictions and labels are, and records them.
 """
 
@@ -75,6 +76,14 @@ class ServingState(Protocol):
 
     def service_times(self, batch: RequestBatch, version: np.ndarray) -> np.ndarray:
         """Service time (seconds) of each request on the version given for it, faults applied."""
+        ...
+
+    def sleeping(self) -> tuple[int, ...]:
+        """Versions scaled to zero whose next request wakes them (Knative's activator); mostly none."""
+        ...
+
+    def wake(self, version: int, at: float) -> None:
+        """A request for sleeping ``version`` reached the activator at ``at`` (s): its pods start, and it waits."""
         ...
 
 

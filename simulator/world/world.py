@@ -20,6 +20,7 @@ here: :meth:`World._traffic_source`, :meth:`World._routing_groups`,
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -143,6 +144,12 @@ class World:
         """Per version index: how many times its autoscaler changed its replicas."""
         self.autoscalers = [VersionAutoscaler(self, name, config) for name in self.versions
                             for config in [autoscaling_of(scenario, name)] if config is not None]
+        self.deployed = [index == stable for index in range(len(self.versions))]
+        """Per version index: deployed by a strategy (or the stable fleet), whether or not scaled to zero."""
+        self.waking = {autoscaler.index: autoscaler for autoscaler in self.autoscalers if autoscaler.config.min == 0}
+        """The autoscalers that may scale their version to zero, by version index: the activator wakes them."""
+        self.replicas.activator_backed = set(self.waking)
+        self._sleeping: tuple[int, ...] = ()
         longest = max((autoscaler.config.stable_window if autoscaler.config.kind == "kpa"
                        else autoscaler.config.sync_period for autoscaler in self.autoscalers), default=0.0)
         self.load_meter = LoadMeter(len(self.versions), longest + scenario.service.timeout)
@@ -297,6 +304,7 @@ class World:
         index = self.index(version)
         if cause == "strategy":
             self.floors[index] = replicas
+            self.deployed[index] = replicas > 0
             if replicas == 0:
                 self.autoscaled[index] = 0  # retired: its autoscaler starts afresh when it is deployed again
             elif self._autoscaled(index):  # the autoscaler's pods for the load stay; never below its min
@@ -309,7 +317,34 @@ class World:
         self._note_range(index, replicas)
         if cause == "autoscaler" and replicas != before:
             self.scale_events[index] += 1
+        self._sleeping = tuple(version for version in self.waking
+                               if self.deployed[version] and not self.desired[version])
         self._notify_waiters()
+
+    def sleeping(self) -> tuple[int, ...]:
+        """Deployed versions their autoscaler scaled to zero: a request for one wakes it (see :meth:`wake`)."""
+        return self._sleeping
+
+    def wake(self, version: int, at: float) -> None:
+        """A request for ``version``, at zero pods, reached the activator at ``at`` (seconds, at most now).
+
+        The activator pokes the autoscaler, which starts ``activation_scale``
+        pods at once; the request, and those after it, wait for them. Called
+        by the data plane while it serves, so nothing here serves requests.
+        """
+        pods = self.waking[version].woken(at)
+        startup = self.startup[version]
+        for _ in range(pods):
+            replica = self.replicas.add(version, at, ready_at=at + startup)
+            self.env.process(self._start_up(replica, max(0.0, at + startup - float(self.env.now))))
+        self.desired[version] = self.autoscaled[version] = pods
+        self.scale_events[version] += 1
+        self._note_range(version, pods)
+        self._sleeping = tuple(index for index in self._sleeping if index != version)
+        name = self.versions[version]
+        event = Event(round(at, 6), "scale", f"{name}: 0 -> {pods} replicas (kpa: woken by a request at the "
+                      "activator)", {"version": name, "previous": 0, "replicas": pods, "cause": "autoscaler"})
+        bisect.insort(self.events, event, key=lambda logged: logged.t)
 
     def _resize(self, group: int, version: int, replicas: int) -> list[int]:
         """Start or stop replicas of routing ``group`` (of version index ``version``) until ``replicas`` are
@@ -319,7 +354,7 @@ class World:
         before = len(alive)
         if replicas > before:
             for _ in range(replicas - before):
-                replica = self.replicas.add(group, self.env.now)
+                replica = self.replicas.add(group, self.env.now, ready_at=self.env.now + self.startup[version])
                 self.env.process(self._start_up(replica, self.startup[version]))
         elif replicas < before:
             not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
@@ -333,8 +368,8 @@ class World:
         """A hook: ``replica`` was scaled away (nothing to forget here)."""
 
     def _note_range(self, index: int, replicas: int) -> None:
-        """Widen version ``index``'s range of replicas asked for while deployed (0 is not deployed)."""
-        if replicas > 0:
+        """Widen version ``index``'s range of replicas asked for while deployed (0: retired, or scaled to zero)."""
+        if replicas > 0 or self.deployed[index]:
             low, high = self.replica_range.get(index, (replicas, replicas))
             self.replica_range[index] = (min(low, replicas), max(high, replicas))
 

@@ -51,7 +51,7 @@ def test_kpa_stays_within_min_and_max() -> None:
 
 
 def hpa_config(**fields) -> AutoscalingConfig:
-    return config(kind="hpa", metric="concurrency", **fields)
+    return config(**{"kind": "hpa", "metric": "concurrency", **fields})
 
 
 def test_hpa_leaves_a_ratio_within_the_tolerance_alone_and_scales_by_the_ratio_otherwise() -> None:
@@ -85,7 +85,8 @@ def test_hpa_without_metrics_keeps_the_count() -> None:
     ({"kind": "hpa", "metric": "cpu", "target": 3}, "expected a percentage such as 70%"),
     ({"metric": "rps", "target": "70%"}, "expected requests per second per pod"),
     ({"min": 5, "max": 4}, "expected max >= min"),
-    ({"min": 0}, "greater than or equal to 1"),
+    ({"min": -1}, "greater than or equal to 0"),
+    ({"kind": "hpa", "min": 0}, "scale to zero is Knative's, kind kpa"),
     ({"target": "170%"}, "at most 100%"),
     ({"target": -2}, "a number above 0"),
 ])
@@ -98,3 +99,63 @@ def test_kpa_compares_the_rounded_up_panic_count_with_the_threshold() -> None:
     kpa = KpaDecider(config(), target_per_pod=10.0)
     assert kpa.decide(0.0, stable_value=100.0, panic_value=191.0, ready=10) == 20
     assert kpa.panicking
+
+
+def test_kpa_with_min_0_keeps_the_last_pod_for_the_grace_period_then_scales_to_zero() -> None:
+    kpa = KpaDecider(config(min=0, stable_window="60s", scale_to_zero_grace_period="30s"), target_per_pod=10.0)
+    assert kpa.decide(100.0, stable_value=0.0, panic_value=0.0, ready=1) == 1  # first 0: the grace starts
+    assert kpa.decide(128.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(130.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+    assert kpa.decide(132.0, stable_value=0.0, panic_value=0.0, ready=0) == 0  # stays at zero
+
+
+def test_kpa_load_during_the_grace_period_starts_it_again() -> None:
+    kpa = KpaDecider(config(min=0, scale_to_zero_grace_period="30s"), target_per_pod=10.0)
+    assert kpa.decide(100.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(120.0, stable_value=0.5, panic_value=0.0, ready=1) == 1  # load: no longer going to zero
+    assert kpa.decide(140.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(169.0, stable_value=0.0, panic_value=0.0, ready=1) == 1
+    assert kpa.decide(170.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+
+
+def test_kpa_woken_from_zero_starts_the_activation_scale_and_stays_a_stable_window() -> None:
+    kpa = KpaDecider(config(min=0, max=3, activation_scale=5, scale_to_zero_grace_period="0s"), target_per_pod=10.0)
+    assert kpa.woken(500.0) == 3  # the activation scale, within max
+    assert kpa.decide(530.0, stable_value=0.0, panic_value=0.0, ready=1) == 1  # active less than a stable window
+    assert kpa.decide(560.0, stable_value=0.0, panic_value=0.0, ready=1) == 0
+
+
+def test_kpa_with_min_1_never_goes_to_zero() -> None:
+    kpa = KpaDecider(config(min=1, scale_to_zero_grace_period="0s"), target_per_pod=10.0)
+    assert [kpa.decide(t, 0.0, 0.0, 1) for t in (100.0, 200.0, 300.0)] == [1, 1, 1]
+
+
+def test_kpa_scale_down_delay_scales_down_only_to_the_highest_count_of_the_delay() -> None:
+    kpa = KpaDecider(config(scale_down_delay="30s"), target_per_pod=10.0)
+    assert kpa.decide(0.0, stable_value=80.0, panic_value=80.0, ready=8) == 8
+    assert kpa.decide(2.0, stable_value=40.0, panic_value=40.0, ready=8) == 8  # within the delay: held
+    assert kpa.decide(28.0, stable_value=40.0, panic_value=40.0, ready=8) == 8
+    assert kpa.decide(30.0, stable_value=40.0, panic_value=40.0, ready=8) == 4  # the 8 of t=0 left the window
+    assert kpa.decide(32.0, stable_value=90.0, panic_value=90.0, ready=4) == 9  # scaling up is not delayed
+    # without a delay the same measurements scale down at once
+    plain = KpaDecider(config(), target_per_pod=10.0)
+    assert [plain.decide(t, v, v, 8) for t, v in ((0.0, 80.0), (2.0, 40.0))] == [8, 4]
+
+
+def test_hpa_counts_starting_pods_at_0_when_scaling_up_and_skips_a_scale_up_they_cancel() -> None:
+    hpa = HpaDecider(hpa_config(max=1000), target_per_pod=10.0)
+    # 4 ready pods at 1.15x: with 2 more starting, (4 x 1.15 + 0) / 6 = 0.77 points down: no change
+    assert hpa.decide(0.0, metric_per_pod=11.5, replicas=6, ready=4, starting=2) == 6
+    # at 2x the starting pods only dampen it: ceil(6 x (4 x 2 + 0) / 6) = 8
+    assert hpa.decide(15.0, metric_per_pod=20.0, replicas=6, ready=4, starting=2) == 8
+
+
+@pytest.mark.parametrize(("metric", "target", "per_pod", "expected"), [
+    ("concurrency", 10.0, 5.0, 4),  # starting pods count as at the target: ceil(6 x (4 x 0.5 + 2) / 6) = 4
+    ("cpu", 0.7, 0.35, 2),  # cpu sets unready pods aside: ceil(4 x 0.5) = 2
+])
+def test_hpa_scaling_down_counts_starting_pods_at_the_target_except_for_cpu(metric: str, target: float,
+                                                                            per_pod: float, expected: int) -> None:
+    fields = {"metric": metric, "target": "70%" if metric == "cpu" else target, "scale_down_stabilization": "0s"}
+    hpa = HpaDecider(hpa_config(**fields), target_per_pod=target)
+    assert hpa.decide(0.0, metric_per_pod=per_pod, replicas=6, ready=4, starting=2) == expected

@@ -10,9 +10,9 @@ the transformer and the explainer are accepted as they are.
 How they become the simulator's settings (KServe in serverless mode, on
 Knative's autoscaler, with Knative's defaults):
 
-* replicas start at ``minReplicas`` (default 1; 0, scale to zero, is not
-  simulated) and stay within ``maxReplicas`` (0 or unset: no limit here
-  beyond the simulator's own);
+* replicas start at ``minReplicas`` (default 1; with 0, at Knative's
+  initial scale of 1, and an idle revision scales to zero) and stay within
+  ``maxReplicas`` (0 or unset: no limit here beyond the simulator's own);
 * ``scaleMetric: concurrency`` or ``rps`` is the KPA's metric, and its
   target per pod is ``scaleTarget`` (default: ``containerConcurrency`` for
   concurrency when set, else Knative's 100 requests in flight or 200
@@ -20,6 +20,15 @@ Knative's autoscaler, with Knative's defaults):
   utilisation ``scaleTarget`` %;
 * ``containerConcurrency`` above 0 is the requests one replica serves at
   once (``service.concurrency``).
+
+With the annotation ``serving.kserve.io/deploymentMode: RawDeployment`` (or
+``Standard``, its newer name) KServe deploys a plain Deployment instead: it
+starts at ``minReplicas`` (at least 1: no scale to zero) under KServe's HPA
+on ``cpu`` at ``scaleTarget`` % (80 by default), or at a fixed count with
+``serving.kserve.io/autoscalerClass: none`` or ``external``; concurrency
+and rps, Knative's metrics, are refused, and so is ``canaryTrafficPercent``
+(KServe runs canaries in Serverless mode only). ``containerConcurrency``,
+which Knative's queue-proxy enforces, is not read in that mode.
 """
 
 from __future__ import annotations
@@ -102,6 +111,12 @@ class InferenceServiceSpec(ManifestModel):
         return self
 
 
+DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
+AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
+_RAW_MODES = ("RawDeployment", "Standard")  # Standard is the newer name of RawDeployment
+_RAW_DEFAULT_CPU_TARGET = 80  # KServe's HPA target utilisation (%) without scaleTarget
+
+
 class InferenceService(ManifestModel):
     """A KServe ``InferenceService``."""
 
@@ -111,10 +126,31 @@ class InferenceService(ManifestModel):
     spec: InferenceServiceSpec
     status: Any = None
 
+    @model_validator(mode="after")
+    def _mode(self) -> InferenceService:
+        mode = self.metadata.annotations.get(DEPLOYMENT_MODE, "Serverless")
+        if mode not in ("Serverless", *_RAW_MODES):
+            raise ProblemAt(f"metadata.annotations.{DEPLOYMENT_MODE}", f"got {mode!r}; expected Serverless, "
+                            "RawDeployment or Standard (ModelMesh is not simulated)")
+        if self.raw:
+            autoscaler = self.metadata.annotations.get(AUTOSCALER_CLASS, "hpa")
+            if autoscaler not in ("hpa", "none", "external"):
+                raise ProblemAt(f"metadata.annotations.{AUTOSCALER_CLASS}", f"got {autoscaler!r}; expected hpa, "
+                                "none or external (KEDA is not simulated)")
+            if self.canary_traffic_percent is not None:
+                raise ProblemAt("spec.predictor.canaryTrafficPercent", f"got {self.canary_traffic_percent} in "
+                                f"{mode} mode; expected none (KServe's canary rollout runs in Serverless mode only)")
+        return self
+
     @property
     def name(self) -> str:
         """``metadata.name``."""
         return self.metadata.name
+
+    @property
+    def raw(self) -> bool:
+        """Whether KServe deploys it as a plain Deployment with an HPA (RawDeployment, or Standard) over Knative."""
+        return self.metadata.annotations.get(DEPLOYMENT_MODE) in _RAW_MODES
 
     @property
     def canary_traffic_percent(self) -> int | None:
@@ -127,9 +163,8 @@ class InferenceService(ManifestModel):
         predictor = self.spec.predictor
         where = f"InferenceService {self.name}: spec.predictor"
         minimum = 1 if predictor.min_replicas is None else predictor.min_replicas
-        if minimum == 0:
-            raise ValueError(f"{where}.minReplicas: got 0 (scale to zero); expected 1 or more (scaling to zero is "
-                             "not simulated)")
+        if self.raw:
+            return self._raw_settings(minimum)
         maximum = predictor.max_replicas or MAX_REPLICAS
         metric = predictor.scale_metric or "concurrency"
         if metric == "memory":
@@ -138,6 +173,9 @@ class InferenceService(ManifestModel):
         concurrency = predictor.container_concurrency or None
         autoscaling: dict[str, Any] = {"min": minimum, "max": max(maximum, minimum), "metric": metric}
         if metric == "cpu":
+            if minimum == 0:
+                raise ValueError(f"{where}.minReplicas: got 0 with scaleMetric cpu; expected 1 or more (cpu is "
+                                 "scaled by an HPA, which keeps a pod; scale to zero needs concurrency or rps)")
             autoscaling.update(kind="hpa", target=f"{predictor.scale_target or 80}%")
         else:
             target: float
@@ -148,7 +186,25 @@ class InferenceService(ManifestModel):
             else:
                 target = _KNATIVE_DEFAULT_TARGET[metric]
             autoscaling.update(kind="kpa", target=round(target * KNATIVE_TARGET_UTILISATION, 9))
-        settings: dict[str, Any] = {"replicas": minimum, "autoscaling": autoscaling}
+        settings: dict[str, Any] = {"replicas": max(minimum, 1), "autoscaling": autoscaling}
         if concurrency:
             settings["concurrency"] = concurrency
         return settings
+
+    def _raw_settings(self, minimum: int) -> dict[str, Any]:
+        """RawDeployment (Standard) mode: a Deployment of ``minReplicas`` under KServe's HPA on cpu, if any."""
+        predictor = self.spec.predictor
+        where = f"InferenceService {self.name}: spec.predictor"
+        if minimum == 0:
+            raise ValueError(f"{where}.minReplicas: got 0 in raw deployment mode; expected 1 or more (a Deployment "
+                             "under an HPA does not scale to zero; that needs Serverless mode)")
+        metric = predictor.scale_metric or "cpu"
+        if metric != "cpu":
+            raise ValueError(f"{where}.scaleMetric: got {metric} in raw deployment mode; expected cpu (concurrency "
+                             "and rps are Knative's, in Serverless mode; memory is not simulated)")
+        if self.metadata.annotations.get(AUTOSCALER_CLASS, "hpa") != "hpa":
+            return {"replicas": minimum}  # no autoscaler: the count stays as written
+        maximum = predictor.max_replicas or MAX_REPLICAS
+        target = predictor.scale_target or _RAW_DEFAULT_CPU_TARGET
+        return {"replicas": minimum, "autoscaling": {"kind": "hpa", "min": minimum, "max": max(maximum, minimum),
+                                                     "metric": "cpu", "target": f"{target}%"}}

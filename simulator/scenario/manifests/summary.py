@@ -100,9 +100,14 @@ def _raw_template(template: RawAnalysisTemplate, parsed: bool) -> str:
 
 def _inference_service(service: InferenceService) -> str:
     predictor = service.spec.predictor
-    replicas = f"{predictor.min_replicas or 1} to {predictor.max_replicas or 'any number of'} replicas"
-    metric = predictor.scale_metric or "concurrency"
+    least = 1 if predictor.min_replicas is None else predictor.min_replicas
+    replicas = f"{least} to {predictor.max_replicas or 'any number of'} replicas"
+    if least == 0:
+        replicas += " (scales to zero when idle)"
+    metric = predictor.scale_metric or ("cpu" if service.raw else "concurrency")
     target = f", target {predictor.scale_target}" if predictor.scale_target else ""
+    if service.raw:
+        return f"raw deployment, {replicas} on {metric}{target}; no canary (Serverless mode only)"
     percent = service.canary_traffic_percent
     canary = f"canary at {percent} %" if percent is not None else "no canaryTrafficPercent (all traffic at once)"
     return f"{replicas} on {metric}{target}; {canary}"

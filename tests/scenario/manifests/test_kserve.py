@@ -58,6 +58,8 @@ def write(tmp_path: Path, *documents: dict) -> Path:
     ({"scaleMetric": "cpu", "minReplicas": 3}, {
         "replicas": 3,
         "autoscaling": {"min": 3, "max": MAX_REPLICAS, "metric": "cpu", "kind": "hpa", "target": "80%"}}),
+    ({"minReplicas": 0, "maxReplicas": 3}, {  # scale to zero, from Knative's initial scale of 1
+        "replicas": 1, "autoscaling": {"min": 0, "max": 3, "metric": "concurrency", "kind": "kpa", "target": 70.0}}),
 ])
 def test_predictor_settings_become_service_settings(tmp_path: Path, predictor: dict, settings: dict) -> None:
     path = write(tmp_path, isvc(predictor))
@@ -65,7 +67,7 @@ def test_predictor_settings_become_service_settings(tmp_path: Path, predictor: d
 
 
 @pytest.mark.parametrize(("predictor", "message"), [
-    ({"minReplicas": 0}, "scaling to zero is not simulated"),
+    ({"minReplicas": 0, "scaleMetric": "cpu"}, "scale to zero needs concurrency or rps"),
     ({"scaleMetric": "memory"}, "memory is not simulated"),
 ])
 def test_what_cannot_be_simulated_is_refused_by_name(tmp_path: Path, predictor: dict, message: str) -> None:
@@ -130,3 +132,58 @@ def test_a_key_that_contradicts_the_inference_service_is_refused(tmp_path: Path,
     with pytest.raises(ScenarioError) as caught:
         load_scenario(tmp_path / "s.yaml")
     assert message in str(caught.value)
+
+
+def test_validate_says_an_inference_service_with_min_replicas_0_scales_to_zero(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, isvc({"minReplicas": 0, "maxReplicas": 3}))
+    assert main(["validate", str(path)]) == 0
+    assert "0 to 3 replicas (scales to zero when idle) on concurrency" in capsys.readouterr().out
+
+
+def raw(predictor: dict, **annotations: str) -> dict:
+    document = isvc(predictor)
+    document["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment", **annotations}
+    return document
+
+
+@pytest.mark.parametrize(("predictor", "annotations", "settings"), [
+    ({}, {}, {"replicas": 1, "autoscaling": {"kind": "hpa", "min": 1, "max": MAX_REPLICAS, "metric": "cpu",
+                                             "target": "80%"}}),
+    ({"minReplicas": 2, "maxReplicas": 5, "scaleTarget": 60, "containerConcurrency": 4}, {},
+     {"replicas": 2, "autoscaling": {"kind": "hpa", "min": 2, "max": 5, "metric": "cpu", "target": "60%"}}),
+    ({"minReplicas": 3}, {"serving.kserve.io/autoscalerClass": "none"}, {"replicas": 3}),
+])
+def test_raw_deployment_mode_is_a_deployment_under_kserve_s_hpa_on_cpu(tmp_path: Path, predictor: dict,
+                                                                       annotations: dict, settings: dict) -> None:
+    service = load_manifests(str(write(tmp_path, raw(predictor, **annotations)))).inference_services["m"]
+    assert service.raw and service.service_settings() == settings
+
+
+@pytest.mark.parametrize(("predictor", "message"), [
+    ({"minReplicas": 0}, "does not scale to zero"),
+    ({"scaleMetric": "concurrency"}, "concurrency and rps are Knative's"),
+    ({"scaleMetric": "memory"}, "memory is not simulated"),
+])
+def test_raw_deployment_mode_refuses_what_kserve_s_hpa_cannot_do(tmp_path: Path, predictor: dict,
+                                                                 message: str) -> None:
+    service = load_manifests(str(write(tmp_path, raw(predictor)))).inference_services["m"]
+    with pytest.raises(ValueError, match=message):
+        service.service_settings()
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (raw({"canaryTrafficPercent": 10}), "canary rollout runs in Serverless mode only"),
+    (raw({}, **{"serving.kserve.io/autoscalerClass": "keda"}), "KEDA is not simulated"),
+    ({**isvc({}), "metadata": {"name": "m", "annotations": {"serving.kserve.io/deploymentMode": "ModelMesh"}}},
+     "ModelMesh is not simulated"),
+])
+def test_deployment_modes_that_cannot_run_are_refused_when_read(tmp_path: Path, document: dict,
+                                                                message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_manifests(str(write(tmp_path, document)))
+
+
+def test_validate_describes_a_raw_deployment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(write(tmp_path, raw({"minReplicas": 2, "maxReplicas": 4})))]) == 0
+    assert "raw deployment, 2 to 4 replicas on cpu; no canary" in capsys.readouterr().out
