@@ -105,6 +105,10 @@ _REQUEST_FIELDS = (
     "synthetic",
 )
 
+SETTLE_AFTER = 1_000_000
+"""Requests kept aside for the truth of load (about 0.3 % of all) after which they are settled at once, so
+memory stays bounded on a long horizon; below it, they are settled when the truth is first read."""
+
 _FINE_BINS_PER_DECADE = 200
 _FINE_LOW = 1e-6
 _FINE_DECADES = 10  # 1 µs .. 10^4 s
@@ -367,6 +371,7 @@ class MetricStore:
         # arrival, client_end, service_end (None: client_end), status (None: all OK), version, client bin, and
         # the time busy time stops (seconds).
         self._exceptions: list[tuple[Any, ...]] = []
+        self._aside = 0  # requests in _exceptions
         self.ended_at: float | None = None
         self.shadow_counts = {name: np.zeros(n_versions, dtype=np.int64)
                               for name in ("requests", "failed_requests", "compared", "disagreements")}
@@ -608,18 +613,21 @@ class MetricStore:
         if len(rows) == 0:
             return
         busy_until = np.inf if self.ended_at is None else self.ended_at
+        self._aside += len(rows)
         if every:  # all served in time: their status is OK and their service ends with the response
             self._exceptions.append((start[rows], done.arrival[rows], client_end[rows], None, None,
                                      done.version[rows], bins[rows], busy_until))
-            return
-        if done.service_end is not None:
-            service_end = done.service_end[rows]
         else:
-            service_end = client_end[rows]  # without it, a service given up on is cut at the client's timeout
-        exception = (start[rows], done.arrival[rows], client_end[rows], service_end, done.status[rows],
-                     done.version[rows], bins[rows], busy_until)
-        self._exceptions.append(exception)
-        self._count_given_up(*exception[:6])
+            if done.service_end is not None:
+                service_end = done.service_end[rows]
+            else:
+                service_end = client_end[rows]  # without it, a service given up on is cut at the client's timeout
+            exception = (start[rows], done.arrival[rows], client_end[rows], service_end, done.status[rows],
+                         done.version[rows], bins[rows], busy_until)
+            self._exceptions.append(exception)
+            self._count_given_up(*exception[:6])
+        if self._aside >= SETTLE_AFTER:
+            self._settle()  # memory stays bounded on long horizons
 
     def _count_given_up(self, start: np.ndarray, arrival: np.ndarray, client_end: np.ndarray,
                         service_end: np.ndarray, status: np.ndarray, version: np.ndarray) -> None:
@@ -645,7 +653,7 @@ class MetricStore:
                              np.full(len(start), until)))
         start, arrival, client_end, service_end, status, version, client_bins, busy_until = (
             np.concatenate(parts) for parts in zip(*complete, strict=True))
-        self._exceptions = []
+        self._exceptions, self._aside = [], 0
         n_versions = len(self.versions)
         size = self.n_bins * n_versions
         shape = (self.n_bins, n_versions)
