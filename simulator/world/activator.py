@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulator.world.kernel import STATUS_OK, STATUS_TIMEOUT_QUEUED, STATUS_TIMEOUT_SERVING
+from simulator.world.kernel import serve_in_slot
 
 __all__ = ["hold_at_activator"]
 
@@ -34,22 +34,8 @@ def _first_free_slots(arrival: np.ndarray, service: np.ndarray, timeout: float, 
             for slot in range(concurrency):
                 if slot_free[pod, slot] < earliest:
                     earliest, best_pod, best_slot = slot_free[pod, slot], pod, slot
-        start = t if earliest < t else earliest
-        out_replica[i] = best_pod
-        if start - t >= timeout:
-            out_start[i] = t + timeout
-            out_client_end[i] = t + timeout
-            out_status[i] = STATUS_TIMEOUT_QUEUED
-            continue
-        end = start + service[i]
-        slot_free[best_pod, best_slot] = end
-        out_start[i] = start
-        if end - t > timeout:
-            out_client_end[i] = t + timeout
-            out_status[i] = STATUS_TIMEOUT_SERVING
-        else:
-            out_client_end[i] = end
-            out_status[i] = STATUS_OK
+        serve_in_slot(i, t, earliest, service[i], timeout, best_pod, best_slot, slot_free, out_replica, out_start,
+                      out_client_end, out_status)
 
 
 def hold_at_activator(holding: dict[int, np.ndarray], arrival: np.ndarray, version: np.ndarray,

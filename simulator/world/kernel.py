@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["assign_requests", "BALANCERS"]
+__all__ = ["assign_requests", "serve_in_slot", "BALANCERS"]
 
 BALANCERS = {"random": 0, "round_robin": 1, "least_connections": 2}
 
@@ -28,6 +28,35 @@ STATUS_OK = 0
 STATUS_TIMEOUT_QUEUED = 1
 STATUS_TIMEOUT_SERVING = 2
 STATUS_DROPPED = 3
+
+
+@njit(cache=True, nogil=True)
+def serve_in_slot(i: int, t: float, earliest: float, service: float, timeout: float, replica: int, slot: int,
+                  slot_free: np.ndarray, out_replica: np.ndarray, out_start: np.ndarray, out_client_end: np.ndarray,
+                  out_status: np.ndarray) -> None:
+    """Request ``i``, arrived at ``t``, queued for ``slot`` of ``replica``, free from ``earliest`` (seconds).
+
+    It starts when the slot is free, or times out in the queue (never taking
+    the slot) if that is ``timeout`` or more after its arrival; once started
+    it holds the slot for its whole ``service`` time, and its client gives up
+    at ``t + timeout``.
+    """
+    start = t if earliest < t else earliest
+    out_replica[i] = replica
+    if start - t >= timeout:
+        out_start[i] = t + timeout
+        out_client_end[i] = t + timeout
+        out_status[i] = STATUS_TIMEOUT_QUEUED
+        return
+    end = start + service
+    slot_free[replica, slot] = end
+    out_start[i] = start
+    if end - t > timeout:
+        out_client_end[i] = t + timeout
+        out_status[i] = STATUS_TIMEOUT_SERVING
+    else:
+        out_client_end[i] = end
+        out_status[i] = STATUS_OK
 
 
 @njit(cache=True, nogil=True)
@@ -109,22 +138,8 @@ def assign_requests(
             if slot_free[r, s] < earliest:
                 earliest = slot_free[r, s]
                 slot = s
-        start = t if earliest < t else earliest
-        out_replica[i] = r
-        if start - t >= timeout:
-            out_start[i] = t + timeout
-            out_client_end[i] = t + timeout
-            out_status[i] = STATUS_TIMEOUT_QUEUED
-        else:
-            end = start + service[i]
-            slot_free[r, slot] = end
-            out_start[i] = start
-            if end - t > timeout:
-                out_client_end[i] = t + timeout
-                out_status[i] = STATUS_TIMEOUT_SERVING
-            else:
-                out_client_end[i] = end
-                out_status[i] = STATUS_OK
+        serve_in_slot(i, t, earliest, service[i], timeout, r, slot, slot_free, out_replica, out_start,
+                      out_client_end, out_status)
         if balancer == 2:
             departures[r, departure_count[r]] = out_client_end[i]
             departure_count[r] += 1
