@@ -538,12 +538,7 @@ class MetricStore:
         )
         series.latency_sum[low:high] += latency_part
         series.latency_sum_squares[low:high] += latency_squares_part
-        series.service_seconds[low:high] += service_part
-        series.queue_wait_seconds[low:high] += wait_part
-        series.services[low:high] += served_part
-        self._busy_seconds[low:high] += service_part
-        self._queue_wait_by_start[low:high] += wait_part
-        self._started_by_start[low:high] += served_part
+        self._add_services(low, high, service_part, wait_part, served_part)
         self._keep_aside(done, bins, odd, every=bool((status == Status.OK).all()))
         if done.true_accuracy is not None:
             self.true_accuracy_sum[low:high] += accuracy_part
@@ -572,8 +567,8 @@ class MetricStore:
         pass, for the monitoring counters and the truth alike. The few others
         (served across a bin edge, given up on by their client during
         service, crashed, dropped, or served past the end) are kept aside and
-        put right in the truth, all at once, when it is read
-        (:meth:`_settle`); of them, only services given up on by their client
+        put right in the truth when it is read, or once
+        :data:`SETTLE_AFTER` have gathered (:meth:`_settle`); of them, only services given up on by their client
         change the monitoring counters, at once (:meth:`_count_given_up`).
         """
         n_versions = len(self.versions)
@@ -591,13 +586,7 @@ class MetricStore:
             service = np.bincount(flat, weights=(client_end - start) * served, minlength=size).reshape(shape)
             wait = np.bincount(flat, weights=(start - done.arrival) * served, minlength=size).reshape(shape)
             count = np.bincount(flat, weights=served, minlength=size).reshape(shape).astype(np.int64)
-        series = self.series
-        series.service_seconds[low:high] += service
-        series.queue_wait_seconds[low:high] += wait
-        series.services[low:high] += count
-        self._busy_seconds[low:high] += service
-        self._queue_wait_by_start[low:high] += wait
-        self._started_by_start[low:high] += count
+        self._add_services(low, high, service, wait, count)
         if every:
             odd = start < bins * self.bin_seconds
         else:  # status codes from TIMEOUT_SERVING up: given up on during service, dropped, crashed
@@ -605,6 +594,17 @@ class MetricStore:
         if self.ended_at is not None:
             odd |= client_end > self.ended_at
         self._keep_aside(done, bins, odd, every)
+
+    def _add_services(self, low: int, high: int, service: np.ndarray, wait: np.ndarray, count: np.ndarray) -> None:
+        """Service seconds, queue waits (seconds) and services per ``[bin, version]`` of bins ``low:high``, to the
+        monitoring counters and (before :meth:`_settle` puts the few odd ones right) to the truth alike."""
+        series = self.series
+        series.service_seconds[low:high] += service
+        series.queue_wait_seconds[low:high] += wait
+        series.services[low:high] += count
+        self._busy_seconds[low:high] += service
+        self._queue_wait_by_start[low:high] += wait
+        self._started_by_start[low:high] += count
 
     def _keep_aside(self, done: FinishedRequests, bins: np.ndarray, odd: np.ndarray, every: bool) -> None:
         """Keep the ``odd`` requests aside for :meth:`_settle` (``every``: all of the chunk served in time)."""

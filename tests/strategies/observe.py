@@ -106,3 +106,15 @@ def with_window(world: World, version: str, **figures) -> None:
 
 
 __all__ = ["World", "FakeMetrics", "window", "kinds", "first", "with_window", "check_commands", "replace"]
+
+
+def drive(strategy, world: World, limit: int = 200) -> list[list[Command]]:
+    """Step ``strategy`` against ``world`` until it finishes; every command list, in order."""
+    history = []
+    for _ in range(limit):
+        commands = strategy.step(world.observe())
+        world.apply(commands)
+        history.append(commands)
+        if kinds(commands)[-1] == "Finish":
+            return history
+    raise AssertionError("strategy did not finish")

@@ -8,19 +8,7 @@ import pytest
 
 from simulator.scenario import CanaryConfig
 from simulator.strategies import CanaryStrategy
-from tests.strategies.observe import World, first, kinds, with_window
-
-
-def drive(strategy: CanaryStrategy, world: World, limit: int = 100) -> list[list]:
-    """Step the strategy until it finishes; return every command list."""
-    history = []
-    for _ in range(limit):
-        commands = strategy.step(world.observe())
-        world.apply(commands)
-        history.append(commands)
-        if kinds(commands)[-1] == "Finish":
-            return history
-    raise AssertionError("strategy did not finish")
+from tests.strategies.observe import World, drive, first, kinds, with_window
 
 
 def weights_set(history) -> list[float]:

@@ -9,7 +9,7 @@ from simulator.errors import StrategyError
 from simulator.scenario import CanaryConfig
 from simulator.scenario.world_config import PromoteOperation
 from simulator.strategies import CanaryStrategy
-from tests.strategies.observe import World, first, kinds, with_window
+from tests.strategies.observe import World, drive, first, kinds, with_window
 
 KSERVE = CanaryConfig(initial_percentage=10, increment_step=90, monitoring_duration=600, analysis_interval=30,
                       inference_service="fraud-detection-model")
@@ -20,18 +20,6 @@ def promoted_at(*times: float, config: CanaryConfig = KSERVE) -> CanaryStrategy:
     strategy = CanaryStrategy(config)
     strategy.take_promotes([PromoteOperation(at=at, promote="kserve") for at in times])
     return strategy
-
-
-def drive(strategy: CanaryStrategy, world: World, limit: int = 200) -> list[list]:
-    """Step the strategy until it finishes; every command list."""
-    history = []
-    for _ in range(limit):
-        commands = strategy.step(world.observe())
-        world.apply(commands)
-        history.append(commands)
-        if kinds(commands)[-1] == "Finish":
-            return history
-    raise AssertionError("strategy did not finish")
 
 
 def notes(history: list[list], kind: str) -> list[str]:
