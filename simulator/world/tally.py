@@ -20,6 +20,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulator.world.kernel import STATUS_CRASHED as _CRASHED
+from simulator.world.kernel import STATUS_DROPPED as _DROPPED
+from simulator.world.kernel import STATUS_OK as _OK
+from simulator.world.kernel import STATUS_TIMEOUT_QUEUED as _TIMEOUT_QUEUED
+from simulator.world.kernel import STATUS_TIMEOUT_SERVING as _TIMEOUT_SERVING
+
 __all__ = ["tally_chunk", "TOTAL_COUNTS", "TOTAL_SUMS"]
 
 TOTAL_COUNTS = (
@@ -31,12 +37,6 @@ TOTAL_COUNTS = (
 TOTAL_SUMS = ("latency_sum_s", "queue_wait_sum_s")
 """Rows of the ``sums_part`` argument of :func:`tally_chunk`: the summed seconds per version."""
 
-# The codes of simulator.world.metrics.Status, as plain module constants for numba.
-_OK = 0
-_TIMEOUT_QUEUED = 1
-_TIMEOUT_SERVING = 2
-_DROPPED = 3
-_CRASHED = 4
 
 
 @njit(cache=True, nogil=True)

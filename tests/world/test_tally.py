@@ -92,3 +92,11 @@ def test_record_takes_the_one_pass_for_user_requests_alone(monkeypatch: pytest.M
     done.shadow[7] = True
     metrics.record(done)
     assert taken == ["one pass", "by array"]
+
+
+def test_the_compiled_status_codes_are_the_data_planes() -> None:
+    from simulator.world import kernel
+
+    assert (kernel.STATUS_OK, kernel.STATUS_TIMEOUT_QUEUED, kernel.STATUS_TIMEOUT_SERVING, kernel.STATUS_DROPPED,
+            kernel.STATUS_CRASHED) == (Status.OK, Status.TIMEOUT_QUEUED, Status.TIMEOUT_SERVING, Status.DROPPED,
+                                       Status.CRASHED)
