@@ -333,10 +333,7 @@ class World:
         by the data plane while it serves, so nothing here serves requests.
         """
         pods = self.waking[version].woken(at)
-        startup = self.startup[version]
-        for _ in range(pods):
-            replica = self.replicas.add(version, at, ready_at=at + startup)
-            self.env.process(self._start_up(replica, max(0.0, at + startup - float(self.env.now))))
+        self._start_replicas(version, version, pods, at)
         self.desired[version] = self.autoscaled[version] = pods
         self.scale_events[version] += 1
         self._note_range(version, pods)
@@ -353,9 +350,7 @@ class World:
         alive = self.replicas.ids(group, ReplicaState.STARTING, ReplicaState.READY, ReplicaState.CRASHED)
         before = len(alive)
         if replicas > before:
-            for _ in range(replicas - before):
-                replica = self.replicas.add(group, self.env.now, ready_at=self.env.now + self.startup[version])
-                self.env.process(self._start_up(replica, self.startup[version]))
+            self._start_replicas(group, version, replicas - before, self.env.now)
         elif replicas < before:
             not_serving = [r for r in alive if self.replicas.state(r) != ReplicaState.READY]
             serving = [r for r in alive if self.replicas.state(r) == ReplicaState.READY]
@@ -363,6 +358,15 @@ class World:
                 self.replicas.set_state(replica, ReplicaState.STOPPED, self.env.now)
                 self._replica_stopped(replica)
         return alive
+
+    def _start_replicas(self, group: int, version: int, count: int, at: float) -> None:
+        """Start ``count`` replicas of routing ``group`` (version index ``version``) at ``at`` (seconds, at most
+        now): each is ready its version's ``startup`` after ``at``."""
+        startup = self.startup[version]
+        delay = startup if at == self.env.now else max(0.0, at + startup - float(self.env.now))
+        for _ in range(count):
+            replica = self.replicas.add(group, at, ready_at=at + startup)
+            self.env.process(self._start_up(replica, delay))
 
     def _replica_stopped(self, replica: int) -> None:
         """A hook: ``replica`` was scaled away (nothing to forget here)."""
