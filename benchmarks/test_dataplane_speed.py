@@ -69,17 +69,19 @@ def _same_workload(seconds: float):
     return batch.arrival, service, replica, stable + canary, scenario.service.concurrency, scenario.service.timeout
 
 
-def test_same_workload_per_request_simpy(benchmark) -> None:
-    """The same kind of workload through one simpy process per request (the baseline)."""
-    arrival, service, replica, replicas, concurrency, timeout = _same_workload(_SIMPY_SECONDS)
-    outcome = benchmark.pedantic(
-        simulate_per_request, args=(arrival, service, replica, replicas, concurrency, timeout),
-        rounds=1, iterations=1,
-    )
+def _time_per_request_model(benchmark, workload: tuple) -> float:
+    """One timed run of the per-request simpy model on ``workload`` (its arguments); requests per wall-second."""
+    outcome = benchmark.pedantic(simulate_per_request, args=workload, rounds=1, iterations=1)
     per_second = outcome["requests"] / benchmark.stats.stats.min
-    _THROUGHPUT["simpy"] = per_second
     benchmark.extra_info["requests"] = outcome["requests"]
     benchmark.extra_info["requests_per_wall_second"] = round(per_second)
+    return per_second
+
+
+def test_same_workload_per_request_simpy(benchmark) -> None:
+    """The same kind of workload through one simpy process per request (the baseline)."""
+    per_second = _time_per_request_model(benchmark, _same_workload(_SIMPY_SECONDS))
+    _THROUGHPUT["simpy"] = per_second
     if "batch" in _THROUGHPUT:
         ratio = _THROUGHPUT["batch"] / per_second
         benchmark.extra_info["batch_over_simpy"] = round(ratio, 1)
@@ -153,15 +155,8 @@ def _steady_simpy_workload(seconds: float):
 
 def test_steady_per_request_simpy(benchmark) -> None:
     """The steady workload's first two minutes through one simpy process per request (the baseline)."""
-    arrival, service, replica, replicas, concurrency, timeout = _steady_simpy_workload(_STEADY_SIMPY_SECONDS)
-    outcome = benchmark.pedantic(
-        simulate_per_request, args=(arrival, service, replica, replicas, concurrency, timeout),
-        rounds=1, iterations=1,
-    )
-    per_second = outcome["requests"] / benchmark.stats.stats.min
+    per_second = _time_per_request_model(benchmark, _steady_simpy_workload(_STEADY_SIMPY_SECONDS))
     _STEADY_RESULTS["simpy"] = {"requests_per_wall_second": per_second}
-    benchmark.extra_info["requests"] = outcome["requests"]
-    benchmark.extra_info["requests_per_wall_second"] = round(per_second)
     print(f"\nsteady workload, per-request simpy: {per_second:,.0f} requests per wall-second")
 
 
