@@ -19,6 +19,7 @@ from simulator.driver import run
 from simulator.experiment.figures import candidate_truth, run_figures
 from simulator.result import RunResult
 from simulator.scenario.model import Scenario
+from simulator.world.draw_ahead import drawing_in_line
 
 __all__ = ["Case", "Work", "run_case", "execute", "representative_runs", "with_progress"]
 
@@ -74,7 +75,9 @@ def representative_runs(scenario: Scenario, labels: Sequence[str], limit: int = 
 
 
 def _run_batch(batch: list[Work]) -> list[dict[str, Any]]:
-    return [run_case(scenario, case) for scenario, case in batch]
+    """A batch's rows, in a worker process: its traffic drawn in line, since the pool keeps every core busy."""
+    with drawing_in_line():
+        return [run_case(scenario, case) for scenario, case in batch]
 
 
 def execute(work: Sequence[Work], *, executor: str = "local", jobs: int | None = None,

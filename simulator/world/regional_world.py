@@ -500,6 +500,7 @@ class RegionalWorld(World):
         for store in self.region_stores:
             store.close(self.env.now)
         self._record(served)
+        self.traffic.close()
 
     def region_replica_seconds(self, region: str) -> float:
         """Replica-seconds used so far in ``region`` (every version)."""

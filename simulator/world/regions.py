@@ -146,6 +146,11 @@ class RegionalTraffic(TrafficSource):
             return merged
         return merged.take(np.argsort(merged.arrival, kind="stable"))
 
+    def close(self) -> None:
+        """Stop every region's source drawing ahead."""
+        for source in self.sources:
+            source.close()
+
 
 def fail_over(origin: np.ndarray, u_failover: np.ndarray, out: np.ndarray, layout: RegionLayout) -> np.ndarray:
     """The region serving each request: its own, or while that is out a survivor by share (failover).

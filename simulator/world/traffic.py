@@ -4,12 +4,15 @@ Arrivals are generated in fixed blocks of simulated time, aligned to
 multiples of :data:`BLOCK_SECONDS` and always in time order, from the run's
 ``traffic`` stream. The data plane takes them in slices of any length, so the
 arrivals (and every per-request random draw) do not depend on where slices
-end: two strategies run with the same seed see the same requests.
+end: two strategies run with the same seed see the same requests. Where two
+cores are free, the blocks are drawn ahead on a second thread
+(:mod:`simulator.world.draw_ahead`), with the same draws.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,7 @@ from simulator.scenario.world_config import (
     TrafficConfig,
     TrafficSpikeFault,
 )
+from simulator.world.draw_ahead import AHEAD_REQUESTS, AHEAD_SECONDS, Drawer, drawing_ahead
 from simulator.world.sorting import sort_uniform
 
 __all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS", "user_buckets"]
@@ -151,6 +155,12 @@ class TrafficSource:
         self._columns: dict[str, np.ndarray] = _columns(0)
         self._first = 0
         self._filled = 0
+        # Drawing ahead: the drawer thread draws blocks, the run's thread takes requests; the lock guards the
+        # columns' layout, _first, _filled, _generated_until and _asked (the latest end asked for, seconds).
+        self._lock = threading.Condition()
+        self._ahead = drawing_ahead()
+        self._drawer: Drawer | None = None
+        self._asked = 0.0
 
     @classmethod
     def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> TrafficSource:
@@ -158,23 +168,39 @@ class TrafficSource:
         return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users,
                    streams.generator("users"), streams.generator("mirror"))
 
-    def _reserve(self, count: int) -> None:
-        """Room for ``count`` more requests after those generated, moving the ones not handed out if need be."""
+    def _reserve(self, count: int, more: int = 0) -> None:
+        """Room for ``count`` more requests after those generated, moving the ones not handed out if need be.
+
+        When the arrays move, they get room for ``more`` requests besides.
+        """
         columns = self._columns
         if self._filled + count <= len(columns["arrival"]):
             return
         kept = self._filled - self._first
-        fresh = _columns(kept + count)
+        fresh = _columns(kept + count + more)
         for name, values in columns.items():
             fresh[name][:kept] = values[self._first:self._filled]
         self._columns, self._first, self._filled = fresh, 0, kept
 
-    def _generate_block(self, start: float) -> None:
+    def _expected(self, start: float, end: float) -> int:
+        """Room enough, mostly, for the requests of the blocks from ``start`` up to ``end`` (seconds)."""
+        if end <= start:
+            return 0
+        blocks = math.ceil((end - start) / BLOCK_SECONDS)
+        expected = sum(self.rate.max_rate(start + k * BLOCK_SECONDS, start + (k + 1) * BLOCK_SECONDS)
+                       for k in range(blocks)) * BLOCK_SECONDS
+        return int(expected + 6.0 * math.sqrt(expected) + 64)
+
+    def _generate_block(self, start: float, room_until: float | None = None) -> None:
         """Draw the requests of the block ``[start, start + BLOCK_SECONDS)`` after those generated.
 
         The draws, their order and their shapes are those of one call per
         kind of draw and block: ``random((6, n))`` is the same stream as six
         calls ``random(n)``, written here straight into each field's array.
+        If the arrays must move, they get room for the blocks up to
+        ``room_until`` (seconds) too. The drawer thread calls this as well:
+        the arrays move and the block is published under the lock, and the
+        run's thread never reads past ``_filled``.
         """
         end = start + BLOCK_SECONDS
         generator = self.generator
@@ -185,7 +211,9 @@ class TrafficSource:
             keep = generator.random(count) * peak < self.rate.rate(arrival)
             arrival = arrival[keep]
             count = len(arrival)
-        self._reserve(count)
+        more = 0 if room_until is None else self._expected(end, room_until)
+        with self._lock:
+            self._reserve(count, more)
         columns, first = self._columns, self._filled
         block = slice(first, first + count)
         columns["arrival"][block] = arrival
@@ -202,23 +230,53 @@ class TrafficSource:
             columns["u_failover"][block] = 0.0
         else:
             self.failover_generator.random(count, out=columns["u_failover"][block])
-        self._filled = first + count
+        with self._lock:
+            self._filled = first + count
+            self._generated_until = end
+            self._lock.notify_all()
 
     def take_until(self, end: float) -> RequestBatch:
         """All requests arriving before ``end`` (seconds) not handed out yet."""
-        if self._generated_until < end:
-            blocks = math.ceil((end - self._generated_until) / BLOCK_SECONDS)
-            expected = sum(self.rate.max_rate(self._generated_until + k * BLOCK_SECONDS,
-                                              self._generated_until + (k + 1) * BLOCK_SECONDS)
-                           for k in range(blocks)) * BLOCK_SECONDS
-            self._reserve(int(expected + 6.0 * math.sqrt(expected) + 64))  # mostly room enough for every block
-        while self._generated_until < end:
-            self._generate_block(self._generated_until)
-            self._generated_until += BLOCK_SECONDS
+        if not self._ahead:
+            if self._generated_until < end:
+                self._reserve(self._expected(self._generated_until, end))
+            while self._generated_until < end:
+                self._generate_block(self._generated_until)
+            return self._cut(end)
+        with self._lock:
+            if self._drawer is None:
+                self._drawer = Drawer(self)
+            if end > self._asked:
+                self._asked = end
+                self._lock.notify_all()
+            while self._generated_until < end:
+                if self._drawer.error is not None:
+                    raise self._drawer.error
+                if not self._drawer.alive():
+                    raise RuntimeError("the traffic drawer stopped before drawing the requests asked for")
+                self._lock.wait(timeout=1.0)
+            return self._cut(end)
+
+    def _cut(self, end: float) -> RequestBatch:
+        """Hand out the requests generated, not handed out yet, that arrive before ``end`` (seconds)."""
         columns, first = self._columns, self._first
         cut = first + int(np.searchsorted(columns["arrival"][first:self._filled], end, side="left"))
         self._first = cut
         return RequestBatch(*(columns[name][first:cut] for name in RequestBatch.FIELDS))
+
+    def _far_enough_ahead(self) -> bool:
+        """Whether the drawer may rest: past the latest end asked for by its lead (the lock is held)."""
+        if self._generated_until < self._asked:
+            return False
+        return (self._generated_until >= self._asked + AHEAD_SECONDS
+                or self._filled - self._first >= AHEAD_REQUESTS)
+
+    def close(self) -> None:
+        """Stop drawing ahead; requests asked for later are drawn in line."""
+        drawer, self._drawer, self._ahead = self._drawer, None, False
+        if drawer is not None:
+            drawer.stop()
+            drawer.join()
 
 
 def _columns(capacity: int) -> dict[str, np.ndarray]:

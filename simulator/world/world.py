@@ -635,6 +635,7 @@ class World:
         served = self.data_plane.finish(self.env.now)
         self.store.close(self.env.now)  # the window ends: work still in service is counted up to here
         self._record(served)
+        self.traffic.close()  # no more requests: the drawer thread, if any, stops
 
     def replica_seconds(self) -> float:
         """Replica-seconds used so far."""

@@ -1,0 +1,131 @@
+"""Drawing a traffic source's requests ahead of the run, on a second thread.
+
+Drawing requests (arrival times and a dozen random draws each) is about a
+third of a run's work, and it depends on nothing the run does: the blocks
+of :class:`~simulator.world.traffic.TrafficSource` are drawn in time order
+from the source's own random streams, whatever the world is doing. So a
+drawer thread can draw the next blocks while the run serves the current
+slice. numpy's generators and the compiled sort let go of the interpreter
+lock while they work, so the two threads use two cores.
+
+The drawer makes the same calls, in the same order, as drawing in line
+would: every request and every draw is the same, bit for bit. Only when
+the requests are drawn changes. It keeps at most :data:`AHEAD_SECONDS` of
+simulated time, or :data:`AHEAD_REQUESTS` requests, beyond what the run
+has asked for, then waits.
+
+On by default where the process may use two cores or more. A sweep's
+worker processes draw in line (:func:`drawing_in_line`): the pool already
+keeps every core busy. The thread holds its source only weakly, and stops
+when the source is closed or collected.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+__all__ = ["AHEAD_REQUESTS", "AHEAD_SECONDS", "Drawer", "DrawnSource", "drawing_ahead", "drawing_in_line"]
+
+AHEAD_SECONDS = 120.0
+"""Simulated seconds the drawer goes beyond the latest time asked for (two slices of a minute)."""
+
+AHEAD_REQUESTS = 250_000
+"""Requests drawn and not handed out at which the drawer stops early (at high rates), about 28 MB."""
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+
+
+_enabled = _usable_cores() >= 2
+
+
+def drawing_ahead() -> bool:
+    """Whether traffic sources made now draw their requests on a second thread."""
+    return _enabled
+
+
+@contextmanager
+def drawing_in_line() -> Iterator[None]:
+    """Within the block, traffic sources made draw their requests in line, on the run's own thread."""
+    global _enabled
+    before, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = before
+
+
+class DrawnSource(Protocol):
+    """What the drawer uses of its source (:class:`~simulator.world.traffic.TrafficSource`)."""
+
+    _lock: threading.Condition
+    _generated_until: float
+    _asked: float
+
+    def _far_enough_ahead(self) -> bool: ...
+
+    def _generate_block(self, start: float, room_until: float | None = None) -> None: ...
+
+
+class Drawer:
+    """The thread drawing one source's blocks ahead; the source's ``_lock`` guards what both share.
+
+    The source tells it how far the run has asked (:meth:`TrafficSource.take_until`
+    sets ``_asked`` and notifies); it draws the blocks through
+    :meth:`TrafficSource._generate_block` and notifies when one is done.
+    An error while drawing is kept and raised in the run's thread.
+    """
+
+    def __init__(self, source: DrawnSource) -> None:
+        self.condition = source._lock
+        self.stopped = False
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=_draw, args=(weakref.ref(source), self), daemon=True,
+                                        name="rollout-sim traffic drawer")
+        weakref.finalize(source, self.stop)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop drawing (the thread ends after the block it may be drawing)."""
+        with self.condition:
+            self.stopped = True
+            self.condition.notify_all()
+
+    def alive(self) -> bool:
+        """Whether the thread still runs."""
+        return self._thread.is_alive()
+
+    def join(self) -> None:
+        """Wait for the thread to end (after :meth:`stop`)."""
+        self._thread.join()
+
+
+def _draw(source_ref: weakref.ref[DrawnSource], drawer: Drawer) -> None:
+    """The drawer thread: draw blocks while the source is short of its lead, wait otherwise."""
+    condition = drawer.condition
+    try:
+        while True:
+            with condition:
+                source = None
+                while not drawer.stopped:
+                    source = source_ref()
+                    if source is None or not source._far_enough_ahead():
+                        break
+                    source = None  # held only weakly while waiting
+                    condition.wait()
+                if drawer.stopped or source is None:
+                    return
+            source._generate_block(source._generated_until, source._asked + AHEAD_SECONDS)
+            source = None
+    except BaseException as error:  # noqa: BLE001 - handed to the run's thread, which raises it
+        with condition:
+            drawer.error = error
+            condition.notify_all()
