@@ -36,9 +36,17 @@ _INTEGER_FIELDS = ("version", "replica", "status", "user", "origin")
 
 
 def route_versions(u_route: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Version index per request from U(0,1) draws and traffic fractions per version."""
+    """Version index per request from draws on [0, 1) and traffic fractions per version.
+
+    Request ``i`` goes to the first version whose cumulative fraction
+    exceeds ``u_route[i]``. When one version takes every fraction, every
+    draw lands there, and no draw is looked at.
+    """
     cumulative = np.cumsum(weights)
     cumulative[-1] = np.inf  # guard against rounding
+    whole = int(np.argmax(cumulative >= 1.0))  # the first version whose cumulative fraction reaches 1
+    if whole == 0 or cumulative[whole - 1] <= 0.0:
+        return np.full(len(u_route), whole, dtype=np.int64)
     return np.searchsorted(cumulative, u_route, side="right").astype(np.int64)
 
 

@@ -14,14 +14,17 @@ the requests are drawn changes. It keeps at most :data:`AHEAD_SECONDS` of
 simulated time, or :data:`AHEAD_REQUESTS` requests, beyond what the run
 has asked for, then waits.
 
-On by default where the process may use two cores or more. A sweep's
-worker processes draw in line (:func:`drawing_in_line`): the pool already
-keeps every core busy. The thread holds its source only weakly, and stops
+On by default where the process may use two cores or more, for traffic
+of :data:`LEAST_PER_BLOCK` requests a block or more (500 requests/s): below
+that, handing the interpreter lock to and fro costs the run more than the
+drawing it saves. A sweep's worker processes draw in line
+(:func:`drawing_in_line`): the pool already keeps every core busy. The thread holds its source only weakly, and stops
 when the source is closed or collected.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import weakref
@@ -29,13 +32,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-__all__ = ["AHEAD_REQUESTS", "AHEAD_SECONDS", "Drawer", "DrawnSource", "drawing_ahead", "drawing_in_line"]
+__all__ = [
+    "AHEAD_REQUESTS", "AHEAD_SECONDS", "LEAST_PER_BLOCK", "Drawer", "DrawnSource", "drawing_ahead", "drawing_in_line",
+]
 
 AHEAD_SECONDS = 120.0
 """Simulated seconds the drawer goes beyond the latest time asked for (two slices of a minute)."""
 
 AHEAD_REQUESTS = 250_000
 """Requests drawn and not handed out at which the drawer stops early (at high rates), about 28 MB."""
+
+
+LEAST_PER_BLOCK = 5_000
+"""Fewest requests expected in a block of traffic (by its peak rate) for drawing ahead to pay."""
 
 
 def _usable_cores() -> int:
@@ -47,9 +56,9 @@ def _usable_cores() -> int:
 _enabled = _usable_cores() >= 2
 
 
-def drawing_ahead() -> bool:
-    """Whether traffic sources made now draw their requests on a second thread."""
-    return _enabled
+def drawing_ahead(requests_per_block: float = math.inf) -> bool:
+    """Whether a traffic source made now, of ``requests_per_block`` at its peak, draws on a second thread."""
+    return _enabled and requests_per_block >= LEAST_PER_BLOCK
 
 
 @contextmanager

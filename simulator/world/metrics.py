@@ -508,11 +508,14 @@ class MetricStore:
         version = np.asarray(done.version, dtype=np.int64)
         status = np.asarray(done.status, dtype=np.int64)
         client_end, arrival, start = done.client_end, done.arrival, done.start
+        every = bool((status == Status.OK).all())
         latency = client_end - arrival
-        bucket = series._bucket_index(latency[status != Status.DROPPED])
-        fine = self._fine_index(latency[status == Status.OK])
-        bins = np.minimum((client_end / self.bin_seconds).astype(np.int64), self.n_bins - 1)
-        low, high = int(bins.min()), int(bins.max()) + 1
+        bucket = series._bucket_index(latency if every else latency[status != Status.DROPPED])
+        fine = self._fine_index(latency if every else latency[status == Status.OK])
+        # The bins of the first and last response: a request's bin never decreases with its client end.
+        last_bin = self.n_bins - 1
+        low = min(int(client_end.min() / self.bin_seconds), last_bin)
+        high = min(int(client_end.max() / self.bin_seconds), last_bin) + 1
         n_versions = len(self.versions)
         part = (high - low, n_versions)
         latency_part, latency_squares_part, wait_part, service_part, accuracy_part = (
@@ -520,17 +523,17 @@ class MetricStore:
         served_part = np.zeros(part, dtype=np.int64)
         counts = np.zeros((len(TOTAL_COUNTS), n_versions), dtype=np.int64)
         sums_part = np.zeros((len(TOTAL_SUMS), n_versions))
-        odd = np.empty(len(bins), dtype=bool)
+        odd = np.empty(len(client_end), dtype=bool)
         no_values = np.empty(0)
         baseline = done.baseline_failed is not None and done.baseline_correct is not None
         tally_chunk(
-            bins, version, status, np.asarray(done.error, dtype=bool), np.asarray(done.correct, dtype=bool),
+            version, status, np.asarray(done.error, dtype=bool), np.asarray(done.correct, dtype=bool),
             np.asarray(done.labelled, dtype=bool), np.asarray(done.user, dtype=np.int64), arrival, start, client_end,
             bucket, fine,
             no_values if done.true_accuracy is None else np.asarray(done.true_accuracy, dtype=np.float64),
             np.asarray(done.baseline_failed, dtype=bool) if baseline else no_values.astype(bool),
             np.asarray(done.baseline_correct, dtype=bool) if baseline else no_values.astype(bool),
-            low, self.bin_seconds, self.label_delay, math.inf if self.slow_above is None else self.slow_above,
+            low, last_bin, self.bin_seconds, self.label_delay, math.inf if self.slow_above is None else self.slow_above,
             math.inf if self.ended_at is None else self.ended_at,
             series.requests, series.failed, series.histogram, series.responses, series.labelled,
             series.labelled_correct, self.answered, series.user_last_seen, counts, self.fine_histogram,
@@ -539,7 +542,7 @@ class MetricStore:
         series.latency_sum[low:high] += latency_part
         series.latency_sum_squares[low:high] += latency_squares_part
         self._add_services(low, high, service_part, wait_part, served_part)
-        self._keep_aside(done, bins, odd, every=bool((status == Status.OK).all()))
+        self._keep_aside(done, None, odd, every)
         if done.true_accuracy is not None:
             self.true_accuracy_sum[low:high] += accuracy_part
         for row, name in enumerate(TOTAL_COUNTS):
@@ -606,24 +609,31 @@ class MetricStore:
         self._queue_wait_by_start[low:high] += wait
         self._started_by_start[low:high] += count
 
-    def _keep_aside(self, done: FinishedRequests, bins: np.ndarray, odd: np.ndarray, every: bool) -> None:
-        """Keep the ``odd`` requests aside for :meth:`_settle` (``every``: all of the chunk served in time)."""
+    def _keep_aside(self, done: FinishedRequests, bins: np.ndarray | None, odd: np.ndarray, every: bool) -> None:
+        """Keep the ``odd`` requests aside for :meth:`_settle` (``every``: all of the chunk served in time).
+
+        ``bins`` are the requests' bins by client end, or ``None`` to work out those of the odd ones alone.
+        """
         start, client_end = done.start, done.client_end
         rows = np.flatnonzero(odd)
         if len(rows) == 0:
             return
+        if bins is None:
+            row_bins = np.minimum((client_end[rows] / self.bin_seconds).astype(np.int64), self.n_bins - 1)
+        else:
+            row_bins = bins[rows]
         busy_until = np.inf if self.ended_at is None else self.ended_at
         self._aside += len(rows)
         if every:  # all served in time: their status is OK and their service ends with the response
             self._exceptions.append((start[rows], done.arrival[rows], client_end[rows], None, None,
-                                     done.version[rows], bins[rows], busy_until))
+                                     done.version[rows], row_bins, busy_until))
         else:
             if done.service_end is not None:
                 service_end = done.service_end[rows]
             else:
                 service_end = client_end[rows]  # without it, a service given up on is cut at the client's timeout
             exception = (start[rows], done.arrival[rows], client_end[rows], service_end, done.status[rows],
-                         done.version[rows], bins[rows], busy_until)
+                         done.version[rows], row_bins, busy_until)
             self._exceptions.append(exception)
             self._count_given_up(*exception[:6])
         if self._aside >= SETTLE_AFTER:

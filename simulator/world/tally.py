@@ -41,7 +41,6 @@ TOTAL_SUMS = ("latency_sum_s", "queue_wait_sum_s")
 
 @njit(cache=True, nogil=True)
 def tally_chunk(  # one compiled pass takes every array it fills
-    bins: np.ndarray,
     version: np.ndarray,
     status: np.ndarray,
     error: np.ndarray,
@@ -57,6 +56,7 @@ def tally_chunk(  # one compiled pass takes every array it fills
     baseline_failed: np.ndarray,
     baseline_correct: np.ndarray,
     low: int,
+    last_bin: int,
     bin_seconds: float,
     label_delay: float,
     slow_above: float,
@@ -82,8 +82,8 @@ def tally_chunk(  # one compiled pass takes every array it fills
 ) -> None:  # pragma: no cover - compiled
     """Count the chunk's requests; see the module's docstring for how sums are kept exact.
 
-    Requests are in chunk order; ``bins`` is each request's bin by its
-    ``client_end`` (times in seconds). ``bucket`` holds the histogram bucket
+    Requests are in chunk order; each one's bin is that of its
+    ``client_end`` (times in seconds), ``last_bin`` at most. ``bucket`` holds the histogram bucket
     of each request that reached a replica (status not dropped) and ``fine``
     the fine-histogram bin of each request served in time, in chunk order.
     ``true_accuracy``, ``baseline_failed`` and ``baseline_correct`` are empty
@@ -93,7 +93,7 @@ def tally_chunk(  # one compiled pass takes every array it fills
     ``odd`` comes back marking the requests whose load the one pass cannot
     book (see ``MetricStore._record_load``).
     """
-    n = bins.shape[0]
+    n = client_end.shape[0]
     has_accuracy = true_accuracy.shape[0] == n
     has_baseline = baseline_failed.shape[0] == n
     every = True
@@ -104,7 +104,9 @@ def tally_chunk(  # one compiled pass takes every array it fills
     n_reached = 0
     n_responded = 0
     for i in range(n):
-        b = bins[i]
+        b = int(client_end[i] / bin_seconds)  # as numpy's astype(int64) truncates
+        if b > last_bin:
+            b = last_bin
         v = version[i]
         row = b - low
         s = status[i]

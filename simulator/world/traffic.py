@@ -158,7 +158,7 @@ class TrafficSource:
         # Drawing ahead: the drawer thread draws blocks, the run's thread takes requests; the lock guards the
         # columns' layout, _first, _filled, _generated_until and _asked (the latest end asked for, seconds).
         self._lock = threading.Condition()
-        self._ahead = drawing_ahead()
+        self._ahead = drawing_ahead(rate.max_rate(0.0, BLOCK_SECONDS) * BLOCK_SECONDS)
         self._drawer: Drawer | None = None
         self._asked = 0.0
 

@@ -31,8 +31,9 @@ ENDS = [0.5, 0.5, 7.0, 61.0, 61.25, 200.0, 419.9, 420.0, 900.0]
 
 @pytest.fixture
 def ahead(monkeypatch):
-    """Sources made in the test draw ahead, whatever the machine."""
+    """Sources made in the test draw ahead, whatever the machine and their rate."""
     monkeypatch.setattr(draw_ahead, "_enabled", True)
+    monkeypatch.setattr(draw_ahead, "LEAST_PER_BLOCK", 0)
 
 
 def _source(config: dict, seed: int = 4) -> TrafficSource:
@@ -124,8 +125,7 @@ def test_an_error_while_drawing_is_raised_in_the_runs_thread(ahead) -> None:
         source.take_until(400.0)
 
 
-def test_a_sweeps_worker_draws_in_line(monkeypatch) -> None:
-    monkeypatch.setattr(draw_ahead, "_enabled", True)
+def test_a_sweeps_worker_draws_in_line(ahead, monkeypatch) -> None:
     seen: list[bool] = []
     monkeypatch.setattr(runner, "run_case", lambda scenario, case: seen.append(drawing_ahead()) or {})
     runner._run_batch([(None, None), (None, None)])  # type: ignore[list-item]
@@ -133,11 +133,17 @@ def test_a_sweeps_worker_draws_in_line(monkeypatch) -> None:
     assert drawing_ahead()  # and as before once the batch is done
 
 
+def test_light_traffic_is_drawn_in_line(monkeypatch) -> None:
+    monkeypatch.setattr(draw_ahead, "_enabled", True)
+    assert not _source({"rate": "400/s"})._ahead  # 4,000 requests a block
+    assert _source({"rate": "500/s"})._ahead
+    assert _source({"rate": 100, "pattern": [{"kind": "spike", "at": "0s", "factor": 5, "for": "1m"}]})._ahead
+
+
 @pytest.mark.parametrize("name", ["quickstart.yaml", "multi-region.yaml"])
-def test_a_run_gives_the_same_result_drawn_ahead_or_in_line(monkeypatch, name: str) -> None:
+def test_a_run_gives_the_same_result_drawn_ahead_or_in_line(ahead, name: str) -> None:
     scenario = load_scenario(SCENARIOS / name)
     label = scenario.labels[0]
-    monkeypatch.setattr(draw_ahead, "_enabled", True)
     threads = threading.active_count()
     ahead_result = json.dumps(run(scenario, label).to_dict(), sort_keys=True)
     assert _wait_for(lambda: threading.active_count() <= threads)  # the run's drawers stopped with it

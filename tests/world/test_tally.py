@@ -64,8 +64,8 @@ def test_one_pass_and_array_by_array_agree_bit_for_bit(seed: int, served_only: b
                                                         slow_above: float | None) -> None:
     rng = np.random.default_rng(seed)
     one_pass, by_array = store(slow_above), store(slow_above)
-    for index in range(6):
-        done = chunk(rng, 400, 60.0 * index, counterfactual=counterfactual, served_only=served_only)
+    for index, t0 in enumerate([0.0, 60.0, 120.0, 180.0, 240.0, 300.0, 640.0]):  # the last ends past the bins
+        done = chunk(rng, 400, t0, counterfactual=counterfactual, served_only=served_only)
         if index == 5:  # the window ends inside the last chunk: its busy time stops there
             one_pass.close(320.0)
             by_array.close(320.0)
@@ -78,7 +78,8 @@ def test_one_pass_and_array_by_array_agree_bit_for_bit(seed: int, served_only: b
         assert np.array_equal(got[name], values), name
         assert got[name].tobytes() == values.tobytes(), name  # the same bits, signed zeros included
     assert one_pass.totals == by_array.totals
-    assert one_pass.series.requests.sum() == 6 * 400
+    assert one_pass.series.requests.sum() == 7 * 400
+    assert one_pass.series.requests[-1].sum() > 100  # responses past the last bin count in it
 
 
 def test_record_takes_the_one_pass_for_user_requests_alone(monkeypatch: pytest.MonkeyPatch) -> None:
