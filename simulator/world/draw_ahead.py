@@ -33,7 +33,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 __all__ = [
-    "AHEAD_REQUESTS", "AHEAD_SECONDS", "LEAST_PER_BLOCK", "Drawer", "DrawnSource", "drawing_ahead", "drawing_in_line",
+    "AHEAD_REQUESTS", "AHEAD_ROOM", "AHEAD_SECONDS", "LEAST_PER_BLOCK", "Drawer", "DrawnSource", "drawing_ahead",
+    "drawing_in_line",
 ]
 
 AHEAD_SECONDS = 120.0
@@ -42,6 +43,14 @@ AHEAD_SECONDS = 120.0
 AHEAD_REQUESTS = 250_000
 """Requests drawn and not handed out at which the drawer stops early (at high rates), about 28 MB."""
 
+AHEAD_ROOM = AHEAD_REQUESTS
+"""Most requests the drawer makes room for beyond a block when its arrays fill up and move.
+
+It makes room for a lead (:data:`AHEAD_SECONDS`), this many requests at
+most: at high rates a lead in seconds is millions of requests. Larger
+arrays would move less often, but cost more in fresh pages than the
+copying they save.
+"""
 
 LEAST_PER_BLOCK = 5_000
 """Fewest requests expected in a block of traffic (by its peak rate) for drawing ahead to pay."""

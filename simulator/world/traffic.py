@@ -23,7 +23,7 @@ from simulator.scenario.world_config import (
     TrafficConfig,
     TrafficSpikeFault,
 )
-from simulator.world.draw_ahead import AHEAD_REQUESTS, AHEAD_SECONDS, Drawer, drawing_ahead
+from simulator.world.draw_ahead import AHEAD_REQUESTS, AHEAD_ROOM, AHEAD_SECONDS, Drawer, drawing_ahead
 from simulator.world.sorting import sort_uniform
 
 __all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS", "user_buckets"]
@@ -198,9 +198,10 @@ class TrafficSource:
         kind of draw and block: ``random((6, n))`` is the same stream as six
         calls ``random(n)``, written here straight into each field's array.
         If the arrays must move, they get room for the blocks up to
-        ``room_until`` (seconds) too. The drawer thread calls this as well:
-        the arrays move and the block is published under the lock, and the
-        run's thread never reads past ``_filled``.
+        ``room_until`` (seconds) too, :data:`AHEAD_ROOM` requests at most.
+        The drawer thread calls this as well: the arrays move and the block
+        is published under the lock, and the run's thread never reads past
+        ``_filled``.
         """
         end = start + BLOCK_SECONDS
         generator = self.generator
@@ -211,7 +212,7 @@ class TrafficSource:
             keep = generator.random(count) * peak < self.rate.rate(arrival)
             arrival = arrival[keep]
             count = len(arrival)
-        more = 0 if room_until is None else self._expected(end, room_until)
+        more = 0 if room_until is None else min(self._expected(end, room_until), AHEAD_ROOM)
         with self._lock:
             self._reserve(count, more)
         columns, first = self._columns, self._filled
