@@ -17,7 +17,7 @@ The plane sees the world only through :class:`~simulator.world.serving.ServingSt
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -198,7 +198,7 @@ class BatchDataPlane:
         self.pending = {name: np.concatenate([pending[name][old_keep], new[name][whole:][tail_keep]])
                         for name in SERVED_FIELDS}
         if final.any() or whole or tail_final.any():
-            served.append({name: np.concatenate(parts) for name, parts in done_parts.items()})
+            served.append(JoinedChunk(done_parts))
 
     def open_requests(self, version: int) -> dict[str, np.ndarray]:
         """Requests of ``version`` not yet final: their ``arrival``, ``start`` and ``service_end``, seconds."""
@@ -222,6 +222,36 @@ class BatchDataPlane:
         served: list[ServedChunk] = []
         self._finalize(now, served, everything=True)
         yield from served
+
+
+class JoinedChunk(Mapping[str, np.ndarray]):
+    """A served chunk whose fields are joined from their parts when first read.
+
+    Most runs read a dozen of the sixteen fields (a shadow's draws, the
+    replica and the origin only matter to some), so those nobody reads are
+    never copied. A field read is the concatenation of its parts, in order.
+    """
+
+    __slots__ = ("_parts", "_joined")
+
+    def __init__(self, parts: dict[str, list[np.ndarray]]) -> None:
+        self._parts = parts
+        self._joined: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        values = self._joined.get(name)
+        if values is None:
+            values = self._joined[name] = np.concatenate(self._parts[name])
+        return values
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._parts  # without joining the field, as Mapping's would
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
 
 
 def _dtype(name: str) -> type:

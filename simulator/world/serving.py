@@ -12,7 +12,7 @@ errors, predictions and labels are, and records them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +22,7 @@ from simulator.world.traffic import RequestBatch, TrafficSource
 
 __all__ = ["ServingState", "ServedChunk", "DataPlane", "BoundSource", "SERVED_FIELDS"]
 
-ServedChunk = dict[str, np.ndarray]
+ServedChunk = Mapping[str, np.ndarray]
 """Requests whose outcome is final, one array per field of :data:`SERVED_FIELDS`, in arrival order."""
 
 SERVED_FIELDS = (

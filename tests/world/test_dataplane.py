@@ -31,3 +31,20 @@ def test_one_version_taking_everything_gets_every_request() -> None:
     assert (route_versions(u, np.array([1.0, 0.0])) == 0).all()
     split = route_versions(u, np.array([0.5, 0.5]))
     assert 0 < split.sum() < 1000
+
+
+def test_a_joined_chunk_copies_only_the_fields_read(monkeypatch) -> None:
+    from simulator.world.dataplane import JoinedChunk
+
+    parts = {"arrival": [np.array([1.0]), np.array([2.0, 3.0]), np.array([])],
+             "u_shadow": [np.array([0.5]), np.array([0.1, 0.2]), np.array([])]}
+    chunk = JoinedChunk(parts)
+    joined: list[int] = []
+    real = np.concatenate
+    monkeypatch.setattr(np, "concatenate", lambda arrays: joined.append(len(arrays)) or real(arrays))
+    assert np.array_equal(chunk["arrival"], [1.0, 2.0, 3.0])
+    assert chunk["arrival"] is chunk["arrival"]  # joined once
+    assert joined == [3]
+    assert set(chunk) == {"arrival", "u_shadow"} and len(chunk) == 2 and "u_shadow" in chunk
+    assert chunk.get("u_segment") is None
+    assert joined == [3]  # u_shadow, never read, never joined
