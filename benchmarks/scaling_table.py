@@ -5,9 +5,13 @@ service times of mean 40 ms, 4 slots per replica, the ``random`` balancer and
 utilisation held near 0.7, so replicas queue as real ones do. One sweep varies
 the replicas (1 to 1,000) with the rate scaled to match, the other the rate
 (10/s to 100,000/s) with the replicas scaled to match. Each point runs long
-enough for about 2 M requests, so start-up is amortised. Beside each point,
-the plain per-request simpy model (:mod:`benchmarks.per_request_simpy`) serves
-a short stretch of the same kind of workload.
+enough for about 2 M requests, so start-up is amortised. Each runs on one
+core, its requests drawn in line as in a sweep's worker processes: the table
+shows the engine's own cost per request (a lone run of 500 requests/s or more
+draws them ahead on a second thread, :mod:`simulator.world.draw_ahead`).
+Beside each point, the plain per-request simpy model
+(:mod:`benchmarks.per_request_simpy`) serves a short stretch of the same kind
+of workload.
 
 ``python -m benchmarks.scaling_table`` measures every point and prints the two
 tables as Markdown (about a minute on a 2-core machine);
@@ -29,6 +33,7 @@ import numpy as np
 
 from benchmarks.per_request_simpy import simulate_per_request
 from simulator import RunResult, Scenario, parse_scenario, run
+from simulator.world.draw_ahead import drawing_in_line
 
 __all__ = [
     "BATCH_REQUESTS",
@@ -111,8 +116,9 @@ def steady_scenario(point: Point, horizon: float) -> Scenario:
 
 
 def run_steady(scenario: Scenario) -> RunResult:
-    """One run of a steady scenario: no strategy, the stable version served until the horizon."""
-    return run(scenario, None, SEED)
+    """One run of a steady scenario on one core: no strategy, the stable version served until the horizon."""
+    with drawing_in_line():
+        return run(scenario, None, SEED)
 
 
 def warm_up() -> None:

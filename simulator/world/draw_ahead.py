@@ -15,16 +15,17 @@ simulated time, or :data:`AHEAD_REQUESTS` requests, beyond what the run
 has asked for, then waits.
 
 On by default where the process may use two cores or more, for traffic
-of :data:`LEAST_PER_BLOCK` requests a block or more (500 requests/s): below
-that, handing the interpreter lock to and fro costs the run more than the
-drawing it saves. A sweep's worker processes draw in line
+of :data:`LEAST_PER_BLOCK` to :data:`MOST_PER_BLOCK` requests a block (500
+to 30,000 requests/s). Below that, handing the interpreter lock to and fro
+costs the run more than the drawing it saves; above it, a block outgrows the
+lead and the caches, and the two threads contend for memory more than they
+share the work. A sweep's worker processes draw in line
 (:func:`drawing_in_line`): the pool already keeps every core busy. The thread holds its source only weakly, and stops
 when the source is closed or collected.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import weakref
@@ -33,8 +34,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 __all__ = [
-    "AHEAD_REQUESTS", "AHEAD_ROOM", "AHEAD_SECONDS", "LEAST_PER_BLOCK", "Drawer", "DrawnSource", "drawing_ahead",
-    "drawing_in_line",
+    "AHEAD_REQUESTS", "AHEAD_ROOM", "AHEAD_SECONDS", "LEAST_PER_BLOCK", "MOST_PER_BLOCK", "Drawer", "DrawnSource",
+    "drawing_ahead", "drawing_in_line",
 ]
 
 AHEAD_SECONDS = 120.0
@@ -55,6 +56,9 @@ copying they save.
 LEAST_PER_BLOCK = 5_000
 """Fewest requests expected in a block of traffic (by its peak rate) for drawing ahead to pay."""
 
+MOST_PER_BLOCK = 300_000
+"""Most requests expected in a block of traffic (by its peak rate) for drawing ahead to pay."""
+
 
 def _usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
@@ -65,9 +69,14 @@ def _usable_cores() -> int:
 _enabled = _usable_cores() >= 2
 
 
-def drawing_ahead(requests_per_block: float = math.inf) -> bool:
-    """Whether a traffic source made now, of ``requests_per_block`` at its peak, draws on a second thread."""
-    return _enabled and requests_per_block >= LEAST_PER_BLOCK
+def drawing_ahead(requests_per_block: float | None = None) -> bool:
+    """Whether a traffic source made now, of ``requests_per_block`` at its peak, draws on a second thread.
+
+    Without ``requests_per_block``: whether drawing ahead is on at all here.
+    """
+    if requests_per_block is None:
+        return _enabled
+    return _enabled and LEAST_PER_BLOCK <= requests_per_block <= MOST_PER_BLOCK
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import threading
 import time
 
@@ -34,6 +35,7 @@ def ahead(monkeypatch):
     """Sources made in the test draw ahead, whatever the machine and their rate."""
     monkeypatch.setattr(draw_ahead, "_enabled", True)
     monkeypatch.setattr(draw_ahead, "LEAST_PER_BLOCK", 0)
+    monkeypatch.setattr(draw_ahead, "MOST_PER_BLOCK", math.inf)
 
 
 def _source(config: dict, seed: int = 4) -> TrafficSource:
@@ -133,11 +135,13 @@ def test_a_sweeps_worker_draws_in_line(ahead, monkeypatch) -> None:
     assert drawing_ahead()  # and as before once the batch is done
 
 
-def test_light_traffic_is_drawn_in_line(monkeypatch) -> None:
+def test_light_and_heavy_traffic_is_drawn_in_line(monkeypatch) -> None:
     monkeypatch.setattr(draw_ahead, "_enabled", True)
     assert not _source({"rate": "400/s"})._ahead  # 4,000 requests a block
     assert _source({"rate": "500/s"})._ahead
     assert _source({"rate": 100, "pattern": [{"kind": "spike", "at": "0s", "factor": 5, "for": "1m"}]})._ahead
+    assert _source({"rate": "30000/s"})._ahead
+    assert not _source({"rate": "31000/s"})._ahead  # blocks larger than the lead and the caches
 
 
 @pytest.mark.parametrize("name", ["quickstart.yaml", "multi-region.yaml"])
