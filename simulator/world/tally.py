@@ -39,6 +39,25 @@ TOTAL_SUMS = ("latency_sum_s", "queue_wait_sum_s")
 
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _bin(t: float, bin_seconds: float, last_bin: int) -> int:  # pragma: no cover - compiled
+    """The bin of time ``t`` (seconds), ``last_bin`` at most, as numpy's ``astype(int64)`` truncates."""
+    b = int(t / bin_seconds)
+    return last_bin if b > last_bin else b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_label(labels: np.ndarray, labels_correct: np.ndarray, labelled_at: float, bin_seconds: float, v: int,
+               correct: bool) -> None:  # pragma: no cover - compiled
+    """Count a label of version ``v`` coming back at ``labelled_at`` (seconds), right or not."""
+    label_bin = int(labelled_at / bin_seconds)
+    if label_bin > labels.shape[0] - 1:
+        label_bin = labels.shape[0] - 1
+    labels[label_bin, v] += 1
+    if correct:
+        labels_correct[label_bin, v] += 1
+
+
 @njit(cache=True, nogil=True)
 def tally_chunk(  # one compiled pass takes every array it fills
     version: np.ndarray,
@@ -101,12 +120,68 @@ def tally_chunk(  # one compiled pass takes every array it fills
         if status[i] != _OK:
             every = False
             break
+    if every:
+        # Every request was served in time (the common case): each reached a replica and responded, so
+        # ``bucket`` and ``fine`` are indexed like the requests, the status checks fall away, and the counts
+        # every request adds to (requests, responded, started) are added once per version at the end. Every
+        # float is summed in the order the general loop below sums it, so the bits are the same.
+        served = np.zeros(counts.shape[1], dtype=np.int64)
+        for i in range(n):
+            b = _bin(client_end[i], bin_seconds, last_bin)
+            v = version[i]
+            row = b - low
+            latency = client_end[i] - arrival[i]
+            wait = start[i] - arrival[i]
+            served[v] += 1
+            requests[b, v] += 1
+            latency_part[row, v] += latency
+            latency_squares_part[row, v] += latency * latency
+            histogram[b, v, bucket[i]] += 1
+            wait_part[row, v] += wait
+            served_part[row, v] += 1
+            odd[i] = start[i] < b * bin_seconds or client_end[i] > ended_at
+            user_last_seen[v, user[i]] = client_end[i]
+            sums_part[0, v] += latency
+            fine_histogram[v, fine[i]] += 1
+            if latency > slow_above:
+                counts[12, v] += 1
+            sums_part[1, v] += wait
+            if error[i]:  # a model error: HTTP 500, a failure
+                failed[b, v] += 1
+                counts[1, v] += 1
+                counts[2, v] += 1
+                responses[b, v, 1] += 1
+                if has_baseline:
+                    counts[10, v] += 1
+            else:
+                responses[b, v, 0] += 1
+                if labelled[i]:
+                    _add_label(labels, labels_correct, client_end[i] + label_delay, bin_seconds, v, correct[i])
+                if has_accuracy:
+                    answered[b, v] += 1
+                    accuracy_part[row, v] += true_accuracy[i]
+                if correct[i]:
+                    counts[8, v] += 1
+                else:
+                    counts[9, v] += 1
+                    if has_baseline:
+                        counts[11, v] += 1
+                if has_baseline and not baseline_correct[i]:
+                    counts[11, v] -= 1
+            if has_baseline and baseline_failed[i]:
+                counts[10, v] -= 1
+        for v in range(counts.shape[1]):
+            counts[0, v] += served[v]
+            counts[6, v] += served[v]
+            counts[7, v] += served[v]
+        for row in range(latency_part.shape[0]):
+            for v in range(latency_part.shape[1]):
+                service_part[row, v] = latency_part[row, v] - wait_part[row, v]
+        return
     n_reached = 0
     n_responded = 0
     for i in range(n):
-        b = int(client_end[i] / bin_seconds)  # as numpy's astype(int64) truncates
-        if b > last_bin:
-            b = last_bin
+        b = _bin(client_end[i], bin_seconds, last_bin)
         v = version[i]
         row = b - low
         s = status[i]
@@ -134,27 +209,16 @@ def tally_chunk(  # one compiled pass takes every array it fills
         else:
             responses[b, v, 0] += 1
         wait = start[i] - arrival[i]
-        if every:
-            wait_part[row, v] += wait
-            served_part[row, v] += 1
-        elif ok:
+        if ok:
             service_part[row, v] += client_end[i] - start[i]
             wait_part[row, v] += wait
             served_part[row, v] += 1
-        if every:
-            odd[i] = start[i] < b * bin_seconds
-        else:
-            odd[i] = (ok and start[i] < b * bin_seconds) or s >= _TIMEOUT_SERVING
+        odd[i] = (ok and start[i] < b * bin_seconds) or s >= _TIMEOUT_SERVING
         if client_end[i] > ended_at:
             odd[i] = True
         success = ok and not is_error
         if success and labelled[i]:
-            label_bin = int((client_end[i] + label_delay) / bin_seconds)
-            if label_bin > labels.shape[0] - 1:
-                label_bin = labels.shape[0] - 1
-            labels[label_bin, v] += 1
-            if correct[i]:
-                labels_correct[label_bin, v] += 1
+            _add_label(labels, labels_correct, client_end[i] + label_delay, bin_seconds, v, correct[i])
         user_last_seen[v, user[i]] = client_end[i]
         if success and has_accuracy:
             answered[b, v] += 1
@@ -193,7 +257,3 @@ def tally_chunk(  # one compiled pass takes every array it fills
                     counts[11, v] += 1
                 if not baseline_correct[i]:
                     counts[11, v] -= 1
-    if every:
-        for row in range(latency_part.shape[0]):
-            for v in range(latency_part.shape[1]):
-                service_part[row, v] = latency_part[row, v] - wait_part[row, v]
