@@ -20,8 +20,9 @@ to 30,000 requests/s). Below that, handing the interpreter lock to and fro
 costs the run more than the drawing it saves; above it, a block outgrows the
 lead and the caches, and the two threads contend for memory more than they
 share the work. A sweep's worker processes draw in line
-(:func:`drawing_in_line`): the pool already keeps every core busy. The thread holds its source only weakly, and stops
-when the source is closed or collected.
+(:func:`drawing_in_line`): the pool already keeps every core busy. The
+thread holds its source only weakly, and stops when the source is closed or
+collected.
 """
 
 from __future__ import annotations
