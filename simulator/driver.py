@@ -381,16 +381,20 @@ def _run(scenario: Scenario, label: str, seed: int, data_plane: str | None,
     ]
     if operations_run and until_rollout_end:
         stop = env.timeout(scenario.window) | env.all_of(operations_run + ([finished] if finished else []))
-    env.run(until=stop)
-    if decision.time is None:
-        decision.reason = "no rollout" if kind == "none" else "window over before a decision"
-        paused = [event for event in world.events if event.kind == "paused"]
-        if paused:
-            decision.reason = f"paused at {paused[-1].t:g}s, no decision before the window's end: {paused[-1].detail}"
-        if retraining is not None and retraining.produced == 0:
-            decision.reason = "no retrained version was rolled out before the horizon"
-        world.log("incomplete", decision.reason, outcome="incomplete")
-    world.finish()
+    try:
+        env.run(until=stop)
+        if decision.time is None:
+            decision.reason = "no rollout" if kind == "none" else "window over before a decision"
+            paused = [event for event in world.events if event.kind == "paused"]
+            if paused:
+                decision.reason = (f"paused at {paused[-1].t:g}s, no decision before the window's end: "
+                                   f"{paused[-1].detail}")
+            if retraining is not None and retraining.produced == 0:
+                decision.reason = "no retrained version was rolled out before the horizon"
+            world.log("incomplete", decision.reason, outcome="incomplete")
+        world.finish()
+    finally:
+        world.traffic.close()  # a run that fails stops its traffic drawer too
     result = run_result(
         world, label=label, kind=kind, seed=seed, decision=decision,
         drift=monitor.summary(world.drift.first_change) if monitor else None,

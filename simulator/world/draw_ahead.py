@@ -23,6 +23,12 @@ share the work. A sweep's worker processes draw in line
 (:func:`drawing_in_line`): the pool already keeps every core busy. The
 thread holds its source only weakly, and stops when the source is closed or
 collected.
+
+Drawing ahead relies on a source's rate and streams staying as they were
+made for the whole run (traffic spikes are given at the start). The switch
+:func:`drawing_in_line` sets is the process's, not a thread's. A process
+forked while a drawer draws may inherit its lock held: fork before a run or
+after it, or spawn (as the sweeps do).
 """
 
 from __future__ import annotations
@@ -148,7 +154,9 @@ def _draw(source_ref: weakref.ref[DrawnSource], drawer: Drawer) -> None:
                     if source is None or not source._far_enough_ahead():
                         break
                     source = None  # held only weakly while waiting
-                    condition.wait()
+                    if drawer.stopped:  # dropping the last reference may have just stopped it, on this thread
+                        break
+                    condition.wait(timeout=1.0)
                 if drawer.stopped or source is None:
                     return
             source._generate_block(source._generated_until, source._asked + AHEAD_SECONDS)

@@ -154,3 +154,52 @@ def test_a_run_gives_the_same_result_drawn_ahead_or_in_line(ahead, name: str) ->
     with drawing_in_line():
         in_line = json.dumps(run(scenario, label).to_dict(), sort_keys=True)
     assert ahead_result == in_line
+
+
+def test_a_drawer_stopped_on_its_own_thread_does_not_wait_on(ahead) -> None:
+    """Dropping the last reference inside the drawer's own check stops it there; it must not wait for a notify."""
+    checking, go_on = threading.Event(), threading.Event()
+    hold = [False]
+
+    class Held(TrafficSource):
+        def _far_enough_ahead(self) -> bool:
+            far = super()._far_enough_ahead()
+            if hold[0] and far:
+                hold[0] = False
+                checking.set()
+                go_on.wait(5.0)
+            return far
+
+    streams = RandomStreams(5)
+    source = Held(RateFunction(TrafficConfig.model_validate({"rate": 2000})), streams.generator("traffic"))
+    source.take_until(10.0)
+    drawer = source._drawer
+    assert drawer is not None
+    assert _wait_for(source._far_enough_ahead)
+    hold[0] = True
+    with source._lock:
+        source._lock.notify_all()
+    assert checking.wait(5.0)
+    del source  # the drawer now holds the only reference, inside its check
+    go_on.set()
+    drawer._thread.join(timeout=0.8)  # promptly, not after a bounded wait
+    assert drawer.stopped and not drawer.alive()
+
+
+def test_a_run_that_fails_stops_its_drawer(ahead, monkeypatch) -> None:
+    from simulator.errors import EngineError
+    from simulator.world.world import World
+
+    def broken(self) -> None:
+        raise RuntimeError("finish failed")
+
+    monkeypatch.setattr(World, "finish", broken)
+    scenario = load_scenario(SCENARIOS / "quickstart.yaml")
+    threads = threading.active_count()
+    gc.disable()  # the drawer must stop without the collector's help
+    try:
+        with pytest.raises(EngineError, match="finish failed"):
+            run(scenario, scenario.labels[0])
+        assert _wait_for(lambda: threading.active_count() <= threads, seconds=5.0)
+    finally:
+        gc.enable()
