@@ -38,7 +38,6 @@ TOTAL_SUMS = ("latency_sum_s", "queue_wait_sum_s")
 """Rows of the ``sums_part`` argument of :func:`tally_chunk`: the summed seconds per version."""
 
 
-
 @njit(cache=True, nogil=True, inline="always")
 def _bin(t: float, bin_seconds: float, last_bin: int) -> int:  # pragma: no cover - compiled
     """The bin of time ``t`` (seconds), ``last_bin`` at most, as numpy's ``astype(int64)`` truncates."""
@@ -50,9 +49,7 @@ def _bin(t: float, bin_seconds: float, last_bin: int) -> int:  # pragma: no cove
 def _add_label(labels: np.ndarray, labels_correct: np.ndarray, labelled_at: float, bin_seconds: float, v: int,
                correct: bool) -> None:  # pragma: no cover - compiled
     """Count a label of version ``v`` coming back at ``labelled_at`` (seconds), right or not."""
-    label_bin = int(labelled_at / bin_seconds)
-    if label_bin > labels.shape[0] - 1:
-        label_bin = labels.shape[0] - 1
+    label_bin = _bin(labelled_at, bin_seconds, labels.shape[0] - 1)
     labels[label_bin, v] += 1
     if correct:
         labels_correct[label_bin, v] += 1
