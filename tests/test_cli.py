@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import subprocess
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.cli import main
+import simulator.driver
+import simulator.experiment.runner
+import simulator.scenario
+from simulator.cli import console_main, main
 from tests.helpers import REPO, SCENARIOS, scenario_data
 
 QUICKSTART = str(SCENARIOS / "quickstart.yaml")
@@ -329,3 +333,87 @@ def test_odd_numbers_where_a_duration_belongs_are_one_line_errors(tmp_path: Path
     assert main(["validate", str(bad)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"error: {bad}: service.timeout: got ")
+
+
+class _Cycle:
+    """An object that refers to itself and, when finalized, says so in ``finalized``."""
+
+    def __init__(self, finalized: list[bool]) -> None:
+        self.itself, self.finalized = self, finalized
+
+    def __del__(self) -> None:
+        self.finalized.append(True)
+
+
+@pytest.fixture
+def collector_watch(monkeypatch):
+    """Whether the cyclic garbage collector was on when the scenario was read and when each run started.
+
+    Undoes what the console script leaves behind (the objects frozen at exit), so later tests collect as usual.
+    """
+    seen: dict[str, list] = {"reading": [], "running": [], "frozen": [], "finalized": []}
+    read, run = simulator.scenario.load_scenario, simulator.driver.run
+
+    def watched_read(*args, **kwargs):
+        seen["reading"].append(gc.isenabled())
+        return read(*args, **kwargs)
+
+    def watched_run(*args, **kwargs):
+        seen["running"].append(gc.isenabled())
+        seen["frozen"].append(gc.get_freeze_count())
+        result = run(*args, **kwargs)
+        # Garbage in a cycle, in the oldest generation: only a full collection finalizes it.
+        cycle = _Cycle(seen["finalized"])
+        gc.collect()
+        del cycle
+        return result
+
+    monkeypatch.setattr(simulator.scenario, "load_scenario", watched_read)
+    monkeypatch.setattr(simulator.driver, "run", watched_run)
+    monkeypatch.setattr(simulator.experiment.runner, "run", watched_run)
+    was_enabled = gc.isenabled()
+    yield seen
+    gc.unfreeze()
+    (gc.enable if was_enabled else gc.disable)()
+
+
+def test_console_script_collects_garbage_only_while_simulating(collector_watch, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "argv", ["rollout-sim", "run", QUICKSTART, "--strategy", "canary", "--strategy",
+                                      "immediate"])
+    gc.enable()
+    status = console_main()
+    # At exit what is still alive is frozen (the oldest generation is empty), the runs' garbage was finalized,
+    # and the collector is on again.
+    assert gc.get_objects(generation=2) == [] and gc.isenabled()
+    assert collector_watch["finalized"] == [True, True]
+    assert status == 0 and "canary" in capsys.readouterr().out
+    # Start-up makes long-lived objects only: no collection there, and they are frozen before the runs.
+    assert collector_watch["reading"] == [False] and collector_watch["running"] == [True, True]
+    assert min(collector_watch["frozen"]) > 0
+
+
+@pytest.mark.parametrize("command", [["compare", QUICKSTART, "--runs", "1"], ["check", QUICKSTART, "--runs", "1"]])
+def test_console_script_experiments_collect_garbage_while_simulating(collector_watch, monkeypatch, capsys,
+                                                                     command: list[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["rollout-sim", *command, "--strategy", "immediate"])
+    assert console_main() in (0, 1)  # check: whatever the verdict
+    assert collector_watch["running"] and all(collector_watch["running"])
+
+
+def test_console_script_on_bad_input_turns_the_collector_back_on(collector_watch, monkeypatch, capsys,
+                                                                 tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [")
+    monkeypatch.setattr(sys, "argv", ["rollout-sim", "run", str(bad)])
+    assert console_main() == 2
+    assert capsys.readouterr().err.startswith(f"error: {bad}")
+    assert gc.isenabled() and collector_watch["running"] == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_main_leaves_the_callers_collector_as_it_was(collector_watch, capsys, enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()
+    frozen = gc.get_freeze_count()
+    assert main(["run", QUICKSTART, "--strategy", "immediate"]) == 0
+    assert collector_watch["reading"] == [enabled] and collector_watch["running"] == [enabled]
+    assert gc.isenabled() is enabled and gc.get_freeze_count() == frozen
