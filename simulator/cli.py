@@ -373,11 +373,12 @@ def _start_up_over() -> None:
 def console_main() -> int:
     """Entry point of the ``rollout-sim`` console script: :func:`main`, started and ended faster.
 
-    Start-up (imports, the scenario models, the compiled kernels' registries) makes a few hundred thousand
-    long-lived objects and next to no garbage, so the cyclic collector waits until the command starts simulating
-    (:func:`_start_up_over`) and never scans them. At exit the objects still alive are frozen: the interpreter's
-    final collections over them would add about 0.2 s, for memory the operating system takes back anyway. The
-    garbage the simulation made is collected first, so its finalizers (threads, pools, files) still run.
+    Start-up (the imports, numba's among them, and the scenario models) makes a few hundred thousand long-lived
+    objects and next to no garbage, so the cyclic collector waits until the command starts simulating
+    (:func:`_start_up_over`), then leaves them out of every collection. At exit the objects still alive are
+    frozen: the interpreter's final collections over them would add about 0.2 s, for memory the operating system
+    takes back anyway. The garbage the simulation made is collected first, so its finalizers (threads, pools,
+    files) still run.
     """
     gc.disable()
     _StartUpCollection.paused, _StartUpCollection.simulated = True, False
@@ -392,7 +393,10 @@ def console_main() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rollout-sim`` console script; returns the exit status."""
+    """The command line on ``argv`` (default: the process's arguments); returns the exit status.
+
+    The garbage collector stays as the caller had it; the console script is :func:`console_main`.
+    """
     args = _parser().parse_args(argv)
     if getattr(args, "out", None):  # only --out draws, into files: a non-interactive backend, whatever is set
         import matplotlib
