@@ -36,6 +36,10 @@ class RandomStreams:
         self.seed = int(seed)
         self._generators: dict[str, np.random.Generator] = {}
 
+    def made(self, name: str) -> bool:
+        """Whether the generator of stream ``name`` exists already (and so may have drawn)."""
+        return name in self._generators
+
     def generator(self, name: str) -> np.random.Generator:
         """The generator of stream ``name`` (created on first use, then shared)."""
         generator = self._generators.get(name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from simulator.experiment.figures import candidate_truth, run_figures
 from simulator.result import RunResult
 from simulator.scenario.model import Scenario
 from simulator.world.draw_ahead import drawing_in_line
+from simulator.world.traffic_replay import replaying_traffic
 
 __all__ = ["Case", "Work", "run_case", "execute", "representative_runs", "with_progress"]
 
@@ -75,9 +77,22 @@ def representative_runs(scenario: Scenario, labels: Sequence[str], limit: int = 
 
 
 def _run_batch(batch: list[Work]) -> list[dict[str, Any]]:
-    """A batch's rows, in a worker process: its traffic drawn in line, since the pool keeps every core busy."""
-    with drawing_in_line():
+    """A batch's rows, in a worker process: its traffic drawn in line, since the pool keeps every core busy.
+
+    A seed's strategies follow one another in the work, so all but the first
+    replay the requests the first drew (:mod:`simulator.world.traffic_replay`).
+    """
+    with drawing_in_line(), _replaying(batch):
         return [run_case(scenario, case) for scenario, case in batch]
+
+
+def _replaying(work: Sequence[Work]) -> AbstractContextManager[None]:
+    """Replaying the traffic where runs of a seed follow one another (a comparison's strategies).
+
+    Elsewhere it would only cost: recording keeps every request drawn.
+    """
+    follow = any(first.seed == second.seed for (_, first), (_, second) in zip(work, work[1:], strict=False))
+    return replaying_traffic() if follow else nullcontext()
 
 
 def execute(work: Sequence[Work], *, executor: str = "local", jobs: int | None = None,
@@ -92,8 +107,9 @@ def execute(work: Sequence[Work], *, executor: str = "local", jobs: int | None =
         return
     jobs = jobs or 1
     if executor == "serial" or (executor == "local" and jobs == 1):
-        for scenario, case in work:
-            yield run_case(scenario, case)
+        with _replaying(work):
+            for scenario, case in work:
+                yield run_case(scenario, case)
         return
     batches = _batches(work, max(1, len(work) // (jobs * 8)))
     if executor == "local":

@@ -25,6 +25,7 @@ from simulator.scenario.world_config import (
 )
 from simulator.world.draw_ahead import AHEAD_REQUESTS, AHEAD_ROOM, AHEAD_SECONDS, Drawer, drawing_ahead
 from simulator.world.sorting import sort_uniform
+from simulator.world.traffic_replay import TrafficRecording, recording_for
 
 __all__ = ["RequestBatch", "RateFunction", "TrafficSource", "BLOCK_SECONDS", "user_buckets"]
 
@@ -161,12 +162,22 @@ class TrafficSource:
         self._ahead = drawing_ahead(rate.max_rate(0.0, BLOCK_SECONDS) * BLOCK_SECONDS)
         self._drawer: Drawer | None = None
         self._asked = 0.0
+        # Replaying (simulator.world.traffic_replay): the recording of this traffic and seed, the blocks made so
+        # far and how many of them were copied from the recording rather than drawn.
+        self._recording: TrafficRecording | None = None
+        self._blocks_made = 0
+        self._blocks_copied = 0
 
     @classmethod
     def for_run(cls, config: TrafficConfig, spikes: list[TrafficSpikeFault], streams) -> TrafficSource:
         """The traffic of one run, from its random streams (what :class:`World` uses)."""
-        return cls(RateFunction(config, spikes), streams.generator("traffic"), config.users,
-                   streams.generator("users"), streams.generator("mirror"))
+        # A recording (simulator.world.traffic_replay) starts where the streams start.
+        fresh = not any(streams.made(name) for name in ("traffic", "users", "mirror"))
+        source = cls(RateFunction(config, spikes), streams.generator("traffic"), config.users,
+                     streams.generator("users"), streams.generator("mirror"))
+        if fresh:
+            source._recording = recording_for((config, tuple(spikes), streams.seed))
+        return source
 
     def _reserve(self, count: int, more: int = 0) -> None:
         """Room for ``count`` more requests after those generated, moving the ones not handed out if need be.
@@ -197,13 +208,22 @@ class TrafficSource:
         The draws, their order and their shapes are those of one call per
         kind of draw and block: ``random((6, n))`` is the same stream as six
         calls ``random(n)``, written here straight into each field's array.
-        If the arrays must move, they get room for the blocks up to
-        ``room_until`` (seconds) too, :data:`AHEAD_ROOM` requests at most.
-        The drawer thread calls this as well: the arrays move and the block
-        is published under the lock, and the run's thread never reads past
-        ``_filled``.
+        ``room_until``: see :meth:`_make_room`. The drawer thread calls this
+        as well: the arrays move and the block is published under the lock,
+        and the run's thread never reads past ``_filled``. With a recording
+        of the same traffic and seed, a block it holds is copied, not drawn.
         """
         end = start + BLOCK_SECONDS
+        recording, index = self._recording, self._blocks_made
+        self._blocks_made += 1
+        if recording is not None:
+            if index < len(recording.blocks):
+                self._copy_block(recording.blocks[index], end, room_until)
+                self._blocks_copied += 1
+                return
+            if index and self._blocks_copied == index:  # every block so far copied: draw on from where they end
+                for stream, state in zip(self._generators(), recording.states, strict=True):
+                    stream.bit_generator.state = state
         generator = self.generator
         peak = self.rate.max_rate(start, end)
         count = int(generator.poisson(peak * BLOCK_SECONDS))
@@ -212,11 +232,7 @@ class TrafficSource:
             keep = generator.random(count) * peak < self.rate.rate(arrival)
             arrival = arrival[keep]
             count = len(arrival)
-        more = 0 if room_until is None else min(self._expected(end, room_until), AHEAD_ROOM)
-        with self._lock:
-            self._reserve(count, more)
-        columns, first = self._columns, self._filled
-        block = slice(first, first + count)
+        columns, block = self._make_room(count, end, room_until)
         columns["arrival"][block] = arrival
         for name in ("u_route", "u_balance", "u_service", "u_error", "u_correct", "u_label"):
             generator.random(count, out=columns[name][block])
@@ -231,10 +247,42 @@ class TrafficSource:
             columns["u_failover"][block] = 0.0
         else:
             self.failover_generator.random(count, out=columns["u_failover"][block])
+        if recording is not None:
+            recording.record({name: values[block] for name, values in columns.items()},
+                             tuple(stream.bit_generator.state for stream in self._generators()))
+        self._publish(block, end)
+
+    def _make_room(self, count: int, end: float, room_until: float | None) -> tuple[dict[str, np.ndarray], slice]:
+        """The arrays and the place in them for a block of ``count`` requests ending at ``end`` (seconds).
+
+        If the arrays must move, they get room for the blocks up to
+        ``room_until`` (seconds) too, :data:`AHEAD_ROOM` requests at most.
+        """
+        more = 0 if room_until is None else min(self._expected(end, room_until), AHEAD_ROOM)
         with self._lock:
-            self._filled = first + count
+            self._reserve(count, more)
+        first = self._filled
+        return self._columns, slice(first, first + count)
+
+    def _publish(self, block: slice, end: float) -> None:
+        """The block's requests (at ``block``, up to ``end`` seconds) are written: hand them out from now on."""
+        with self._lock:
+            self._filled = block.stop
             self._generated_until = end
             self._lock.notify_all()
+
+    def _generators(self) -> tuple[np.random.Generator, ...]:
+        """The generators a block draws from, each once (a source may use one for several kinds of draw)."""
+        streams = [self.generator, self.user_generator, self.mirror_generator, self.failover_generator]
+        return tuple(stream for k, stream in enumerate(streams)
+                     if stream is not None and all(stream is not other for other in streams[:k]))
+
+    def _copy_block(self, fields: dict[str, np.ndarray], end: float, room_until: float | None) -> None:
+        """Append a recorded block's requests (``fields``) after those generated, as :meth:`_generate_block` would."""
+        columns, block = self._make_room(len(fields["arrival"]), end, room_until)
+        for name, values in fields.items():
+            columns[name][block] = values
+        self._publish(block, end)
 
     def take_until(self, end: float) -> RequestBatch:
         """All requests arriving before ``end`` (seconds) not handed out yet."""
@@ -263,7 +311,10 @@ class TrafficSource:
         columns, first = self._columns, self._first
         cut = first + int(np.searchsorted(columns["arrival"][first:self._filled], end, side="left"))
         self._first = cut
-        return RequestBatch(*(columns[name][first:cut] for name in RequestBatch.FIELDS))
+        fields = [columns[name][first:cut] for name in RequestBatch.FIELDS]
+        for values in fields:
+            values.flags.writeable = False  # handed out: read, never written (a recording may hold them)
+        return RequestBatch(*fields)
 
     def _far_enough_ahead(self) -> bool:
         """Whether the drawer may rest: past the latest end asked for by its lead (the lock is held)."""

@@ -130,7 +130,7 @@ def test_an_error_while_drawing_is_raised_in_the_runs_thread(ahead) -> None:
 def test_a_sweeps_worker_draws_in_line(ahead, monkeypatch) -> None:
     seen: list[bool] = []
     monkeypatch.setattr(runner, "run_case", lambda scenario, case: seen.append(drawing_ahead()) or {})
-    runner._run_batch([(None, None), (None, None)])  # type: ignore[list-item]
+    runner._run_batch([(None, runner.Case("canary", 1)), (None, runner.Case("canary", 2))])  # type: ignore[list-item]
     assert seen == [False, False]
     assert drawing_ahead()  # and as before once the batch is done
 
