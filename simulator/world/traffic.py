@@ -216,13 +216,14 @@ class TrafficSource:
         end = start + BLOCK_SECONDS
         recording, index = self._recording, self._blocks_made
         self._blocks_made += 1
-        if recording is not None:
-            if index < len(recording.blocks):
-                self._copy_block(recording.blocks[index], end, room_until)
+        if recording is not None and self._blocks_copied == index:  # only copied blocks so far, or none
+            recorded = recording.blocks
+            if index < len(recorded):
+                self._copy_block(recorded[index].fields, end, room_until)
                 self._blocks_copied += 1
                 return
-            if index and self._blocks_copied == index:  # every block so far copied: draw on from where they end
-                for stream, state in zip(self._generators(), recording.states, strict=True):
+            if index:  # draw on from where the copied blocks end
+                for stream, state in zip(self._generators(), recorded[index - 1].states_after, strict=True):
                     stream.bit_generator.state = state
         generator = self.generator
         peak = self.rate.max_rate(start, end)
@@ -248,7 +249,7 @@ class TrafficSource:
         else:
             self.failover_generator.random(count, out=columns["u_failover"][block])
         if recording is not None:
-            recording.record({name: values[block] for name, values in columns.items()},
+            recording.record(index, {name: values[block] for name, values in columns.items()},
                              tuple(stream.bit_generator.state for stream in self._generators()))
         self._publish(block, end)
 

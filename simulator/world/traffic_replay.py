@@ -19,51 +19,59 @@ not the per-region sources of a world with regions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["RECORDED_REQUESTS", "TrafficRecording", "recording_for", "replaying_traffic"]
+__all__ = ["RECORDED_REQUESTS", "RecordedBlock", "TrafficRecording", "recording_for", "replaying_traffic"]
 
 RECORDED_REQUESTS = 2_000_000
 """Most requests a recording keeps (about 230 MB of request fields it keeps from being freed)."""
 
 
-class TrafficRecording:
-    """The blocks a source drew for one traffic and seed, in order, and its generators' states after the last.
+class RecordedBlock(NamedTuple):
+    """One block of a recording: its request fields (read-only arrays) and the generators' states after it."""
 
-    ``blocks[k]`` holds block ``k``'s request fields (read-only arrays) as
-    they were drawn. ``states`` are the ``bit_generator.state`` of the
-    source's generators after the last block recorded: a source that has
-    copied every block sets its own to them and draws on from there.
+    fields: dict[str, np.ndarray]
+    states_after: tuple[Mapping[str, Any], ...]
+
+
+class TrafficRecording:
+    """The blocks drawn for one traffic and seed, in order (:class:`RecordedBlock`).
+
+    A source that has copied every block so far and needs the next one sets
+    its generators to the states after the last recorded one and draws on;
+    a source that drew a block itself never copies again (its generators are
+    its own). Only the block right after the last recorded is kept, once.
     """
 
     def __init__(self, key: object, most_requests: int) -> None:
         self.key = key
         self.most_requests = most_requests
-        self.blocks: list[dict[str, np.ndarray]] = []
+        self.blocks: list[RecordedBlock] = []
         self.requests = 0
-        self.states: tuple[Mapping[str, Any], ...] = ()
+        self._lock = threading.Lock()  # sources on several threads (a Dask worker's) may record at once
 
-    def record(self, fields: dict[str, np.ndarray], states: tuple[Mapping[str, Any], ...]) -> None:
-        """Keep the block after the last recorded (``fields``), drawn just now; ``states``: after it.
+    def record(self, index: int, fields: dict[str, np.ndarray], states: tuple[Mapping[str, Any], ...]) -> None:
+        """Keep block ``index`` (``fields``), drawn just now; ``states``: the generators' after it.
 
-        It is that block: a source copies every block recorded before it
-        draws one. The block is kept as read-only views of the source's
-        arrays, which never write a request again once it is drawn (and hand
-        it out read-only), so recording copies nothing. Once the recording
-        holds :attr:`most_requests`, no more is kept.
+        Only the block right after the last recorded is kept: another source
+        may have recorded this one already. The block is kept as read-only
+        views of the source's arrays, which never write a request again once
+        it is drawn (and hand it out read-only), so recording copies
+        nothing. Once the recording holds :attr:`most_requests`, no more is kept.
         """
-        if self.requests >= self.most_requests:
-            return
-        block = {name: values.view() for name, values in fields.items()}
-        for values in block.values():
-            values.flags.writeable = False
-        self.blocks.append(block)
-        self.requests += len(block["arrival"])
-        self.states = states
+        with self._lock:
+            if index != len(self.blocks) or self.requests >= self.most_requests:
+                return
+            block = {name: values.view() for name, values in fields.items()}
+            for values in block.values():
+                values.flags.writeable = False
+            self.blocks.append(RecordedBlock(block, states))
+            self.requests += len(block["arrival"])
 
 
 class _Replay:

@@ -81,15 +81,19 @@ def test_a_longer_run_replays_what_was_recorded_and_draws_the_rest() -> None:
 
 def test_two_sources_of_the_same_traffic_at_once_keep_the_recording_in_order() -> None:
     config = TrafficConfig.model_validate(CONFIGS[0])
-    fresh, _ = _requests(CONFIGS[0], ends=(300.0,))
+    ends = (100.0, 200.0, 300.0)
+    fresh, _ = _requests(CONFIGS[0], ends=ends)
     with replaying_traffic():
         first = TrafficSource.for_run(config, [], RandomStreams(4))
-        first.take_until(100.0)  # records blocks 0-9
         second = TrafficSource.for_run(config, [], RandomStreams(4))
-        second.take_until(200.0)  # copies 0-9, records 10-19
-        first.take_until(200.0)  # draws 10-19 again: already recorded, not kept twice
-        third, _ = _requests(CONFIGS[0], ends=(300.0,))
-    _assert_same(third, fresh)
+        first_parts = [first.take_until(ends[0])]  # draws and records blocks 0-9
+        second_parts = [second.take_until(end) for end in ends[:2]]  # copies 0-9, draws and records 10-19
+        first_parts += [first.take_until(end) for end in ends[1:]]  # draws 10-29 itself: 10-19 are not kept twice
+        second_parts.append(second.take_until(ends[2]))  # draws on by itself: it drew 10-19
+        third, _ = _requests(CONFIGS[0], ends=ends)
+    for parts in (first_parts, second_parts, third):
+        _assert_same(parts, fresh)
+    assert (first._blocks_copied, second._blocks_copied) == (0, 10)
 
 
 @pytest.mark.parametrize("other", [
@@ -121,7 +125,7 @@ def test_recorded_blocks_are_read_only_and_bounded() -> None:
         recording = traffic_replay._replay.latest
     assert 5_000 <= recording.requests < 5_000 + 3_000  # the block that crossed the bound is the last
     with pytest.raises(ValueError, match="read-only"):
-        recording.blocks[0]["arrival"][0] = 1.0
+        recording.blocks[0].fields["arrival"][0] = 1.0
     assert traffic_replay._replay is None  # off again after the block
 
 
