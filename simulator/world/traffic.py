@@ -273,10 +273,9 @@ class TrafficSource:
             self._lock.notify_all()
 
     def _generators(self) -> tuple[np.random.Generator, ...]:
-        """The generators a block draws from, each once (a source may use one for several kinds of draw)."""
-        streams = [self.generator, self.user_generator, self.mirror_generator, self.failover_generator]
-        return tuple(stream for k, stream in enumerate(streams)
-                     if stream is not None and all(stream is not other for other in streams[:k]))
+        """The generators a block draws from (one may appear twice: setting its state twice sets the same)."""
+        streams = (self.generator, self.user_generator, self.mirror_generator, self.failover_generator)
+        return tuple(stream for stream in streams if stream is not None)
 
     def _copy_block(self, fields: dict[str, np.ndarray], end: float, room_until: float | None) -> None:
         """Append a recorded block's requests (``fields``) after those generated, as :meth:`_generate_block` would."""
