@@ -40,6 +40,15 @@ class WindowStats:
     time counters over the slot-seconds readiness reports;
     ``queue_wait_mean`` the mean time its completed services waited in the
     queue, seconds.
+
+    ``latency_mean_variance`` is the variance of ``latency_mean`` (s²)
+    estimated across the window's ``latency_intervals`` scrape intervals
+    with latency samples: each interval's latency sum against its count (the
+    cluster-robust, or delta-method, variance of a ratio of sums). Requests
+    queued together wait together, so their latencies are correlated, and
+    ``latency_std`` over the request count understates that variance under
+    load; intervals much longer than a queue's memory are close to
+    independent. ``None`` with fewer than two such intervals.
     """
 
     version: str
@@ -61,6 +70,8 @@ class WindowStats:
     shadow_disagreements: int = 0
     utilisation: float | None = None
     queue_wait_mean: float | None = None
+    latency_mean_variance: float | None = None
+    latency_intervals: int = 0
 
     @property
     def divergence(self) -> float | None:

@@ -24,7 +24,7 @@ import numpy as np
 from simulator.observations import MetricSeries, WindowStats
 from simulator.world.metrics import MonitoringSeries
 
-__all__ = ["MonitoringView"]
+__all__ = ["MonitoringView", "interval_mean_variance"]
 
 
 class MonitoringView:
@@ -75,9 +75,12 @@ class MonitoringView:
         bins = slice(first, last)  # scrape k sees bins 0..k-1
         requests = int(store.requests[bins, index].sum())
         failed = int(store.failed[bins, index].sum())
-        histogram = store.histogram[bins, index].sum(axis=0)
+        histograms = store.histogram[bins, index]
+        histogram = histograms.sum(axis=0)
         reached = int(histogram.sum())
         latency_sum = float(store.latency_sum[bins, index].sum())
+        mean_variance, intervals = self._latency_mean_variance(first, last, histograms.sum(axis=1),
+                                                                store.latency_sum[bins, index])
         latency_sum_squares = float(store.latency_sum_squares[bins, index].sum())
         labelled = int(store.labelled[bins, index].sum())
         correct = int(store.labelled_correct[bins, index].sum())
@@ -108,7 +111,21 @@ class MonitoringView:
             shadow_disagreements=int(store.shadow_disagreements[bins, index].sum()),
             utilisation=float(store.service_seconds[bins, index].sum()) / slot_seconds if slot_seconds > 0 else None,
             queue_wait_mean=float(store.queue_wait_seconds[bins, index].sum()) / services if services else None,
+            latency_mean_variance=mean_variance,
+            latency_intervals=intervals,
         )
+
+    def _latency_mean_variance(self, first: int, last: int, counts: np.ndarray,
+                               sums: np.ndarray) -> tuple[float | None, int]:
+        """The variance of the window's mean latency across its scrape intervals (s²), and their number.
+
+        ``counts`` and ``sums`` are the latency samples and their sum (seconds) in each bin from ``first`` to
+        ``last``. An interval runs from one delivered scrape to the next, so a lost scrape joins two bins.
+        """
+        if self._outages:
+            starts = [k - first for k in range(first, last) if self._delivered(k)]
+            counts, sums = np.add.reduceat(counts, starts), np.add.reduceat(sums, starts)
+        return interval_mean_variance(counts, sums)
 
     def series(self, version: str, duration: float) -> MetricSeries:
         """``version``'s metrics per scrape interval over the same window :meth:`window` uses."""
@@ -139,6 +156,25 @@ class MonitoringView:
         """Distinct users ``version`` answered from ``since`` until now (seconds)."""
         index = self._series.versions.index(version)
         return int(np.count_nonzero(self._series.user_last_seen[index] >= since))
+
+
+def interval_mean_variance(counts: np.ndarray, sums: np.ndarray) -> tuple[float | None, int]:
+    """Variance of the mean ``sum(sums) / sum(counts)`` over intervals taken as independent, and their number.
+
+    The cluster-robust estimate with the small-sample factor ``k / (k - 1)``
+    for ``k`` intervals holding samples: ``k / (k - 1) x sum_i (s_i - m c_i)^2
+    / C^2``, with ``m`` the mean, ``c_i`` and ``s_i`` an interval's count and
+    sum, ``C`` the total count. It is the variance statsmodels gives the
+    constant of an ordinary least squares fit with errors clustered by
+    interval. ``None`` with fewer than two intervals holding samples.
+    """
+    used = counts > 0
+    intervals = int(np.count_nonzero(used))
+    if intervals < 2:
+        return None, intervals
+    total = float(counts.sum())
+    residuals = sums[used] - float(sums.sum()) / total * counts[used]
+    return intervals / (intervals - 1) * float(residuals @ residuals) / (total * total), intervals
 
 
 def _std(total: float, total_squares: float, count: int) -> float | None:

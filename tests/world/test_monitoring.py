@@ -1,15 +1,18 @@
-"""Monitoring windows: scrape alignment, delay, outages, staleness, histogram quantiles."""
+"""Monitoring windows: scrape alignment, delay, outages, staleness, histogram quantiles, the mean's variance."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import statsmodels.api as sm
 
 from simulator.world.metrics import FinishedRequests, MetricStore, Status, histogram_quantiles
-from simulator.world.monitoring import MonitoringView
+from simulator.world.monitoring import MonitoringView, interval_mean_variance
 
 
-def store_with_requests(times: np.ndarray, latency: float = 0.05, label_delay: float = 0.0) -> MetricStore:
+def store_with_requests(times: np.ndarray, latency: float | np.ndarray = 0.05,
+                        label_delay: float = 0.0) -> MetricStore:
+    """Requests of ``v1`` that end at ``times`` (seconds) after ``latency`` (seconds), scraped every 15 s."""
     store = MetricStore(["v1", "v2"], bin_seconds=15.0, horizon=3600.0, label_delay=label_delay)
     n = len(times)
     store.record(FinishedRequests(
@@ -103,3 +106,56 @@ def test_vectorised_histogram_quantiles_follow_prometheus_row_by_row(q: float) -
     expected = [_prometheus_histogram_quantile(list(row), list(bounds), q) for row in counts]
     np.testing.assert_allclose(got, expected, rtol=0, atol=0, equal_nan=True)
     assert np.isnan(got[3]) and got[7] == bounds[-1]
+
+
+def correlated_latencies(seed: int, n: int = 900, horizon: float = 600.0) -> tuple[np.ndarray, np.ndarray]:
+    """End times (s) and latencies (s) whose level drifts slowly, as a queue's does: neighbours are alike."""
+    rng = np.random.default_rng(seed)
+    times = np.sort(rng.uniform(0.0, horizon, n))
+    latency = rng.lognormal(np.log(0.05), 0.5, n) * (1 + 0.5 * np.sin(times / 20.0))
+    return times, latency
+
+
+def clustered_variance(latency: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """The mean and its variance from statsmodels: OLS on a constant, errors clustered by ``groups``."""
+    fit = sm.OLS(latency, np.ones(len(latency))).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    return float(fit.params[0]), float(fit.bse[0]) ** 2
+
+
+def test_mean_latency_variance_is_the_cluster_robust_one_by_scrape_interval() -> None:
+    """Against statsmodels' cluster-robust variance (intervals as clusters), and larger than the naive one.
+
+    Kills a variance without the small-sample factor k / (k - 1), one over requests instead of intervals,
+    and intervals counted with their empty ones.
+    """
+    times, latency = correlated_latencies(3)
+    times = times[(times < 200) | (times > 260)]  # three empty intervals, 210-255 s
+    latency = latency[: len(times)]
+    stats = MonitoringView(store_with_requests(times, latency).series, now=600.0, delay=0.0,
+                           outages=[]).window("v1", 600.0)
+    groups = np.floor(times / 15.0)
+    mean, variance = clustered_variance(latency, groups)
+    assert stats.latency_mean == pytest.approx(mean, rel=1e-12)
+    assert stats.latency_mean_variance == pytest.approx(variance, rel=1e-9)
+    assert stats.latency_intervals == len(np.unique(groups)) == 37
+    assert stats.latency_std is not None
+    assert stats.latency_mean_variance > 2 * stats.latency_std**2 / stats.latency_samples
+
+
+def test_a_lost_scrape_joins_the_intervals_on_either_side() -> None:
+    """Scrapes at 300 s and 315 s are lost: the monitoring stack sees 285-330 s as one interval."""
+    times, latency = correlated_latencies(4)
+    view = MonitoringView(store_with_requests(times, latency).series, now=600.0, delay=0.0,
+                          outages=[(300.0, 330.0)])
+    stats = view.window("v1", 600.0)
+    bins = np.floor(times / 15.0)
+    groups = np.where((bins >= 19) & (bins <= 21), 19, bins)
+    assert stats.latency_mean_variance == pytest.approx(clustered_variance(latency, groups)[1], rel=1e-9)
+    assert stats.latency_intervals == 38
+
+
+def test_one_interval_gives_no_variance() -> None:
+    stats = MonitoringView(store_with_requests(np.arange(0.5, 15.0, 0.5)).series, now=15.0, delay=0.0,
+                           outages=[]).window("v1", 15.0)
+    assert stats.latency_samples == 29 and stats.latency_intervals == 1 and stats.latency_mean_variance is None
+    assert interval_mean_variance(np.array([0, 4, 0]), np.array([0.0, 0.2, 0.0])) == (None, 1)
