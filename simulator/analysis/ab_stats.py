@@ -4,7 +4,10 @@
   table without continuity correction — the same p-value as the two-sided
   two-proportion z-test — with a Wald interval for the difference.
 * Means (latency): Welch's t-test from summary statistics, with a
-  Welch-Satterthwaite interval for the difference.
+  Welch-Satterthwaite interval for the difference. A request's latency
+  depends on the queue it met, so an arm's variance may come from groups
+  (scrape intervals) instead of single requests, with the groups' degrees
+  of freedom (:class:`ArmSummary`).
 * Sequential: the mixture sequential probability ratio test (mSPRT) of
   Johari, Pekelis and Walsh, whose p-value stays valid however often it is
   looked at. The effect estimate is treated as normal with its estimated
@@ -49,11 +52,30 @@ HIGHER_IS_BETTER = {"accuracy": True, "error_rate": False, "latency": False}
 
 @dataclass(frozen=True, slots=True)
 class ArmSummary:
-    """One arm's sample: ``n`` observations with this ``mean`` and per-observation ``variance``."""
+    """One arm's sample: ``n`` observations with this ``mean`` and per-observation ``variance``.
+
+    ``variance / n`` is the variance of the mean. For independent observations
+    ``variance`` is their own and its estimate has ``n - 1`` degrees of freedom
+    (``degrees_of_freedom`` left ``None``). Correlated observations (requests
+    queued together) carry an effective variance, ``n`` times the mean's
+    variance estimated across ``k`` independent groups, with ``k - 1``
+    degrees of freedom; below one there is no estimate, and no test.
+    """
 
     n: int
     mean: float
     variance: float
+    degrees_of_freedom: float | None = None
+
+    @property
+    def testable(self) -> bool:
+        """Whether the mean's variance can be estimated: two observations, and a degree of freedom."""
+        return self.n >= 2 and (self.degrees_of_freedom is None or self.degrees_of_freedom >= 1)
+
+    @property
+    def freedom(self) -> float:
+        """Degrees of freedom of the variance estimate."""
+        return self.n - 1 if self.degrees_of_freedom is None else self.degrees_of_freedom
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,18 +172,21 @@ def proportion_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, a
 
 
 def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha: float) -> TestOutcome:
-    """Welch's t-test of two means from summary statistics, with a Welch-Satterthwaite interval."""
+    """Welch's t-test of two means from summary statistics, with a Welch-Satterthwaite interval.
+
+    Each arm's variance estimate brings its own degrees of freedom
+    (:attr:`ArmSummary.freedom`: ``n - 1``, or groups - 1 for correlated
+    observations) into the Welch-Satterthwaite degrees of freedom of ``t``.
+    Without an estimate in either arm the test says nothing: p = 1, an
+    unbounded interval.
+    """
     from scipy import stats
 
     effect = candidate.mean - stable.mean
-    if min(stable.n, candidate.n) < 2:
+    if not (stable.testable and candidate.testable):
         return TestOutcome(metric, "Welch t-test", 1.0, effect, -math.inf, math.inf,
                            _relative(effect, stable.mean), stable.n, candidate.n, alpha,
                            stable_mean=stable.mean, candidate_mean=candidate.mean)
-    result = stats.ttest_ind_from_stats(
-        candidate.mean, math.sqrt(candidate.variance), candidate.n,
-        stable.mean, math.sqrt(stable.variance), stable.n, equal_var=False,
-    )
     a, b = stable.variance / stable.n, candidate.variance / candidate.n
     standard_error = math.sqrt(a + b)
     if standard_error == 0:
@@ -171,10 +196,11 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
         return TestOutcome(metric, "Welch t-test", 1.0 if same else 0.0, effect, effect, effect,
                            _relative(effect, stable.mean), stable.n, candidate.n, alpha,
                            stable_mean=stable.mean, candidate_mean=candidate.mean)
-    degrees = (a + b) ** 2 / (a**2 / (stable.n - 1) + b**2 / (candidate.n - 1))
+    degrees = (a + b) ** 2 / (a**2 / stable.freedom + b**2 / candidate.freedom)
+    p_value = float(2 * stats.t.sf(abs(effect) / standard_error, degrees))
     t = float(stats.t.ppf(1 - alpha / 2, degrees))
     return TestOutcome(
-        metric=metric, test="Welch t-test", p_value=float(result.pvalue), effect=effect,
+        metric=metric, test="Welch t-test", p_value=p_value, effect=effect,
         ci_low=effect - t * standard_error, ci_high=effect + t * standard_error,
         relative_effect=_relative(effect, stable.mean), n_stable=stable.n, n_candidate=candidate.n, alpha=alpha,
         stable_mean=stable.mean, candidate_mean=candidate.mean,
@@ -183,7 +209,7 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
 
 def _msprt_terms(stable: ArmSummary, candidate: ArmSummary, tau: float) -> tuple[float, float, float] | None:
     """``(d, V, m)``: the estimated difference, its variance, the mixing variance; ``None`` without spread."""
-    if min(stable.n, candidate.n) == 0:
+    if min(stable.n, candidate.n) == 0 or not (stable.testable and candidate.testable):
         return None
     variance = stable.variance / stable.n + candidate.variance / candidate.n
     mixing = tau**2 * (stable.variance + candidate.variance) / 2

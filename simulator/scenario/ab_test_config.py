@@ -24,7 +24,10 @@ class ABTestConfig(StrategyBase):
     )
     significance_level: Fraction = Field(0.05, gt=0, lt=1, description="alpha of the test")
     primary_metric: Literal["accuracy", "error_rate", "latency"] = Field(
-        "accuracy", description="accuracy and error_rate: chi-square test; latency: Welch's t-test"
+        "accuracy", description=(
+            "accuracy and error_rate: chi-square test; latency: Welch's t-test, its variance across scrape "
+            "intervals (5 per arm at least)"
+        )
     )
     duration: Duration = Field(604800.0, gt=0, description="longest the test may run, seconds")
     test: Literal["fixed_horizon", "peeking", "sequential"] = Field(

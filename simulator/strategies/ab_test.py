@@ -34,7 +34,9 @@ stops one; peeking inflates this as it inflates the primary). Each answers:
 * pass: not significantly worse, with at least the look's planned sample
   size in both arms (requests for error rate and latency, labelled
   predictions for accuracy);
-* inconclusive: not significantly worse, but fewer samples than that.
+* inconclusive: not significantly worse, but fewer samples than that, or
+  latency over fewer than :data:`LATENCY_INTERVALS` scrape intervals in an
+  arm (its variance is estimated across them, see :func:`arm_summary`).
 
 An inconclusive guardrail never passes: a candidate that wins on the primary
 waits (the primary's verdict frozen) until its guardrails have their samples,
@@ -86,10 +88,18 @@ from simulator.observations import Observation, WindowStats
 from simulator.scenario.strategy_config import ABTestConfig
 from simulator.strategies.base import roll_back
 
-__all__ = ["ABTestStrategy", "GuardrailCheck", "arm_summary", "SRM_ALPHA"]
+__all__ = ["ABTestStrategy", "GuardrailCheck", "arm_summary", "SRM_ALPHA", "LATENCY_INTERVALS"]
 
 SRM_ALPHA = 0.001
 """Significance level of the sample-ratio-mismatch check."""
+
+LATENCY_INTERVALS = 5
+"""Scrape intervals with latency samples each arm needs before latency is tested.
+
+The mean latency's variance is estimated across them; the mSPRT takes that estimate as exact, and from 2
+intervals it named a winner in 15 % of A/A tests at utilisation 0.7 (2.5 % from 5). Five against five, as the
+judge (:data:`simulator.analysis.judge.MINIMUM_INTERVALS`).
+"""
 
 
 class _State(Enum):
@@ -126,7 +136,14 @@ class GuardrailCheck:
 
 
 def arm_summary(window: WindowStats, metric: str) -> ArmSummary:
-    """The samples of one arm for ``metric``: labelled predictions for accuracy, else requests."""
+    """The samples of one arm for ``metric``: labelled predictions for accuracy, else requests.
+
+    Requests fail and predictions are right or wrong independently of one another: their variance is the
+    binomial one. Latencies are not independent (requests queued together wait together), so the mean
+    latency's variance is the one estimated across scrape intervals
+    (:attr:`~simulator.observations.WindowStats.latency_mean_variance`), with intervals - 1 degrees of
+    freedom; with fewer than two intervals there is none, and no latency test.
+    """
     if metric == "accuracy":
         n = window.labelled
         p = window.correct / n if n else 0.0
@@ -135,8 +152,24 @@ def arm_summary(window: WindowStats, metric: str) -> ArmSummary:
         n = window.requests
         p = window.failed / n if n else 0.0
         return ArmSummary(n=n, mean=p, variance=p * (1 - p))
-    std = window.latency_std or 0.0
-    return ArmSummary(n=window.latency_samples, mean=window.latency_mean or 0.0, variance=std * std)
+    n = window.latency_samples
+    mean_variance = window.latency_mean_variance
+    return ArmSummary(n=n, mean=window.latency_mean or 0.0,
+                      variance=math.nan if mean_variance is None else n * mean_variance,
+                      degrees_of_freedom=max(window.latency_intervals - 1, 0))
+
+
+def _lacking(metric: str, windows: tuple[WindowStats, WindowStats], stable: ArmSummary,
+             candidate: ArmSummary) -> str | None:
+    """What keeps ``metric`` from being tested yet: too few samples, or scrape intervals for latency."""
+    samples = min(stable.n, candidate.n)
+    if samples < 2:
+        return f"{samples} samples"
+    if metric == "latency":
+        intervals = min(window.latency_intervals for window in windows)
+        if intervals < LATENCY_INTERVALS:
+            return f"{intervals} of {LATENCY_INTERVALS} scrape intervals"
+    return None
 
 
 class ABTestStrategy:
@@ -264,9 +297,11 @@ class ABTestStrategy:
     def _guardrail(self, metric: Metric, windows: tuple[WindowStats, WindowStats], needed: int) -> GuardrailCheck:
         stable, candidate = (arm_summary(window, metric) for window in windows)
         samples = min(stable.n, candidate.n)
-        if samples < 2:
+        lacking = _lacking(metric, windows, stable, candidate)
+        if lacking is not None:
+            short = f"{samples} of {needed} samples" if samples < 2 else f"{lacking} per arm"
             return GuardrailCheck(metric=metric, verdict="inconclusive", needed=needed, samples=samples,
-                                  outcome=None, reason=f"{metric} inconclusive: {samples} of {needed} samples")
+                                  outcome=None, reason=f"{metric} inconclusive: {short}")
         outcome = self._test(metric, stable, candidate, self.guardrail_alpha)
         if outcome.harmful:
             return GuardrailCheck(metric=metric, verdict="fail", needed=needed, samples=samples, outcome=outcome,
@@ -289,15 +324,18 @@ class ABTestStrategy:
             return self._await_guardrails(observation, windows, elapsed)
         samples = min(stable_arm.n, candidate_arm.n)
         needed = self.plan[self.look]
-        if samples < needed:
+        lacking = _lacking(config.primary_metric, windows, stable_arm, candidate_arm)
+        if samples < needed or lacking is not None:
             if elapsed >= config.duration:
                 outcome = (self._test(config.primary_metric, stable_arm, candidate_arm, config.significance_level)
-                           if samples >= 2 else None)
+                           if lacking is None else None)
                 guardrails = [self._guardrail(metric, windows, needed) for metric in self.guardrails]
                 regressions = "".join(f"; {check.reason}" for check in guardrails if check.verdict == "fail")
+                short = (f"{samples} of {needed} samples" if samples < needed or samples < 2
+                         else f"{config.primary_metric} over {lacking}")
                 return self._keep_stable(
                     observation,
-                    f"duration cap {config.duration:g}s reached with {samples} of {needed} samples per arm"
+                    f"duration cap {config.duration:g}s reached with {short} per arm"
                     + regressions,
                     outcome, guardrails,
                 )

@@ -16,10 +16,17 @@ from simulator.strategies import ABTestStrategy
 from tests.strategies.observe import World, first, kinds, replace, window
 
 
-def arm(world: World, version: str, **figures) -> None:
-    """Preset ``version``'s window since the split; every request has a latency sample."""
+def arm(world: World, version: str, intervals: int = 20, **figures) -> None:
+    """Preset ``version``'s window since the split; every request has a latency sample.
+
+    The latencies fall in ``intervals`` scrape intervals whose means vary as those of independent requests.
+    """
     stats = window(version, **figures)
-    world.metrics.windows[version] = replace(stats, latency_samples=stats.requests)
+    assert stats.latency_std is not None
+    world.metrics.windows[version] = replace(
+        stats, latency_samples=stats.requests, latency_intervals=intervals,
+        latency_mean_variance=stats.latency_std**2 / stats.requests,
+    )
 
 
 def healthy_arms(world: World, *, candidate_correct: int = 920, candidate_failed: int = 5,
@@ -219,6 +226,50 @@ def test_a_guardrail_with_few_samples_still_fails_on_significant_harm() -> None:
     arm(world, "v2", requests=5000, failed=5, mean=0.045, labelled=300, correct=210)
     decide = decision(drive(ABTestStrategy(config(primary_metric="latency", guardrails=["accuracy"])), world))
     assert decide.outcome == "rolled_back" and decide.reason.startswith("guardrail accuracy:")
+
+
+
+# -- latency needs scrape intervals ------------------------------------------------
+
+
+def test_latency_is_not_tested_before_each_arm_has_five_scrape_intervals() -> None:
+    """The mean latency's variance is estimated across scrape intervals: with 4 per arm there is no look, and
+    the duration cap keeps stable saying so.
+
+    Mutant killed: no interval minimum (the candidate, 20 % faster, was promoted from 4 intervals).
+    """
+    world = World()
+    arm(world, "v1", intervals=4, requests=5000, mean=0.05)
+    arm(world, "v2", intervals=4, requests=5000, mean=0.04)
+    history = drive(ABTestStrategy(config(primary_metric="latency", guardrails=[], duration=600)), world)
+    assert looks(history) == []
+    decide = decision(history)
+    assert decide.outcome == "rolled_back"
+    assert decide.reason == "duration cap 600s reached with latency over 4 of 5 scrape intervals per arm"
+
+
+def test_five_scrape_intervals_per_arm_are_enough_for_a_latency_look() -> None:
+    world = World()
+    arm(world, "v1", intervals=5, requests=5000, mean=0.05)
+    arm(world, "v2", intervals=6, requests=5000, mean=0.04)
+    decide = decision(drive(ABTestStrategy(config(primary_metric="latency", guardrails=[])), world))
+    assert decide.outcome == "promoted" and decide.reason.startswith("candidate wins: latency")
+
+
+def test_a_latency_guardrail_with_too_few_intervals_is_inconclusive_and_holds_the_promotion() -> None:
+    """The candidate wins on accuracy; its latency guardrail has 3 intervals in one arm: no pass, no promotion.
+
+    Mutant killed: a latency guardrail that passed without its intervals.
+    """
+    world = World()
+    healthy_arms(world, candidate_correct=950)
+    arm(world, "v2", intervals=3, requests=5000, failed=5, mean=0.05, labelled=5000, correct=4750)
+    decide = decision(drive(ABTestStrategy(config(duration=600)), world))
+    assert decide.outcome == "rolled_back"
+    assert decide.reason.startswith("guardrail latency inconclusive: 3 of 5 scrape intervals per arm at the "
+                                    "duration cap 600s: not promoted although the candidate wins: accuracy")
+    check = next(check for check in decide.analysis["guardrails"] if check["metric"] == "latency")
+    assert check["verdict"] == "inconclusive" and check["result"] is None
 
 
 # -- capacity --------------------------------------------------------------------
