@@ -264,7 +264,8 @@ def test_check_runs_and_strategy_and_measured_in_the_units_of_the_bound(tmp_path
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert main(["check", str(path), "--runs", "2", "--strategy", "canary"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[-1] == "2 passed, 0 failed, 0 inconclusive"  # immediate's left out
+    assert len(lines) == 4 and lines[-2] == "2 passed, 0 failed, 0 inconclusive"  # immediate's left out
+    assert lines[-1].startswith("1 of them judged on a point estimate whose interval crosses the bound")
     assert all("over 2 runs" in line for line in lines[:2])
     assert "rolled_back >= 90% — measured 100% [" in lines[0]
     assert re.search(r"decision_time\.p95 <= 20m — measured \d+(\.\d+)?m over", lines[1]), lines[1]

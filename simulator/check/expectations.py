@@ -9,7 +9,9 @@
         decision_time.p95: "<= 20m"    # a per-run figure with an aggregate (mean, p50, p95, max); units allowed
         candidate_requests: "between 1000 and 20000"
 
-Without ``confidence`` an expectation is judged on its point estimate. With
+Without ``confidence`` an expectation is judged on its point estimate, and
+where its 95 % interval reaches across the bound the verdict's message says
+so (the same interval ``confidence: 0.95`` would judge by). With
 it, it passes only if the whole interval (Wilson for rates, Hall-corrected t
 within the figure's support for means, order statistics for quantiles: see
 :mod:`simulator.experiment.intervals`) satisfies it, fails if the whole
@@ -34,9 +36,12 @@ import pandas as pd
 from simulator.check.expectation_syntax import Expectation, parse_expectations
 from simulator.experiment.stats import RATES, mean_interval, quantile_interval, support_of, too_few_runs, wilson
 
-__all__ = ["Expectation", "Judgement", "parse_expectations", "judge"]
+__all__ = ["Expectation", "Judgement", "POINT_ESTIMATE_ONLY", "parse_expectations", "judge"]
 
 Verdict = Literal["pass", "fail", "inconclusive"]
+
+POINT_ESTIMATE_ONLY = "point estimate only"
+"""How the message of a verdict without ``confidence`` whose interval crosses the bound begins."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class Judgement:
     verdict: Verdict
     runs_to_settle: int | None = None
     message: str = ""
+
+    @property
+    def point_estimate_only(self) -> bool:
+        """Judged without ``confidence`` on a point estimate whose interval crosses the bound."""
+        return self.message.startswith(POINT_ESTIMATE_ONLY)
 
 
 def _measure(expectation: Expectation, rows: pd.DataFrame, confidence: float) -> tuple[float, float, float, int]:
@@ -82,24 +92,33 @@ def judge(scenario: str, expectation: Expectation, rows: pd.DataFrame) -> Judgem
     if runs == 0 or math.isnan(measured):
         return Judgement(scenario, expectation, measured, low, high, runs, "fail",
                          message="no run produced this figure")
-    verdict: Verdict
-    settle = None
+    interval_missing = math.isnan(low) or math.isnan(high)
     if expectation.confidence is None:
-        verdict = "pass" if expectation.holds(measured) else "fail"
-    elif math.isnan(low) or math.isnan(high):
+        verdict: Verdict = "pass" if expectation.holds(measured) else "fail"
+        if interval_missing or _interval_verdict(expectation, low, high) != "inconclusive":
+            return Judgement(scenario, expectation, measured, low, high, runs, verdict)
+        return Judgement(scenario, expectation, measured, low, high, runs, verdict,
+                         message=f"{POINT_ESTIMATE_ONLY}: the {confidence * 100:g} % interval crosses the bound")
+    if interval_missing:
         reason = too_few_runs(expectation.aggregate or "mean", runs, confidence)
         return Judgement(scenario, expectation, measured, low, high, runs, "inconclusive",
                          message=reason or f"no {confidence * 100:g} % interval")
-    elif expectation.holds(low) and expectation.holds(high):
-        verdict = "pass"
-    elif not expectation.holds(low) and not expectation.holds(high) and not (
-        expectation.operator == "between" and low < expectation.bounds[0] and high > expectation.bounds[-1]
-    ):
-        verdict = "fail"
-    else:
-        verdict = "inconclusive"
+    verdict = _interval_verdict(expectation, low, high)
+    settle = None
+    if verdict == "inconclusive":
         margin = min(abs(measured - bound) for bound in expectation.bounds)
         half = max(measured - low, high - measured)
         if margin > 0 and math.isfinite(half):
             settle = math.ceil(runs * (half / margin) ** 2)
     return Judgement(scenario, expectation, measured, low, high, runs, verdict, settle)
+
+
+def _interval_verdict(expectation: Expectation, low: float, high: float) -> Verdict:
+    """Pass if the whole interval satisfies ``expectation``, fail if the whole of it violates it."""
+    if expectation.holds(low) and expectation.holds(high):
+        return "pass"
+    if not expectation.holds(low) and not expectation.holds(high) and not (
+        expectation.operator == "between" and low < expectation.bounds[0] and high > expectation.bounds[-1]
+    ):
+        return "fail"
+    return "inconclusive"

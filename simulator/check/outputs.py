@@ -24,22 +24,25 @@ def _value(judgement: Judgement) -> str:
     return f"{show(measured)}{interval}"
 
 
+def _notes(judgement: Judgement) -> list[str]:
+    """What the verdict alone does not say: the runs that would settle it, why it was judged as it was."""
+    notes = [f"about {judgement.runs_to_settle} runs would settle it"] if judgement.runs_to_settle else []
+    return notes + ([judgement.message] if judgement.message else [])
+
+
 def describe(judgement: Judgement) -> str:
     """One line naming scenario, strategy, expectation, measured value and interval, and the verdict."""
     expectation = judgement.expectation
     line = (f"{judgement.scenario} / {expectation.label}: {expectation.key} {expectation.text} — measured "
             f"{_value(judgement)} over {judgement.runs} runs: {judgement.verdict.upper()}")
-    if judgement.runs_to_settle:
-        line += f" (about {judgement.runs_to_settle} runs would settle it)"
-    if judgement.message:
-        line += f" ({judgement.message})"
-    return line
+    return line + "".join(f" ({note})" for note in _notes(judgement))
 
 
 def print_table(result: CheckResult) -> None:
     """A rich table on a terminal, plain lines otherwise."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     if not console.is_terminal:
@@ -47,13 +50,13 @@ def print_table(result: CheckResult) -> None:
             print(describe(judgement))
     else:
         table = Table(title="rollout-sim check")
-        for column in ("scenario", "strategy", "expectation", "measured [interval]", "runs", "verdict"):
+        for column in ("scenario", "strategy", "expectation", "measured [interval]", "runs", "verdict", "note"):
             table.add_column(column)
         colours = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
         for j in result.judgements:
             e = j.expectation
             table.add_row(j.scenario, e.label, f"{e.key} {e.text}", _value(j), str(j.runs),
-                          f"[{colours[j.verdict]}]{j.verdict}[/]")
+                          f"[{colours[j.verdict]}]{j.verdict}[/]", Text("; ".join(_notes(j))))
         console.print(table)
     for message in result.regressions:
         print(f"REGRESSION {message}")
@@ -61,6 +64,10 @@ def print_table(result: CheckResult) -> None:
     failed = sum(j.verdict == "fail" for j in result.judgements)
     print(f"{passed} passed, {failed} failed, {len(result.judgements) - passed - failed} inconclusive"
           + (f", {len(result.regressions)} regressed" if result.regressions else ""))
+    borderline = sum(j.point_estimate_only for j in result.judgements)
+    if borderline:
+        print(f"{borderline} of them judged on a point estimate whose interval crosses the bound: "
+              "`confidence: 0.95` in `expect` would call them inconclusive")
 
 
 def junit_xml(result: CheckResult) -> str:
@@ -94,11 +101,14 @@ def junit_xml(result: CheckResult) -> str:
 def markdown_summary(result: CheckResult) -> str:
     """A Markdown table for a CI job summary."""
     icons = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️ inconclusive"}
-    lines = ["## rollout-sim check", "", "| scenario | strategy | expectation | measured [interval] | runs | verdict |",
-             "|---|---|---|---|---|---|"]
+    lines = ["## rollout-sim check", "",
+             "| scenario | strategy | expectation | measured [interval] | runs | verdict | note |",
+             "|---|---|---|---|---|---|---|"]
     for j in result.judgements:
         e = j.expectation
-        lines.append(f"| {j.scenario} | {e.label} | `{e.key} {e.text}` | {_value(j)} | {j.runs} | {icons[j.verdict]} |")
+        note = "; ".join(_notes(j)).replace("|", "\\|")
+        lines.append(f"| {j.scenario} | {e.label} | `{e.key} {e.text}` | {_value(j)} | {j.runs} | "
+                     f"{icons[j.verdict]} | {note} |")
     for message in result.regressions:
         lines.append(f"\n❌ regression: {message}")
     return "\n".join(lines) + "\n"
@@ -111,7 +121,7 @@ def json_summary(result: CheckResult) -> dict[str, Any]:
         "expectations": [
             {"scenario": j.scenario, "strategy": j.expectation.label, "expectation": j.expectation.key,
              "condition": j.expectation.text, "measured": j.measured, "low": j.low, "high": j.high,
-             "runs": j.runs, "verdict": j.verdict, "runs_to_settle": j.runs_to_settle}
+             "runs": j.runs, "verdict": j.verdict, "runs_to_settle": j.runs_to_settle, "message": j.message}
             for j in result.judgements
         ],
         "regressions": result.regressions,
