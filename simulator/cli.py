@@ -217,7 +217,7 @@ def _check(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--jobs: got {args.jobs}; expected an integer >= 1")
     _start_up_over()
     result = check(args.paths, jobs=args.jobs, baseline=baseline, progress=sys.stderr.isatty(), runs=args.runs,
-                   strategies=args.strategy)
+                   strategies=args.strategy, warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     if args.junit:
         Path(args.junit).write_text(junit_xml(result))
     if args.summary:

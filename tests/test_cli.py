@@ -311,6 +311,31 @@ def test_validate_prints_the_truth_and_what_the_scenario_probably_does_not_mean(
     assert main(["validate", QUICKSTART]) == 0 and capsys.readouterr().err == ""
 
 
+def test_check_warns_of_the_scenarios_it_checks(tmp_path: Path, capsys) -> None:
+    """The warnings `validate` prints, on stderr before the table and in the JSON; a scenario left out by
+    --strategy warns of nothing. Kills the warnings gathered but not printed, and gathered for every file."""
+    data = scenario_data("quickstart.yaml")
+    data["strategies"]["canary"]["initialPercentage"] = 0.1
+    data["simulation"] = {"until": "rollout_end"}  # decisions only
+    data["expect"] = {"immediate": {"promoted": ">= 0.5"}}
+    odd = tmp_path / "odd.yaml"
+    odd.write_text(yaml.safe_dump(data, sort_keys=False))
+    calm = tmp_path / "calm.yaml"
+    calm.write_text(yaml.safe_dump({**data, "expect": {"canary": {"promoted": "<= 1"}}}, sort_keys=False))
+    assert main(["check", str(odd), "--runs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"warning: {odd}: strategies.canary.initialPercentage: 0.1 is a percentage")
+    assert "1 passed, 0 failed, 0 inconclusive" in captured.out
+    summary = tmp_path / "summary.md"
+    assert main(["check", str(odd), str(calm), "--runs", "1", "--strategy", "canary", "--json",
+                 "--summary", str(summary)]) == 0
+    captured = capsys.readouterr()
+    warnings = json.loads(captured.out)["warnings"]
+    assert warnings and all(warning.startswith(f"{calm}: ") for warning in warnings)
+    assert captured.err.count("warning: ") == len(warnings)
+    assert summary.read_text().count("⚠️ warning: ") == len(warnings)
+
+
 @pytest.mark.slow
 def test_run_warns_before_it_runs(tmp_path: Path) -> None:
     data = scenario_data("quickstart.yaml")

@@ -111,6 +111,8 @@ def markdown_summary(result: CheckResult) -> str:
                      f"{icons[j.verdict]} | {note} |")
     for message in result.regressions:
         lines.append(f"\n❌ regression: {message}")
+    for warning in result.warnings:
+        lines.append(f"\n⚠️ warning: {warning}")
     return "\n".join(lines) + "\n"
 
 
@@ -125,4 +127,5 @@ def json_summary(result: CheckResult) -> dict[str, Any]:
             for j in result.judgements
         ],
         "regressions": result.regressions,
+        "warnings": result.warnings,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from simulator.experiment import compare
 from simulator.renamed import renamed_keyword
 from simulator.scenario.base import suggest
 from simulator.scenario.loader import parse_scenario, read_scenario_data
+from simulator.world.scenario_warnings import scenario_warnings
 
 __all__ = ["CheckResult", "check", "scenario_files", "save_baseline"]
 
@@ -30,6 +31,8 @@ class CheckResult:
     judgements: list[Judgement] = field(default_factory=list)
     regressions: list[str] = field(default_factory=list)
     values: dict[str, dict[str, float]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the scenarios checked probably did not mean, ``FILE: key.path: message`` each."""
 
     @property
     def checked(self) -> int:
@@ -71,33 +74,40 @@ def _per_seed(rows, expectation: Expectation) -> dict[int, float]:
 
 def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = None,
           progress: bool = False, runs: int | None = None, strategies: list[str] | None = None,
-          labels: list[str] | None = None) -> CheckResult:
+          labels: list[str] | None = None, warn: Callable[[str], None] | None = None) -> CheckResult:
     """Read and validate every file once, first (bad input fails before any run), then run and judge each.
 
     ``baseline`` is a document from :func:`save_baseline`; ``jobs`` local processes run the runs.
     ``runs`` replaces each scenario's own number of runs; ``strategies`` keeps only the expectations of
     those strategy labels (each must be a label of some scenario checked, else a :class:`ScenarioError`).
-    ``labels`` is the old name of ``strategies`` (deprecated).
+    ``labels`` is the old name of ``strategies`` (deprecated). The warnings of the scenarios that have
+    expectations to check (:mod:`simulator.world.scenario_warnings`) go to ``warn``, if given, before any run,
+    and into the result.
     """
     strategies = renamed_keyword("check", "strategies", strategies, "labels", labels)
     if runs is not None and runs < 1:
         raise ScenarioError(f"--runs: got {runs}; expected an integer >= 1")
-    plans = []
+    plans = []  # (file, scenario, its expectations to judge)
     for path, data in _read(paths):
         scenario = parse_scenario(data, source=str(path))
-        plans.append((scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
+        plans.append((str(path), scenario, parse_expectations(scenario.expect, scenario.labels, file=str(path))))
     if strategies:
-        known = list(dict.fromkeys(label for scenario, _ in plans for label in scenario.labels))
+        known = list(dict.fromkeys(label for _, scenario, _ in plans for label in scenario.labels))
         for label in strategies:
             if label not in known:
                 raise ScenarioError(f"--strategy: got '{label}'{suggest(label, known)}; expected a strategy label "
                                     f"of the scenarios checked ({', '.join(known) or 'none'})")
-        plans = [(scenario, [e for e in expectations if e.label in strategies]) for scenario, expectations in plans]
+        plans = [(file, scenario, [e for e in expectations if e.label in strategies])
+                 for file, scenario, expectations in plans]
+    plans = [plan for plan in plans if plan[2]]
     result = CheckResult()
-    for scenario, expectations in plans:
+    for file, scenario, _ in plans:
+        for warning in scenario_warnings(scenario):
+            result.warnings.append(f"{file}: {warning}")
+            if warn is not None:
+                warn(result.warnings[-1])
+    for _, scenario, expectations in plans:
         chosen = list(dict.fromkeys(e.label for e in expectations))
-        if not chosen:
-            continue
         rows = compare(scenario, runs, strategies=chosen, jobs=jobs, progress=progress, representative=False,
                        yardsticks=False).rows
         for expectation in expectations:
