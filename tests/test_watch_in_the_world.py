@@ -66,6 +66,28 @@ def test_the_last_step_at_100_percent_is_judged_against_the_stable_window_before
     assert "against v1's last window before the change" in last.detail
 
 
+@pytest.mark.parametrize("judge", ["threshold", "mann_whitney"])
+def test_a_first_step_at_100_percent_waits_for_a_baseline_and_promotes_a_good_candidate(judge: str) -> None:
+    """``steps: [100]``: the stable version has served 30 s when the candidate is ready, and its labels come a
+    minute late. The weight moves once its window holds 100 labels (and, for the judge, 5 labelled intervals).
+
+    Mutant killed: the baseline frozen at once (a window of 0 labels; the good candidate rolled back,
+    inconclusive, in 10 of 10 seeds).
+    """
+    strategy = {**SEED_000_STEPS, "steps": [100], "judge": judge}
+    good = outcomes(world({}, strategy), seeds=range(1, 11))
+    assert good == ["promoted"] * 10
+    result = run(parse_scenario(world({}, strategy)), "s", 1)
+    waits = [e for e in result.events if e.detail.startswith("baseline for step 1 at 100 %")]
+    assert waits and "waiting for data" in waits[0].detail
+    moved = next(e for e in result.events if e.kind == "set_weights" and e.data["weights"].get("v2") == 100.0)
+    assert moved.t > waits[-1].t >= 60.0
+
+
+def test_a_first_step_at_100_percent_still_rolls_back_a_slower_candidate() -> None:
+    assert outcomes(world(SLOWER, {**SEED_000_STEPS, "steps": [100]}), seeds=range(1, 11)) == ["rolled_back"] * 10
+
+
 ACCURACY_ONLY = {"accuracy": 0.80}
 LATE_LABELS = {"delay": "20m", "fraction": 0.5}
 

@@ -5,6 +5,10 @@ Rules of the state machine (one place, read top to bottom)::
     START       deploy candidate replicas for the first weight   -> SCALING
     SCALING     replicas ready: set the weight                   -> MONITORING
                 not ready within readyTimeout: roll back          -> done
+                a checked step to 100 %, the stable version's window cannot yet
+                judge the candidate (too few requests, labels, or the judge's
+                intervals): look again every recheckInterval; after maxDataWait
+                do what onInconclusive says                        -> SCALING
     MONITORING  during the step, every analysisInterval: check the last analysisWindow
                   more than failureLimit failed checks -> roll back            -> done
                 at the step's end (monitoringDuration): check the whole step
@@ -33,7 +37,13 @@ weight reaches 100 % (its ``while (currentPercentage < 100)`` loop). With an
 explicit ``steps`` list (seed 000's ``10, 25, 50, 75, 100``) every step is
 checked, the last one at 100 % too, before promotion: at 100 % the stable
 version serves nothing, so that step is judged against the stable version's
-last window before the weight reached 100 %.
+last window before the weight reached 100 %. The weight moves to 100 % only
+once that window can judge every rule, as blue-green waits for its
+baseline: ``minimumRequests`` requests, ``minimumLabels`` labels with an
+accuracy rule, and under the statistical judge its intervals too. A canary
+whose first step is 100 % (``steps: [100]``) would otherwise freeze a window
+of the stable version's first seconds, before any label has arrived, and
+roll back a candidate as good as it.
 
 With ``judge: mann_whitney`` the step-end check is the statistical judge of
 :mod:`simulator.analysis.judge` instead: a score below ``marginalScore``
@@ -77,7 +87,7 @@ import math
 from collections.abc import Sequence
 from enum import Enum
 
-from simulator.analysis.judge import JudgeResult, mann_whitney_judge
+from simulator.analysis.judge import MINIMUM_INTERVALS, JudgeResult, mann_whitney_judge
 from simulator.analysis.load import load_note
 from simulator.commands import Command, Decide, Note, ScaleTo, SetWeights, Wait, WaitUntilReady
 from simulator.errors import StrategyError
@@ -269,7 +279,13 @@ class CanaryStrategy:
             return self._retire_baseline(observation, promote(
                 observation, self.promoted_by or f"all {self.step_index} checks passed; candidate at 100 %"))
         if weight >= 100.0 and self.baseline.frozen is None:
-            # The stable version is about to serve nothing: judge against its window before the change.
+            # The stable version is about to serve nothing: judge against its window before the change, once
+            # that window can judge every rule.
+            short = self._baseline_short(observation)
+            if short is not None:
+                waiting = self._await_baseline(observation, short)
+                if waiting is not None:
+                    return waiting
             self.baseline.freeze(observation, self.config.monitoring_duration,
                                  series=self.config.judge == "mann_whitney")
         if self.step_index == 0:
@@ -395,6 +411,43 @@ class CanaryStrategy:
         if action == "pause":
             return [Note(kind="paused", detail=f"{label} inconclusive after {waited:g}s ({why}); paused "
                                               "as onInconclusive: pause", data=data),
+                    Wait(seconds=PAUSE_SECONDS)]
+        return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
+
+    def _baseline_short(self, observation: Observation) -> str | None:
+        """What the stable version's window lacks to be the baseline of a step at 100 %, or ``None``."""
+        config, metrics, stable = self.config, observation.metrics, observation.stable
+        window = metrics.window(stable, config.monitoring_duration, quantiles=False)
+        accuracy = config.rollback_thresholds.accuracy_drop is not None
+        if window.requests < config.minimum_requests:
+            return f"{stable}'s window has {window.requests} requests < {config.minimum_requests}"
+        if accuracy and window.labelled < config.minimum_labels:
+            return f"{stable}'s window has {window.labelled} labels < {config.minimum_labels}"
+        if config.judge == "mann_whitney":
+            series = metrics.series(stable, config.monitoring_duration)
+            counts = {"requests": series.requests, **({"labels": series.labelled} if accuracy else {})}
+            for what, values in counts.items():
+                intervals = int((values > 0).sum())
+                if intervals < MINIMUM_INTERVALS:
+                    return f"{stable}'s window has {intervals} scrape intervals with {what} < {MINIMUM_INTERVALS}"
+        return None
+
+    def _await_baseline(self, observation: Observation, why: str) -> list[Command] | None:
+        """Wait for the stable version's window (see :meth:`_baseline_short`) as for an inconclusive check.
+
+        ``None`` when onInconclusive says to proceed: the step is then judged against the window as it is.
+        """
+        action, waited = self.watch.on_inconclusive(observation.now, observation.metrics.label_delay)
+        label = f"baseline for step {self.step_index + 1} at 100 %"
+        data = {**self._where(), "verdict": "inconclusive", "waited_s": waited, "action": action, "reason": why}
+        if action == "keep_waiting":
+            return [Note(kind="check", detail=f"{label}: {why}, waiting for data", data=data),
+                    Wait(seconds=self.config.recheck_interval)]
+        if action == "promote":
+            return None
+        if action == "pause":
+            return [Note(kind="paused", detail=f"{label} inconclusive after {waited:g}s ({why}); paused as "
+                                               "onInconclusive: pause", data=data),
                     Wait(seconds=PAUSE_SECONDS)]
         return self._roll_back(observation, f"{label}: inconclusive after {waited:g}s ({why})")
 

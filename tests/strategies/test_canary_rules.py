@@ -252,6 +252,54 @@ def test_on_inconclusive_says_what_happens_after_the_bound(action: str, outcome:
     assert world.now == (300.0 if action == "rollback" else 600.0)
 
 
+def test_a_checked_step_to_100_waits_until_the_stable_window_can_be_its_baseline() -> None:
+    """No label in the stable version's window yet: the weight stays, the canary says why and looks again
+    every recheckInterval; once the labels are there the window is frozen and the weight moves.
+
+    Mutant killed: freezing the window at once (the step was then judged against 0 labels)."""
+    world = World()
+    with_window(world, "v1", labelled=0, correct=0)
+    strategy = CanaryStrategy(CanaryConfig(steps=[100], monitoring_duration=300, recheck_interval=60))
+    history = []
+    for _ in range(4):
+        history.append(strategy.step(world.observe()))
+        world.apply(history[-1])
+    assert weights_set(history) == []
+    assert checks(history)[-1] == "baseline for step 1 at 100 %: v1's window has 0 labels < 100, waiting for data"
+    assert history[-1][-1].seconds == 60
+    with_window(world, "v1")  # the labels have arrived
+    history += drive(strategy, world)
+    assert weights_set(history)[0] == 100 and first(history[-1], "Decide").outcome == "promoted"
+    assert strategy.baseline.frozen is not None and strategy.baseline.frozen.labelled == 1000
+
+
+@pytest.mark.parametrize(("setting", "seen"), [
+    ({"minimum_requests": 6000}, "v1's window has 5000 requests < 6000"),
+    ({"on_inconclusive": "rollback"}, "v1's window has 0 labels < 100"),
+])
+def test_without_a_baseline_on_inconclusive_rollback_rolls_back_at_once(setting: dict, seen: str) -> None:
+    world = World()
+    with_window(world, "v1", labelled=0, correct=0)
+    config = CanaryConfig(steps=[100], monitoring_duration=300, **{"on_inconclusive": "rollback", **setting})
+    history = drive(CanaryStrategy(config), world)
+    decide = next(c for commands in history for c in commands if type(c).__name__ == "Decide")
+    assert decide.outcome == "rolled_back"
+    assert decide.reason == f"baseline for step 1 at 100 %: inconclusive after 0s ({seen})"
+    assert 100 not in weights_set(history)
+
+
+def test_a_baseline_wait_ends_as_on_inconclusive_says_after_max_data_wait() -> None:
+    """onInconclusive promote: after maxDataWait the step goes to 100 % against the window as it is."""
+    world = World()
+    with_window(world, "v1", labelled=0, correct=0)
+    config = CanaryConfig(steps=[100], monitoring_duration=300, recheck_interval=60, max_data_wait=120,
+                          on_inconclusive="promote")
+    history = drive(CanaryStrategy(config), world)
+    assert weights_set(history)[0] == 100
+    waits = [line for line in checks(history) if line.startswith("baseline for step 1")]
+    assert len(waits) == 2  # at 0 s and 60 s; at 120 s the wait is over
+
+
 @pytest.mark.parametrize(("config", "message"), [
     ({"steps": [10, 100], "initialPercentage": 5}, "got initialPercentage 5 beside steps"),
     ({"steps": [10, 100], "incrementStep": 20}, "got incrementStep 20 beside steps"),
