@@ -14,14 +14,20 @@ from scipy import stats
 from simulator.check.expectations import Expectation, Judgement, judge, parse_expectations
 from simulator.errors import ScenarioError
 from simulator.experiment import compare
+from simulator.experiment.paired import holm
+from simulator.experiment.stats import RATES
 from simulator.renamed import renamed_keyword
 from simulator.scenario.base import suggest
 from simulator.scenario.loader import parse_scenario, read_scenario_data
 from simulator.world.scenario_warnings import scenario_warnings
 
-__all__ = ["CheckResult", "check", "scenario_files", "save_baseline"]
+__all__ = ["CheckResult", "check", "regressions", "worse_p_value", "scenario_files", "save_baseline",
+           "REGRESSION_ALPHA"]
 
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+REGRESSION_ALPHA = 0.05
+"""Family-wise level of ``--baseline``: the chance that a check flags any figure when none got worse."""
 
 
 @dataclass
@@ -106,6 +112,7 @@ def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = 
             result.warnings.append(f"{file}: {warning}")
             if warn is not None:
                 warn(result.warnings[-1])
+    compared: list[tuple[str, Expectation, dict[str, float], dict[int, float]]] = []
     for _, scenario, expectations in plans:
         chosen = list(dict.fromkeys(e.label for e in expectations))
         rows = compare(scenario, runs, strategies=chosen, jobs=jobs, progress=progress, representative=False,
@@ -116,30 +123,56 @@ def check(paths: list[str], *, jobs: int = 1, baseline: dict[str, Any] | None = 
             seeds = _per_seed(rows, expectation)
             result.values[key] = {str(seed): value for seed, value in seeds.items()}
             if baseline is not None and key in baseline.get("values", {}):
-                message = _regression(key, expectation, baseline["values"][key], seeds)
-                if message:
-                    result.regressions.append(message)
+                compared.append((key, expectation, baseline["values"][key], seeds))
+    result.regressions = regressions(compared)
     return result
 
 
-def _regression(key: str, expectation: Expectation, before: dict[str, float], now: dict[int, float]) -> str | None:
+def regressions(compared: list[tuple[str, Expectation, dict[str, float], dict[int, float]]],
+                alpha: float = REGRESSION_ALPHA) -> list[str]:
+    """The figures significantly worse than their baseline, one message each.
+
+    ``compared`` holds, per figure, its key, its expectation (which side is
+    worse), the baseline's values by seed (keys are strings, as stored) and
+    the values now by seed. Each figure is tested on its seeds in both
+    (:func:`worse_p_value`), and the p-values of all of them are adjusted
+    together by Holm's method: an innocuous change that reshuffles every
+    figure's seeds (a new release drawing differently) fails no more than
+    ``alpha`` of checks, however many figures they hold.
+    """
+    tested = [(key, found) for key, expectation, before, now in compared
+              if (found := worse_p_value(expectation, before, now)) is not None]
+    adjusted = holm([p_value for _, (p_value, _) in tested])
+    return [f"{key}: worse than the baseline ({what}, p={p_value:.2g}, Holm-adjusted over {len(tested)} "
+            f"figures {p_holm:.2g})"
+            for (key, (p_value, what)), p_holm in zip(tested, adjusted, strict=True) if p_holm < alpha]
+
+
+def worse_p_value(expectation: Expectation, before: dict[str, float],
+                  now: dict[int, float]) -> tuple[float, str] | None:
+    """One-sided p-value that the figure got worse, paired by seed, and what was compared.
+
+    ``None`` with fewer than two seeds in both, or when no seed's value changed.
+
+    Yes/no outcomes (rates): McNemar's exact test, the binomial test on the seeds whose outcome changed.
+    Other figures: the paired t-test of the differences, or the exact sign test when they do not vary.
+    """
     seeds = [seed for seed in now if str(seed) in before]
     if len(seeds) < 2:
         return None
     old = np.array([before[str(seed)] for seed in seeds])
     new = np.array([now[seed] for seed in seeds])
     differences = (new - old) if expectation.worse_is_higher else (old - new)  # > 0 means worse
-    if np.all(differences == 0):
-        return None
+    what = f"paired over {len(seeds)} seeds: mean {old.mean():.4g} -> {new.mean():.4g}"
+    worse, changed = int((differences > 0).sum()), int((differences != 0).sum())
+    if changed == 0:
+        return None  # the same on every seed: nothing to test, and no place in the family (it could never fail)
+    if expectation.metric in RATES:
+        return float(stats.binomtest(worse, changed, 0.5, alternative="greater").pvalue), f"{what}, McNemar"
     if np.std(differences, ddof=1) == 0:
         # Every seed moved by the same amount: the exact sign test, one-sided (worse), not a t-test on no spread.
-        p_value = 0.5 ** len(differences) if differences.mean() > 0 else 1.0
-    else:
-        p_value = float(stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue)
-    if p_value < 0.05:
-        return (f"{key}: worse than the baseline (paired over {len(seeds)} seeds: mean {old.mean():.4g} -> "
-                f"{new.mean():.4g}, p={p_value:.2g})")
-    return None
+        return (0.5 ** len(differences) if differences.mean() > 0 else 1.0), f"{what}, sign test"
+    return float(stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue), f"{what}, paired t"
 
 
 def save_baseline(result: CheckResult, path: str | Path) -> None:
