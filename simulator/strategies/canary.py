@@ -283,9 +283,7 @@ class CanaryStrategy:
             # that window can judge every rule.
             short = self._baseline_short(observation)
             if short is not None:
-                waiting = self._await_baseline(observation, short)
-                if waiting is not None:
-                    return waiting
+                return self._await_baseline(observation, short)
             self.baseline.freeze(observation, self.config.monitoring_duration,
                                  series=self.config.judge == "mann_whitney")
         if self.step_index == 0:
@@ -432,20 +430,30 @@ class CanaryStrategy:
                     return f"{stable}'s window has {intervals} scrape intervals with {what} < {MINIMUM_INTERVALS}"
         return None
 
-    def _await_baseline(self, observation: Observation, why: str) -> list[Command] | None:
+    def _await_baseline(self, observation: Observation, why: str) -> list[Command]:
         """Wait for the stable version's window (see :meth:`_baseline_short`) as for an inconclusive check.
 
-        ``None`` when onInconclusive says to proceed: the step is then judged against the window as it is.
+        Until ``maxDataWait``, look again every ``recheckInterval`` (from SCALING, whichever state asked); then
+        do what ``onInconclusive`` says: roll back, pause, or promote at once.
         """
         action, waited = self.watch.on_inconclusive(observation.now, observation.metrics.label_delay)
         label = f"baseline for step {self.step_index + 1} at 100 %"
         data = {**self._where(), "verdict": "inconclusive", "waited_s": waited, "action": action, "reason": why}
         if action == "keep_waiting":
+            self.state = _State.SCALING  # come back here, not to the previous step's check
             return [Note(kind="check", detail=f"{label}: {why}, waiting for data", data=data),
                     Wait(seconds=self.config.recheck_interval)]
         if action == "promote":
-            return None
+            # The step at 100 % could only be judged against this window, which will not gain data: proceed as
+            # passed means promote now, not wait for that step's data as well.
+            self.state = _State.DONE
+            return [Note(kind="check", detail=f"{label} inconclusive after {waited:g}s ({why}); proceeding as "
+                                              "onInconclusive: promote", data=data),
+                    *self._retire_baseline(observation, promote(
+                        observation, f"{label} inconclusive after {waited:g}s ({why}); promoted as "
+                                     "onInconclusive: promote"))]
         if action == "pause":
+            self.state = _State.SCALING
             return [Note(kind="paused", detail=f"{label} inconclusive after {waited:g}s ({why}); paused as "
                                                "onInconclusive: pause", data=data),
                     Wait(seconds=PAUSE_SECONDS)]

@@ -8,7 +8,7 @@ import pytest
 
 from simulator.scenario import CanaryConfig
 from simulator.strategies import CanaryStrategy
-from tests.strategies.observe import World, drive, first, kinds, with_window
+from tests.strategies.observe import FakeMetrics, World, drive, first, kinds, window, with_window
 
 
 def weights_set(history) -> list[float]:
@@ -289,15 +289,48 @@ def test_without_a_baseline_on_inconclusive_rollback_rolls_back_at_once(setting:
 
 
 def test_a_baseline_wait_ends_as_on_inconclusive_says_after_max_data_wait() -> None:
-    """onInconclusive promote: after maxDataWait the step goes to 100 % against the window as it is."""
+    """onInconclusive promote: after maxDataWait the candidate is promoted at once. Judging the step at 100 %
+    against a window that will gain no data would only wait as long again."""
     world = World()
     with_window(world, "v1", labelled=0, correct=0)
     config = CanaryConfig(steps=[100], monitoring_duration=300, recheck_interval=60, max_data_wait=120,
                           on_inconclusive="promote")
     history = drive(CanaryStrategy(config), world)
-    assert weights_set(history)[0] == 100
+    assert weights_set(history) == [100]
     waits = [line for line in checks(history) if line.startswith("baseline for step 1")]
-    assert len(waits) == 2  # at 0 s and 60 s; at 120 s the wait is over
+    assert len(waits) == 3  # waiting at 0 s and 60 s; at 120 s the wait is over
+    decide = first(history[-1], "Decide")
+    assert decide.outcome == "promoted" and world.now == 120.0
+    assert decide.reason == ("baseline for step 1 at 100 % inconclusive after 120s (v1's window has 0 labels < "
+                             "100); promoted as onInconclusive: promote")
+
+
+class ThinBaseline(FakeMetrics):
+    """The stable version's 5-minute window has no labels yet; its 2-minute window (the first step's) has."""
+
+    def window(self, version: str, duration: float, quantiles: bool = True):
+        if version == "v1" and duration == 300:
+            return window("v1", labelled=0, correct=0)
+        return super().window(version, duration, quantiles)
+
+
+def test_a_baseline_wait_after_an_earlier_step_does_not_check_that_step_again() -> None:
+    """Step 1 (50 %, 2 minutes) passes; the candidate already has all its replicas, so the step to 100 % is
+    asked for from MONITORING. The wait must come back to the baseline, not to step 1's check.
+
+    Mutant killed: the wait left in MONITORING (step 1's check ran again, labelled "step 2 at 100 %")."""
+    world = World(metrics=ThinBaseline())
+    config = CanaryConfig(steps=[50, 100], initial_duration=120, monitoring_duration=300, recheck_interval=60,
+                          max_data_wait=120, candidate_replicas="full")
+    history = drive(CanaryStrategy(config), world)
+    lines = checks(history)
+    assert sum(line.startswith("step 1 at 50 % passed") for line in lines) == 1
+    assert not any(line.startswith("step 2") for line in lines)
+    assert [line for line in lines if line.startswith("baseline")] == [
+        "baseline for step 2 at 100 %: v1's window has 0 labels < 100, waiting for data"] * 2
+    decide = first(history[-1], "Decide")
+    assert decide.outcome == "rolled_back" and decide.reason.startswith("baseline for step 2 at 100 %: inconclusive")
+    assert 100 not in weights_set(history)
 
 
 @pytest.mark.parametrize(("config", "message"), [
