@@ -73,7 +73,7 @@ class ArmSummary:
         return self.n >= 2 and (self.degrees_of_freedom is None or self.degrees_of_freedom >= 1)
 
     @property
-    def freedom(self) -> float:
+    def variance_degrees_of_freedom(self) -> float:
         """Degrees of freedom of the variance estimate."""
         return self.n - 1 if self.degrees_of_freedom is None else self.degrees_of_freedom
 
@@ -175,7 +175,7 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
     """Welch's t-test of two means from summary statistics, with a Welch-Satterthwaite interval.
 
     Each arm's variance estimate brings its own degrees of freedom
-    (:attr:`ArmSummary.freedom`: ``n - 1``, or groups - 1 for correlated
+    (:attr:`ArmSummary.variance_degrees_of_freedom`: ``n - 1``, or groups - 1 for correlated
     observations) into the Welch-Satterthwaite degrees of freedom of ``t``.
     Without an estimate in either arm the test says nothing: p = 1, an
     unbounded interval.
@@ -196,7 +196,8 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
         return TestOutcome(metric, "Welch t-test", 1.0 if same else 0.0, effect, effect, effect,
                            _relative(effect, stable.mean), stable.n, candidate.n, alpha,
                            stable_mean=stable.mean, candidate_mean=candidate.mean)
-    degrees = (a + b) ** 2 / (a**2 / stable.freedom + b**2 / candidate.freedom)
+    degrees = (a + b) ** 2 / (a**2 / stable.variance_degrees_of_freedom
+                              + b**2 / candidate.variance_degrees_of_freedom)
     p_value = float(2 * stats.t.sf(abs(effect) / standard_error, degrees))
     t = float(stats.t.ppf(1 - alpha / 2, degrees))
     return TestOutcome(
@@ -224,7 +225,8 @@ def msprt_p_value(stable: ArmSummary, candidate: ArmSummary, tau: float, null_ef
     ``Lambda = sqrt(V / (V + m)) exp(m (d - d0)^2 / (2 V (V + m)))`` with ``d``
     the estimated difference, ``d0`` the effect under test, ``V`` the
     estimate's variance and ``m = (tau s)^2`` the mixing variance, ``s`` the
-    pooled per-observation standard deviation.
+    pooled per-observation standard deviation (:attr:`ArmSummary.variance`:
+    for correlated observations the effective one, so ``tau`` scales with it).
     """
     terms = _msprt_terms(stable, candidate, tau)
     if terms is None:

@@ -97,7 +97,7 @@ LATENCY_INTERVALS = 5
 """Scrape intervals with latency samples each arm needs before latency is tested.
 
 The mean latency's variance is estimated across them; the mSPRT takes that estimate as exact, and from 2
-intervals it named a winner in 15 % of A/A tests at utilisation 0.7 (2.5 % from 5). Five against five, as the
+intervals it named a winner in 15 % of A/A tests at utilisation 0.7 (3.5 % from 5). Five against five, as the
 judge (:data:`simulator.analysis.judge.MINIMUM_INTERVALS`).
 """
 

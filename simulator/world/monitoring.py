@@ -161,6 +161,8 @@ class MonitoringView:
 def interval_mean_variance(counts: np.ndarray, sums: np.ndarray) -> tuple[float | None, int]:
     """Variance of the mean ``sum(sums) / sum(counts)`` over intervals taken as independent, and their number.
 
+    The variance is in the square of the sums' unit (s² for latency sums in seconds).
+
     The cluster-robust estimate with the small-sample factor ``k / (k - 1)``
     for ``k`` intervals holding samples: ``k / (k - 1) x sum_i (s_i - m c_i)^2
     / C^2``, with ``m`` the mean, ``c_i`` and ``s_i`` an interval's count and

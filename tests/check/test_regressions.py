@@ -67,7 +67,7 @@ def test_three_seeds_newly_rolling_back_of_thirty_are_not_a_regression_but_five_
     five[:5] = 1
     (message,) = regressions([("s|canary|rolled_back", rule, stored(before), now(five))])
     assert message == ("s|canary|rolled_back: worse than the baseline (paired over 30 seeds: mean 0 -> 0.1667, "
-                       "McNemar, p=0.031, Holm-adjusted over 1 figures 0.031)")
+                       "McNemar, p=0.031, Holm-adjusted over 1 figure 0.031)")
     # Two such figures in one check: each 1/32, together 2/32 after Holm's adjustment, so neither stands alone.
     twice = [(f"s|canary|figure{index}", rule, stored(before), now(five)) for index in range(2)]
     assert regressions(twice) == []

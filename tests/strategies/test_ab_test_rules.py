@@ -228,7 +228,6 @@ def test_a_guardrail_with_few_samples_still_fails_on_significant_harm() -> None:
     assert decide.outcome == "rolled_back" and decide.reason.startswith("guardrail accuracy:")
 
 
-
 # -- latency needs scrape intervals ------------------------------------------------
 
 
