@@ -210,7 +210,7 @@ def welch_test(metric: Metric, stable: ArmSummary, candidate: ArmSummary, alpha:
 
 def _msprt_terms(stable: ArmSummary, candidate: ArmSummary, tau: float) -> tuple[float, float, float] | None:
     """``(d, V, m)``: the estimated difference, its variance, the mixing variance; ``None`` without spread."""
-    if min(stable.n, candidate.n) == 0 or not (stable.testable and candidate.testable):
+    if not (stable.testable and candidate.testable):
         return None
     variance = stable.variance / stable.n + candidate.variance / candidate.n
     mixing = tau**2 * (stable.variance + candidate.variance) / 2

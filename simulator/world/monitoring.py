@@ -78,9 +78,9 @@ class MonitoringView:
         histograms = store.histogram[bins, index]
         histogram = histograms.sum(axis=0)
         reached = int(histogram.sum())
-        latency_sum = float(store.latency_sum[bins, index].sum())
-        mean_variance, intervals = self._latency_mean_variance(first, last, histograms.sum(axis=1),
-                                                                store.latency_sum[bins, index])
+        latency_sums = store.latency_sum[bins, index]
+        latency_sum = float(latency_sums.sum())
+        mean_variance, intervals = self._latency_mean_variance(first, last, histograms.sum(axis=1), latency_sums)
         latency_sum_squares = float(store.latency_sum_squares[bins, index].sum())
         labelled = int(store.labelled[bins, index].sum())
         correct = int(store.labelled_correct[bins, index].sum())
@@ -161,14 +161,13 @@ class MonitoringView:
 def interval_mean_variance(counts: np.ndarray, sums: np.ndarray) -> tuple[float | None, int]:
     """Variance of the mean ``sum(sums) / sum(counts)`` over intervals taken as independent, and their number.
 
-    The variance is in the square of the sums' unit (s² for latency sums in seconds).
-
     The cluster-robust estimate with the small-sample factor ``k / (k - 1)``
     for ``k`` intervals holding samples: ``k / (k - 1) x sum_i (s_i - m c_i)^2
     / C^2``, with ``m`` the mean, ``c_i`` and ``s_i`` an interval's count and
     sum, ``C`` the total count. It is the variance statsmodels gives the
     constant of an ordinary least squares fit with errors clustered by
-    interval. ``None`` with fewer than two intervals holding samples.
+    interval, in the square of the sums' unit (s² for latency sums in
+    seconds). ``None`` with fewer than two intervals holding samples.
     """
     used = counts > 0
     intervals = int(np.count_nonzero(used))
